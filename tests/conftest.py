@@ -1,0 +1,47 @@
+"""Test-wide isolation.
+
+Every test runs with no `DIFY_*`/`DIFYOPS_*` variables from the caller's shell, a private
+config directory, no OS keyring, and a Prefect home in a temporary directory, so nothing a
+developer has configured can leak into (or be damaged by) the suite.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Prefect reads these when it is first imported, which happens while tests are collected;
+# they must be in place before any test module imports it.
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="difyops-tests-"))
+os.environ["PREFECT_HOME"] = str(_SESSION_DIR / "prefect-home")
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["DO_NOT_TRACK"] = "1"
+os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+
+SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
+CORPUS_DIR = SHARED_DIR / "dsl-corpus"
+
+pytest_plugins = ["tests.support.fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    for name in list(os.environ):
+        if name.startswith(("DIFY_", "DIFYOPS_")):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DIFYOPS_CONFIG_DIR", str(tmp_path / "difyops-config"))
+    # The null backend makes keyring report "no keyring", so credentials take the
+    # file path; tests that exercise a keyring install a fake one explicitly.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    yield
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    if not CORPUS_DIR.is_dir():
+        pytest.skip(f"DSL corpus not found at {CORPUS_DIR} (it lives outside the repository)")
+    return CORPUS_DIR

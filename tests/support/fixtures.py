@@ -1,0 +1,1 @@
+"""Shared fixtures, registered from the root conftest through `pytest_plugins`."""
