@@ -1,0 +1,84 @@
+"""A typed client for Dify's user-scoped OpenAPI v1 (`/openapi/v1`).
+
+Imports nothing from the rest of difyops: it is usable on its own.
+"""
+
+from dify_client._client import DifyClient, default_user_agent, normalize_base_url
+from dify_client._clock import Clock, FakeClock, SystemClock
+from dify_client._constants import MAX_PAGE_LIMIT
+from dify_client._device_flow import DeviceFlow, PollUpdate
+from dify_client._errors import (
+    AccessDeniedError,
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigFileError,
+    ConflictError,
+    CredentialsNotFoundError,
+    DeviceCodeExpiredError,
+    DeviceFlowCancelled,
+    DeviceFlowError,
+    DifyConnectionError,
+    DifyError,
+    DifyTimeoutError,
+    ImportFailedError,
+    NotADifyServerError,
+    NotFoundError,
+    OpenAPIDisabledError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseValidationError,
+    ServerError,
+    UnprocessableEntityError,
+    UnsupportedClientError,
+    UnsupportedMediaTypeError,
+)
+from dify_client._http import REDACTED, redact_headers
+from dify_client._pagination import Page
+from dify_client._ratelimit import RequestRateLimiter
+from dify_client._retry import RetryPolicy
+from dify_client._version import __version__
+
+__all__ = [
+    "MAX_PAGE_LIMIT",
+    "REDACTED",
+    "APIStatusError",
+    "AccessDeniedError",
+    "AuthenticationError",
+    "BadRequestError",
+    "Clock",
+    "ConfigFileError",
+    "ConflictError",
+    "CredentialsNotFoundError",
+    "DeviceCodeExpiredError",
+    "DeviceFlow",
+    "DeviceFlowCancelled",
+    "DeviceFlowError",
+    "DifyClient",
+    "DifyConnectionError",
+    "DifyError",
+    "DifyTimeoutError",
+    "FakeClock",
+    "ImportFailedError",
+    "NotADifyServerError",
+    "NotFoundError",
+    "OpenAPIDisabledError",
+    "Page",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "PollUpdate",
+    "RateLimitError",
+    "RequestRateLimiter",
+    "ResponseValidationError",
+    "RetryPolicy",
+    "ServerError",
+    "SystemClock",
+    "UnprocessableEntityError",
+    "UnsupportedClientError",
+    "UnsupportedMediaTypeError",
+    "__version__",
+    "default_user_agent",
+    "normalize_base_url",
+    "redact_headers",
+]

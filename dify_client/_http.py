@@ -1,0 +1,283 @@
+"""The only code that sends HTTP: request building, the retry loop and error mapping."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from dify_client._clock import Clock
+from dify_client._errors import (
+    APIStatusError,
+    DifyConnectionError,
+    DifyError,
+    DifyTimeoutError,
+    OpenAPIDisabledError,
+    RateLimitError,
+    ResponseValidationError,
+    status_error_class,
+)
+from dify_client._ratelimit import RequestRateLimiter
+from dify_client._retry import RetryPolicy, parse_retry_after
+from dify_client.models.errors import ErrorDetail
+
+logger = logging.getLogger("dify_client")
+
+# Dify derives `code` from the status when an error has none of its own (contract §1.4).
+_DEFAULT_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "request_entity_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_param",
+    429: "too_many_requests",
+    500: "internal_server_error",
+    502: "bad_gateway",
+}
+
+REDACTED = "[redacted]"
+_SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-csrf-token"})
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Headers safe to print: credentials replaced by a marker."""
+    return {k: (REDACTED if k.lower() in _SECRET_HEADERS else v) for k, v in headers.items()}
+
+
+class BearerAuth:
+    """Holds the bearer token and puts it on requests; its repr never shows it."""
+
+    def __init__(self, token: SecretStr) -> None:
+        self._token = token
+
+    def apply(self, request: httpx.Request) -> None:
+        request.headers["Authorization"] = f"Bearer {self._token.get_secret_value()}"
+
+    def __repr__(self) -> str:
+        return "BearerAuth(token=[redacted])"
+
+
+class HttpCore:
+    """One httpx.Client plus the policies every call shares."""
+
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        token: SecretStr | None,
+        timeout: httpx.Timeout,
+        retry: RetryPolicy,
+        clock: Clock,
+        rate_limiter: RequestRateLimiter | None,
+        user_agent: str,
+        transport: httpx.BaseTransport | None,
+        verbose: bool = False,
+    ) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.retry = retry
+        self.clock = clock
+        self.rate_limiter = rate_limiter
+        self.verbose = verbose
+        self._auth = BearerAuth(token) if token is not None else None
+        self._client = httpx.Client(
+            base_url=self.api_url,
+            timeout=timeout,
+            transport=transport,
+            headers={"User-Agent": user_agent, "Accept": "application/json"},
+            follow_redirects=False,
+        )
+        self.requests_sent = 0
+
+    @property
+    def has_token(self) -> bool:
+        return self._auth is not None
+
+    def close(self) -> None:
+        self._client.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        authenticated: bool = True,
+        pass_statuses: frozenset[int] = frozenset(),
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send with retries; return a 2xx response (or one whose status the caller handles).
+
+        `pass_statuses` lets a resource take over bodies that are not ErrorBody, such as the
+        Import object that arrives with a 400.
+        """
+        clean_params = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
+        attempt = 0
+        while True:
+            attempt += 1
+            request = self._client.build_request(
+                method, path, params=clean_params, json=json_body, headers=headers
+            )
+            if self.rate_limiter is not None:
+                self.rate_limiter.acquire()
+            try:
+                response = self._send(request, authenticated=authenticated)
+            except DifyConnectionError as exc:
+                if attempt <= self.retry.max_retries and self.retry.may_retry_transport_error(
+                    method, sent=exc.sent
+                ):
+                    self._wait(self.retry.backoff(attempt), method, path, reason=type(exc).__name__)
+                    continue
+                raise
+            if response.is_success or response.status_code in pass_statuses:
+                return response
+            error = error_from_response(response, method=method, path=path, now=self.clock.time())
+            if attempt <= self.retry.max_retries and self.retry.may_retry_status(
+                method, response.status_code
+            ):
+                delay = self._delay_for(error, attempt)
+                if delay is not None:
+                    self._wait(delay, method, path, reason=str(response.status_code))
+                    continue
+            raise error
+
+    def _send(self, request: httpx.Request, *, authenticated: bool) -> httpx.Response:
+        started = time.perf_counter()
+        method, path = request.method, request.url.path
+        if authenticated and self._auth is not None:
+            self._auth.apply(request)
+        if self.verbose:
+            logger.debug("→ %s %s %s", method, request.url, redact_headers(request.headers))
+        try:
+            self.requests_sent += 1
+            response = self._client.send(request)
+            response.read()
+        except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise DifyTimeoutError(
+                f"timed out connecting to {request.url.host} ({method} {path})",
+                method=method,
+                url=str(request.url),
+                sent=False,
+            ) from exc
+        except httpx.TimeoutException as exc:
+            raise DifyTimeoutError(
+                f"timed out waiting for {request.url.host} ({method} {path})",
+                method=method,
+                url=str(request.url),
+            ) from exc
+        except httpx.ConnectError as exc:
+            raise DifyConnectionError(
+                f"cannot connect to {request.url.scheme}://{request.url.netloc.decode()}: {exc}",
+                method=method,
+                url=str(request.url),
+                sent=False,
+            ) from exc
+        except httpx.TransportError as exc:
+            raise DifyConnectionError(
+                f"connection to {request.url.host} failed during {method} {path}: "
+                f"{type(exc).__name__}",
+                method=method,
+                url=str(request.url),
+            ) from exc
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        logger.debug("%s %s → %s in %.0f ms", method, path, response.status_code, elapsed_ms)
+        return response
+
+    def _delay_for(self, error: APIStatusError, attempt: int) -> float | None:
+        retry_after = error.retry_after if isinstance(error, RateLimitError) else None
+        if retry_after is None:
+            return self.retry.backoff(attempt)
+        if retry_after > self.retry.max_retry_after:
+            return None
+        return retry_after
+
+    def _wait(self, delay: float, method: str, path: str, *, reason: str) -> None:
+        logger.debug("retrying %s %s in %.2f s after %s", method, path, delay, reason)
+        self.clock.sleep(delay)
+
+
+def _query_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def parse_json(response: httpx.Response) -> Any:
+    """The decoded body, or a ResponseValidationError that says what arrived instead."""
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        snippet = response.text[:120].replace("\n", " ")
+        raise ResponseValidationError(
+            f"expected JSON from {response.request.method} {response.request.url.path} "
+            f"(HTTP {response.status_code}), got: {snippet!r}",
+            status=response.status_code,
+        ) from exc
+
+
+def error_from_response(
+    response: httpx.Response, *, method: str, path: str, now: float
+) -> APIStatusError:
+    """Map a non-2xx answer to the error class for its status, reading every body shape
+    the contract allows: ErrorBody, RFC 8628 `{"error"}`, the S2 bearer rate-limit body,
+    a bare JSON string (export's 404), or something that is not JSON at all."""
+    status = response.status_code
+    code = _DEFAULT_CODES.get(status, "unknown")
+    message = response.reason_phrase or f"HTTP {status}"
+    hint: str | None = None
+    details: list[ErrorDetail] = []
+    retry_after_ms: object = None
+    try:
+        body: Any = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = response.text
+        if body.strip():
+            message = body.strip().splitlines()[0][:200]
+    else:
+        if isinstance(body, dict):
+            if isinstance(body.get("status"), int) and isinstance(body.get("code"), str):
+                code = body["code"]
+                message = str(body.get("message") or message)
+                hint = body.get("hint") if isinstance(body.get("hint"), str) else None
+                details = [
+                    ErrorDetail.model_validate(d)
+                    for d in body.get("details") or []
+                    if isinstance(d, dict)
+                ]
+            elif isinstance(body.get("error"), str):
+                code = body["error"]
+                message = str(body.get("error_description") or body["error"])
+                retry_after_ms = body.get("retry_after_ms")
+        elif isinstance(body, str) and body:
+            message = body
+    kwargs: dict[str, Any] = {
+        "status": status,
+        "code": code,
+        "method": method,
+        "path": path,
+        "hint": hint,
+        "details": details,
+        "body": body,
+    }
+    if status == 429:
+        retry_after = parse_retry_after(
+            response.headers.get("Retry-After"), retry_after_ms, now=now
+        )
+        return RateLimitError(message, retry_after=retry_after, **kwargs)
+    if status == 503 and isinstance(body, dict) and body.get("status") == 503:
+        # An ErrorBody 503 is Dify's own kill switch, not a proxy that is overloaded.
+        return OpenAPIDisabledError(message, **kwargs)
+    return status_error_class(status)(message, **kwargs)
+
+
+__all__ = ["BearerAuth", "DifyError", "HttpCore", "error_from_response", "parse_json"]

@@ -1,0 +1,105 @@
+"""App DSL: export, import, confirm a pending import, and plugin dependency checks."""
+
+from __future__ import annotations
+
+from dify_client._errors import ImportFailedError, ResponseValidationError
+from dify_client._http import error_from_response, parse_json
+from dify_client.models.dsl import (
+    DependencyCheck,
+    DslExport,
+    Import,
+    ImportParams,
+    PluginDependency,
+)
+from dify_client.resources._base import Resource, segment, validate
+
+
+class DslResource(Resource):
+    def export(
+        self, app_id: str, *, include_secret: bool = False, workflow_id: str | None = None
+    ) -> str:
+        """The app's DSL as YAML text, exactly as the server wrote it.
+
+        Secret environment values are blanked unless `include_secret` is set; `workflow_id`
+        picks a published workflow version instead of the draft.
+        """
+        path = f"/apps/{segment(app_id, 'app_id')}/export"
+        params = {"include_secret": include_secret, "workflow_id": workflow_id}
+        return self._call("GET", path, DslExport, params=params).data
+
+    def import_(
+        self,
+        workspace_id: str,
+        *,
+        yaml_content: str | None = None,
+        yaml_url: str | None = None,
+        app_id: str | None = None,
+        name: str | None = None,
+        description: str | None = None,
+        icon_type: str | None = None,
+        icon: str | None = None,
+        icon_background: str | None = None,
+        raise_on_failure: bool = False,
+    ) -> Import:
+        """Import a DSL as a new app, or over `app_id` (workflow and advanced-chat only).
+
+        The answer is an Import whatever happened: `completed`, `completed-with-warnings`,
+        `pending` (a version mismatch that must be confirmed within 10 minutes) or `failed`
+        (HTTP 400; a result, not an exception, unless `raise_on_failure`).
+        """
+        if (yaml_content is None) == (yaml_url is None):
+            raise ValueError("give exactly one of yaml_content and yaml_url")
+        params = ImportParams(
+            mode="yaml-content" if yaml_content is not None else "yaml-url",
+            yaml_content=yaml_content,
+            yaml_url=yaml_url,
+            app_id=app_id,
+            name=name,
+            description=description,
+            icon_type=icon_type,
+            icon=icon,
+            icon_background=icon_background,
+        )
+        path = f"/workspaces/{segment(workspace_id, 'workspace_id')}/apps/imports"
+        return self._import_call(path, params.model_dump(exclude_none=True), raise_on_failure)
+
+    def confirm(
+        self, workspace_id: str, import_id: str, *, raise_on_failure: bool = False
+    ) -> Import:
+        """Confirm a pending import (it expires 10 minutes after the import)."""
+        path = (
+            f"/workspaces/{segment(workspace_id, 'workspace_id')}"
+            f"/apps/imports/{segment(import_id, 'import_id')}/confirm"
+        )
+        return self._import_call(path, None, raise_on_failure)
+
+    def check_dependencies(self, app_id: str) -> list[PluginDependency]:
+        """Plugins the app's last import needs that the workspace has not installed.
+
+        Dify remembers an import's dependencies for 10 minutes only, and not after a
+        confirm, so this is meaningful right after a direct import.
+        """
+        path = f"/apps/{segment(app_id, 'app_id')}/check-dependencies"
+        return self._call("GET", path, DependencyCheck).leaked_dependencies
+
+    def _import_call(self, path: str, body: object, raise_on_failure: bool) -> Import:
+        response = self._http.request("POST", path, json_body=body, pass_statuses=frozenset({400}))
+        payload = parse_json(response)
+        if response.status_code == 400 and not _is_import_body(payload):
+            # A 400 that is an ErrorBody (not an Import) is a real request error.
+            raise error_from_response(
+                response, method="POST", path=path, now=self._http.clock.time()
+            )
+        result = validate(Import, payload, where=f"POST {path}")
+        if response.status_code == 400 and not result.is_failed:
+            raise ResponseValidationError(
+                f"HTTP 400 with import status {result.status!r} from POST {path}", body=payload
+            )
+        if result.is_failed and raise_on_failure:
+            raise ImportFailedError(result)
+        return result
+
+
+def _is_import_body(payload: object) -> bool:
+    """Import bodies carry a string status; ErrorBody carries an integer one."""
+    return isinstance(payload, dict) and isinstance(payload.get("status"), str)

@@ -1,0 +1,149 @@
+"""Request shapes, pagination, pacing, and that the token never leaks."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import httpx
+import pytest
+
+from dify_client import DifyClient, FakeClock, RequestRateLimiter, __version__
+from tests.dify_client.conftest import TOKEN
+
+
+def test_requests_carry_bearer_and_user_agent(make_client) -> None:
+    client, recorder = make_client(httpx.Response(200, json={"subject_type": "account"}))
+    client.account.get()
+    request = recorder.requests[0]
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert re.fullmatch(rf"difyops/{re.escape(__version__)} \(\w+; [\w.-]+\)", request.headers["User-Agent"])
+    assert request.url.path == "/openapi/v1/account"
+
+
+def test_probe_and_device_endpoints_send_no_token(make_client) -> None:
+    client, recorder = make_client(
+        httpx.Response(200, json={"ok": True}),
+        httpx.Response(200, json={"version": "1.15.0", "edition": "SELF_HOSTED"}),
+        httpx.Response(200, json={"valid": False, "expires_in_remaining": 0, "client_id": None}),
+    )
+    client.probe()
+    client.device.lookup("ABCD-EFGH")
+    assert all("Authorization" not in r.headers for r in recorder.requests)
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["https://dify.test", "https://dify.test/", "https://dify.test/openapi/v1", "dify.test"],
+)
+def test_base_url_forms(given: str) -> None:
+    with DifyClient(given) as client:
+        assert client.base_url == "https://dify.test"
+
+
+def test_booleans_are_sent_as_lowercase_query_values(make_client) -> None:
+    client, recorder = make_client(httpx.Response(200, json={"data": "version: 0.6.0\n"}))
+    client.dsl.export("app-1", include_secret=True)
+    assert recorder.requests[0].url.params["include_secret"] == "true"
+    assert "workflow_id" not in recorder.requests[0].url.params
+
+
+def _page(page: int, rows: int, has_more: bool) -> httpx.Response:
+    data = [
+        {"id": f"m{page}-{i}", "name": "n", "email": f"{page}-{i}@x.test", "role": "normal", "status": "active"}
+        for i in range(rows)
+    ]
+    return httpx.Response(
+        200, json={"page": page, "limit": 200, "total": 999, "has_more": has_more, "data": data}
+    )
+
+
+def test_pages_are_walked_at_the_maximum_limit(make_client) -> None:
+    client, recorder = make_client(_page(1, 200, True), _page(2, 200, True), _page(3, 5, False))
+    members = list(client.members.iter_all("ws"))
+    assert len(members) == 405
+    assert [r.url.params["page"] for r in recorder.requests] == ["1", "2", "3"]
+    assert {r.url.params["limit"] for r in recorder.requests} == {"200"}
+
+
+def test_an_empty_page_that_claims_more_ends_the_walk(make_client) -> None:
+    client, recorder = make_client(_page(1, 3, True), _page(2, 0, True), _page(3, 3, False))
+    assert len(list(client.members.iter_all("ws"))) == 3
+    assert len(recorder.requests) == 2
+
+
+def test_iter_pages_yields_page_objects(make_client) -> None:
+    client, _ = make_client(_page(1, 2, True), _page(2, 1, False))
+    pages = list(client.members.list("ws", limit=200).iter_pages())
+    assert [len(p.data) for p in pages] == [2, 1]
+    assert pages[0].has_more and not pages[1].has_more
+
+
+def test_rate_limiter_spaces_requests_over_the_window() -> None:
+    clock = FakeClock()
+    limiter = RequestRateLimiter(3, period=60, clock=clock)
+    for _ in range(3):
+        limiter.acquire()
+    assert clock.sleeps == []
+    limiter.acquire()
+    assert clock.sleeps == [60]
+    clock.sleep(10)
+    limiter.acquire()
+    assert clock.sleeps[-1] == pytest.approx(0) or len(clock.sleeps) == 2
+
+
+def test_client_rate_limit_paces_real_calls(make_client, fake_clock: FakeClock) -> None:
+    client, recorder = make_client(
+        httpx.Response(200, json={"subject_type": "account"}), rate_limit=2
+    )
+    for _ in range(5):
+        client.account.get()
+    assert len(recorder.requests) == 5
+    assert sum(fake_clock.sleeps) == pytest.approx(120)
+
+
+def test_token_never_appears_in_reprs_errors_or_debug_logs(
+    make_client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client, _ = make_client(
+        httpx.Response(401, json={"code": "unauthorized", "message": "invalid bearer", "status": 401}),
+        verbose=True,
+    )
+    with pytest.raises(Exception) as raised:
+        client.account.get()
+    texts = [repr(client), str(client), repr(raised.value), str(raised.value), caplog.text]
+    texts += [repr(client._http._auth)]
+    assert caplog.text  # the verbose request line was logged
+    assert "[redacted]" in caplog.text
+    for text in texts:
+        assert TOKEN not in text
+        assert TOKEN[5:20] not in text
+
+
+def test_invite_url_is_kept_out_of_reprs(make_client) -> None:
+    client, _ = make_client(
+        httpx.Response(
+            201,
+            json={
+                "email": "a@x.test",
+                "role": "normal",
+                "member_id": "m",
+                "invite_url": "https://dify.test/activate?email=a&token=s3cr3t-token",
+                "tenant_id": "ws",
+            },
+        )
+    )
+    invite = client.members.invite("ws", "A@x.test", "normal")
+    assert "s3cr3t-token" not in repr(invite)
+    assert "s3cr3t-token" not in str(invite.model_dump())
+    assert "s3cr3t-token" in invite.invite_url.get_secret_value()
+
+
+def test_request_models_are_strict(make_client) -> None:
+    client, recorder = make_client(httpx.Response(200, json={}))
+    with pytest.raises(ValueError):
+        client.members.invite("ws", "not-an-email", "normal")
+    with pytest.raises(ValueError):
+        client.members.update_role("ws", "m", "owner")  # type: ignore[arg-type]
+    assert recorder.requests == []
