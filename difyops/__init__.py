@@ -1,0 +1,1 @@
+"""difyops: GitOps for Dify — the command line and the demo."""

@@ -1,0 +1,3 @@
+from difyops.main import main
+
+main()

@@ -1,0 +1,81 @@
+"""The one place where exceptions become a message, a hint and an exit code.
+
+Expected failures (server refusals, bad input, no credentials, rate limits) print one line,
+the hint when there is one, and exit with a stable code; no Python traceback. Set
+DIFYOPS_DEBUG=1 to see the traceback of an unexpected error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+from dify_client import (
+    APIStatusError,
+    AuthenticationError,
+    CredentialsNotFoundError,
+    DeviceFlowCancelled,
+    DeviceFlowError,
+    DifyConnectionError,
+    DifyError,
+    RateLimitError,
+)
+from difyops.exceptions import DifyopsError, ExitCode
+from dsl import DslError
+
+
+def classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[str, Any]]:
+    """(exit code, error code, message, hint, extra JSON fields) for an exception."""
+    if isinstance(exc, KeyboardInterrupt | DeviceFlowCancelled):
+        return ExitCode.CANCELLED, "cancelled", "cancelled", None, {}
+    if isinstance(exc, DifyopsError):
+        return exc.exit_code, exc.code, exc.message, exc.hint, {}
+    if isinstance(exc, APIStatusError):
+        extra: dict[str, Any] = {"status": exc.status}
+        if exc.details:
+            extra["details"] = [d.model_dump() for d in exc.details]
+        if isinstance(exc, RateLimitError):
+            if exc.retry_after is not None:
+                extra["retry_after"] = exc.retry_after
+            return ExitCode.RATE_LIMITED, exc.code, str(exc), exc.hint, extra
+        code = ExitCode.AUTH if isinstance(exc, AuthenticationError) else ExitCode.ERROR
+        return code, exc.code, str(exc), exc.hint, extra
+    if isinstance(exc, CredentialsNotFoundError):
+        return ExitCode.AUTH, "not_signed_in", exc.message, exc.hint, {}
+    if isinstance(exc, DeviceFlowError):
+        return ExitCode.AUTH, exc.error, exc.message, exc.hint, {}
+    if isinstance(exc, DifyConnectionError):
+        return ExitCode.ERROR, "connection", exc.message, exc.hint, {}
+    if isinstance(exc, DifyError):
+        return ExitCode.ERROR, type(exc).__name__, exc.message, exc.hint, {}
+    if isinstance(exc, DslError):
+        return ExitCode.ERROR, "dsl", str(exc), None, {}
+    return (
+        ExitCode.ERROR,
+        "internal",
+        f"unexpected error: {type(exc).__name__}: {exc}",
+        "This is a bug in difyops; run again with DIFYOPS_DEBUG=1 for a traceback and report it.",
+        {},
+    )
+
+
+def render_error(exc: BaseException, *, json_mode: bool) -> int:
+    exit_code, code, message, hint, extra = classify(exc)
+    if exit_code == ExitCode.ERROR and code == "internal" and os.environ.get("DIFYOPS_DEBUG"):
+        raise exc
+    if json_mode:
+        payload: dict[str, Any] = {"code": code, "message": message, **extra}
+        if hint:
+            payload["hint"] = hint
+        sys.stderr.write(json.dumps({"error": payload}, ensure_ascii=False) + "\n")
+    else:
+        lines = [f"error: {message}"]
+        if isinstance(exc, APIStatusError):
+            lines += [f"  {'.'.join(map(str, d.loc))}: {d.msg}" for d in exc.details]
+        if hint:
+            lines.append(f"hint: {hint}")
+        sys.stderr.write("\n".join(lines) + "\n")
+    sys.stderr.flush()
+    return int(exit_code)

@@ -1,0 +1,271 @@
+"""`difyops apps list|describe|export|import`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dify_client import DifyClient
+from dify_client.models import App, Import
+from difyops._options import JsonOption, ProfileOption, WorkspaceOption
+from difyops._output import Output
+from difyops.connection import (
+    Connection,
+    WorkspaceChoice,
+    is_uuid,
+    open_client,
+    resolve_workspace,
+)
+from difyops.exceptions import DifyopsError, UsageError
+
+app = typer.Typer(help="Apps: list, describe, export and import DSL.", no_args_is_help=True)
+
+AppArgument = Annotated[str, typer.Argument(help="App id or exact app name.")]
+
+
+@app.command("list")
+def list_apps(
+    workspace: WorkspaceOption = None,
+    all_workspaces: Annotated[
+        bool, typer.Option("--all-workspaces", "-A", help="List apps of every workspace.")
+    ] = False,
+    mode: Annotated[str | None, typer.Option(help="Only this mode, e.g. workflow.")] = None,
+    name: Annotated[str | None, typer.Option(help="Only names containing this text.")] = None,
+    profile: ProfileOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Apps the OpenAPI can see, walking every page.
+
+    Dify hides apps whose Service API is switched off; turn it on in the app's
+    "API Access" page to see (and back up) such an app.
+    """
+    out = Output(json_mode=json_output)
+    with open_client(profile) as (connection, client):
+        if all_workspaces:
+            targets = [WorkspaceChoice(w.id, w.name, "all") for w in client.workspaces.list()]
+        else:
+            targets = [resolve_workspace(client, connection, workspace)]
+        rows: list[App] = []
+        for target in targets:
+            rows.extend(client.apps.list(target.id, mode=mode, name=name, limit=200))
+    if json_output:
+        out.json(rows)
+        return
+    columns = ["NAME", "MODE", "UPDATED", "ID"] + (["WORKSPACE"] if all_workspaces else [])
+    out.table(
+        columns,
+        [
+            [a.name, a.mode, a.updated_at, a.id] + ([a.workspace_name] if all_workspaces else [])
+            for a in rows
+        ],
+        empty="no apps visible (apps with the Service API off are hidden by Dify)",
+    )
+
+
+@app.command()
+def describe(
+    app_ref: AppArgument,
+    workspace: WorkspaceOption = None,
+    fields: Annotated[
+        str | None, typer.Option(help="Comma-separated subset of info,parameters,input_schema.")
+    ] = None,
+    profile: ProfileOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """An app's info, parameters and input JSON Schema."""
+    out = Output(json_mode=json_output)
+    with open_client(profile) as (connection, client):
+        app_id = resolve_app(client, workspace_for(client, connection, workspace, app_ref), app_ref)
+        description = client.apps.describe(app_id, fields=fields.split(",") if fields else None)
+    if json_output:
+        out.json(description)
+        return
+    info = description.info
+    if info is not None:
+        out.out.print(f"[bold]{info.name}[/bold] ({info.mode})  id {info.id}")
+        out.out.print(f"  service API: {'on' if info.service_api_enabled else 'off'}")
+        out.out.print(f"  updated: {info.updated_at or '-'}")
+        if info.description:
+            out.out.print(f"  {info.description}")
+    schema = description.input_schema or {}
+    inputs = schema.get("properties", {}).get("inputs", {})
+    required = set(inputs.get("required", []))
+    properties = inputs.get("properties", {})
+    if properties:
+        out.table(
+            ["INPUT", "TYPE", "REQUIRED", "TITLE"],
+            [
+                [key, spec.get("type", "?"), "yes" if key in required else "no", spec.get("title")]
+                for key, spec in properties.items()
+            ],
+        )
+
+
+@app.command()
+def export(
+    app_ref: AppArgument,
+    workspace: WorkspaceOption = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the DSL to this file.")
+    ] = None,
+    include_secret: Annotated[
+        bool,
+        typer.Option(
+            "--include-secret",
+            help="Include secret environment values in clear text. Keep such files out of git.",
+        ),
+    ] = False,
+    workflow_id: Annotated[
+        str | None, typer.Option(help="Export this published workflow version, not the draft.")
+    ] = None,
+    profile: ProfileOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """An app's DSL as the server exports it (secrets blanked unless asked)."""
+    out = Output(json_mode=json_output)
+    with open_client(profile) as (connection, client):
+        app_id = resolve_app(client, workspace_for(client, connection, workspace, app_ref), app_ref)
+        text = client.dsl.export(app_id, include_secret=include_secret, workflow_id=workflow_id)
+    if include_secret:
+        out.warn("the DSL contains secret values in clear text; do not commit or share it")
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        if include_secret:
+            output.chmod(0o600)
+        out.result({"app_id": app_id, "path": str(output)}, None)
+        out.note(f"DSL written to {output}")
+    elif json_output:
+        out.json({"app_id": app_id, "data": text})
+    else:
+        sys.stdout.write(text)
+
+
+@app.command("import")
+def import_app(
+    file: Annotated[
+        Path | None, typer.Argument(help="DSL file to import ('-' reads standard input).")
+    ] = None,
+    url: Annotated[str | None, typer.Option(help="Import from a URL instead of a file.")] = None,
+    workspace: WorkspaceOption = None,
+    overwrite: Annotated[
+        str | None,
+        typer.Option(
+            "--app",
+            help="Overwrite this existing app (id or name; workflow and chatflow apps only).",
+        ),
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Name for the app (default: the DSL's).")] = None,
+    description: Annotated[str | None, typer.Option(help="Override the description.")] = None,
+    confirm_pending: Annotated[
+        bool,
+        typer.Option(
+            "--confirm-pending",
+            help="Confirm at once if the server holds the import as pending (DSL version "
+            "mismatch). Without it a pending import is reported and left to expire.",
+        ),
+    ] = False,
+    profile: ProfileOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Import a DSL as a new app, or over an existing one, and report missing plugins.
+
+    Exit status is 0 when the app was imported (with or without warnings), 1 when the
+    import failed or was left pending.
+    """
+    out = Output(json_mode=json_output)
+    if (file is None) == (url is None):
+        raise UsageError("give a DSL file or --url (one of them)")
+    content = None
+    if file is not None:
+        content = sys.stdin.read() if str(file) == "-" else _read(file)
+    with open_client(profile) as (connection, client):
+        choice = resolve_workspace(client, connection, workspace)
+        target_id = resolve_app(client, choice, overwrite) if overwrite else None
+        result = client.dsl.import_(
+            choice.id,
+            yaml_content=content,
+            yaml_url=url,
+            app_id=target_id,
+            name=name,
+            description=description,
+        )
+        confirmed = None
+        if result.is_pending and confirm_pending:
+            out.note(
+                f"pending: DSL {result.imported_dsl_version} vs server "
+                f"{result.current_dsl_version}; confirming as asked"
+            )
+            confirmed = client.dsl.confirm(choice.id, result.id)
+        final = confirmed or result
+        leaked = (
+            client.dsl.check_dependencies(final.app_id)
+            if final.is_completed and final.app_id and confirmed is None
+            else []
+        )
+    payload = {
+        "import": result,
+        "confirm": confirmed,
+        "status": final.status,
+        "app_id": final.app_id,
+        "leaked_dependencies": leaked,
+    }
+    if json_output:
+        out.json(payload)
+    else:
+        _report_import(out, final, leaked=[d.identifier for d in leaked])
+    if final.is_failed:
+        raise DifyopsError(f"import failed: {final.error or 'no reason given'}")
+    if final.is_pending:
+        raise DifyopsError(
+            f"import is pending: the DSL is version {final.imported_dsl_version}, the server "
+            f"runs {final.current_dsl_version}; nothing was imported",
+            hint="Run again with --confirm-pending to import anyway (pending imports expire "
+            "after 10 minutes).",
+        )
+
+
+def _report_import(out: Output, result: Import, *, leaked: list[str]) -> None:
+    if result.is_completed:
+        warn = " with warnings (older DSL version)" if result.status != "completed" else ""
+        out.success(f"imported{warn}: app {result.app_id} ({result.app_mode})")
+    for identifier in leaked:
+        out.warn(f"plugin not installed in the workspace: {identifier}")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def workspace_for(
+    client: DifyClient, connection: Connection, workspace: str | None, app_ref: str
+) -> WorkspaceChoice | None:
+    """A workspace is needed only to find an app by name; ids work without one."""
+    if is_uuid(app_ref) and workspace is None:
+        return None
+    return resolve_workspace(client, connection, workspace)
+
+
+def resolve_app(client: DifyClient, workspace: WorkspaceChoice | None, ref: str) -> str:
+    """An app id from an id or an exact name in the workspace."""
+    if is_uuid(ref):
+        return ref
+    if workspace is None:
+        raise UsageError(f"{ref!r} is not an app id; give --workspace to find it by name")
+    matches = client.apps.find_by_name(workspace.id, ref)
+    if len(matches) == 1:
+        return matches[0].id
+    where = workspace.name or workspace.id
+    if not matches:
+        raise UsageError(
+            f"no app named {ref!r} in workspace {where}",
+            hint="`difyops apps list` shows the apps the API can see (Service API on).",
+        )
+    ids = ", ".join(a.id for a in matches)
+    raise UsageError(f"{len(matches)} apps are named {ref!r} in {where}: {ids}; pass an id")

@@ -1,0 +1,185 @@
+"""`difyops backup run|status|log`: every app of every workspace, versioned in git."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from difyops._options import JsonOption, ProfileOption
+from difyops._output import Output
+from difyops.exceptions import DifyopsError
+from flows.backup import BackupSettings, Source, backup_log, backup_status, run_backup
+from reconcile.backup_plan import HIDDEN_APPS_NOTE, BackupReport, totals
+
+app = typer.Typer(help="Back up app DSLs into a git repository.", no_args_is_help=True)
+
+RepoOption = Annotated[
+    Path, typer.Option("--repo", "-r", help="Backup repository (a git work tree; created if new).")
+]
+
+
+@app.command()
+def run(
+    repo: RepoOption,
+    workspace: Annotated[
+        list[str] | None,
+        typer.Option("--workspace", "-w", help="Only these workspaces (id or name; repeatable)."),
+    ] = None,
+    push: Annotated[bool, typer.Option(help="Push to the repository's origin afterwards.")] = False,
+    full: Annotated[
+        bool,
+        typer.Option(help="Export every app, not only changed ones; report silent changes."),
+    ] = False,
+    include_secret: Annotated[
+        bool,
+        typer.Option(
+            "--include-secret",
+            help="Export secret environment values too (they are still redacted before "
+            "commit unless --no-redact names the app).",
+        ),
+    ] = False,
+    no_redact: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--no-redact",
+            help="Commit this app's credential-looking values as they are (id or name; "
+            "repeatable). Only for values you know are not secrets.",
+        ),
+    ] = None,
+    branch: Annotated[str, typer.Option(help="Branch to commit to.")] = "main",
+    concurrency: Annotated[int, typer.Option(min=1, max=32, help="Parallel exports.")] = 4,
+    rate_limit: Annotated[
+        int, typer.Option(min=1, help="Requests per minute to stay under (Dify allows 60).")
+    ] = 50,
+    author_name: Annotated[str, typer.Option(help="Commit author name.")] = "difyops backup",
+    author_email: Annotated[str, typer.Option(help="Commit author email.")] = "difyops@localhost",
+    profile: ProfileOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Export every app the API can see into REPO and commit once if anything changed.
+
+    Layout: <host>/<workspace>/<app>.yml plus <host>/<workspace>/_index.yml. Incremental:
+    apps whose updated_at and stored file are unchanged are not exported again. Exit 1 if
+    any app could not be exported (the others are still committed; the failed one keeps
+    its last good file).
+    """
+    out = Output(json_mode=json_output)
+    if include_secret:
+        out.warn("--include-secret: secret values are exported; they are redacted before commit")
+    settings = BackupSettings(
+        repo=str(repo),
+        branch=branch,
+        push=push,
+        full=full,
+        include_secret=include_secret,
+        no_redact=no_redact or [],
+        author_name=author_name,
+        author_email=author_email,
+        concurrency=concurrency,
+        rate_limit=rate_limit,
+    )
+    source = Source(profile=profile, workspaces=workspace or [])
+    if out.interactive and not json_output:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=out.err,
+            transient=True,
+        ) as progress:
+            job = progress.add_task("listing apps…", total=None)
+            exported: list[str] = []
+
+            def tick(name: str) -> None:
+                exported.append(name)
+                progress.update(job, description=f"exported {len(exported)}: {name}")
+
+            report = run_backup(settings, [source], progress=tick)
+    else:
+        report = run_backup(settings, [source])
+    if json_output:
+        out.json(report.model_dump(mode="json"))
+    else:
+        _print_report(out, report, repo)
+    if not report.ok:
+        names = ", ".join(o.name for _, o in report.failed)
+        raise DifyopsError(
+            "some apps could not be backed up" + (f": {names}" if names else ""),
+            hint="They kept their last good file; see the messages above and run again.",
+        )
+
+
+def _print_report(out: Output, report: BackupReport, repo: Path) -> None:
+    counts = totals(report.results)
+    for result in report.results:
+        out.note(
+            f"{result.workspace_name}: {result.listed} app(s), {result.exports} exported"
+            + (f" — {result.error}" if result.error else "")
+        )
+        for outcome in result.outcomes:
+            if outcome.status == "unchanged":
+                continue
+            detail = outcome.summary or outcome.error or outcome.mode
+            out.out.print(f"  {outcome.status:<8} {outcome.name}: {detail}", markup=False)
+            for finding in outcome.redacted:
+                out.warn(f"redacted in {outcome.name}: {finding}")
+            if outcome.changed_without_timestamp:
+                out.warn(f"{outcome.name} changed although its updated_at did not move")
+        if result.unlisted_modes:
+            out.note(f"  {result.unlisted_modes} app(s) of modes the API does not list")
+    summary = ", ".join(f"{v} {k}" for k, v in counts.items() if v) or "no changes"
+    if report.commit:
+        out.success(f"committed {report.commit[:12]} in {repo} ({summary})")
+    else:
+        out.success(f"nothing to commit in {repo} ({summary})")
+    if report.pushed:
+        out.success("pushed to origin")
+    out.note(f"note: {HIDDEN_APPS_NOTE}")
+
+
+@app.command()
+def status(repo: RepoOption, json_output: JsonOption = False) -> None:
+    """The last backup run, and how many apps the repository holds per workspace."""
+    out = Output(json_mode=json_output)
+    state = backup_status(str(repo))
+    if json_output:
+        out.json(state)
+        return
+    if state.head is None:
+        out.out.print(f"{repo}: no backup committed yet")
+    else:
+        out.out.print(f"{repo}: last commit {state.head[:12]} {state.last_commit_date}")
+        out.out.print(f"  {state.last_commit_subject}", markup=False)
+    if state.last_run:
+        finished = state.last_run.get("finished_at")
+        commit = state.last_run.get("commit") or "no commit (nothing changed)"
+        out.out.print(f"last run finished {finished}: {commit}", markup=False)
+    out.table(
+        ["WORKSPACE", "APPS", "REDACTED"],
+        [[w["workspace"], w.get("apps", 0), w.get("redacted", 0)] for w in state.workspaces],
+        empty="no apps backed up yet",
+    )
+
+
+@app.command()
+def log(
+    app_ref: Annotated[str, typer.Argument(help="App id, exact name, or path in the repository.")],
+    repo: RepoOption,
+    max_count: Annotated[int, typer.Option("--max-count", "-n", help="At most this many.")] = 50,
+    json_output: JsonOption = False,
+) -> None:
+    """One app's history: each commit that changed it, with what changed semantically."""
+    out = Output(json_mode=json_output)
+    found, entries = backup_log(str(repo), app_ref, max_count=max_count)
+    if json_output:
+        out.json({"app": found, "history": entries})
+        return
+    out.out.print(f"{found.name} ({found.mode}, {found.app_id}) — {found.path}", markup=False)
+    out.table(
+        ["COMMIT", "DATE", "CHANGE"],
+        [[e.sha[:12], e.date, e.summary] for e in entries],
+        empty="no history",
+    )

@@ -1,0 +1,96 @@
+"""Which server, token and workspace a command uses.
+
+Precedence, so CI needs no browser and a person needs no flags:
+- server and token: see `dify_client.profiles` (`DIFY_SERVER` + `DIFY_TOKEN` > `--profile`
+  > the default profile);
+- workspace: `--workspace` (id or exact name) > `DIFY_WORKSPACE_ID` > the profile's
+  workspace > the account's default workspace on the server.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from dify_client import DifyClient
+from dify_client.models import Workspace
+from dify_client.profiles import Credentials, resolve_credentials
+from difyops.exceptions import UsageError
+
+# The CLI calls them connections; they are the client's resolved credentials.
+Connection = Credentials
+
+
+@contextmanager
+def open_client(profile: str | None = None) -> Iterator[tuple[Connection, DifyClient]]:
+    """The connection for `profile` and a client on it, closed afterwards."""
+    connection = resolve_credentials(profile)
+    with connection.client() as client:
+        yield connection, client
+
+
+def is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class WorkspaceChoice:
+    id: str
+    name: str | None
+    source: str
+
+
+def resolve_workspace(
+    client: DifyClient, connection: Connection, flag: str | None
+) -> WorkspaceChoice:
+    """The workspace a command acts on; names are matched exactly against `GET /workspaces`."""
+    if flag:
+        return _by_id_or_name(client, flag, source="--workspace")
+    env = os.environ.get("DIFY_WORKSPACE_ID")
+    if env:
+        if not is_uuid(env):
+            raise UsageError(f"DIFY_WORKSPACE_ID is not a workspace id: {env!r}")
+        return WorkspaceChoice(env, None, "DIFY_WORKSPACE_ID")
+    if connection.profile and connection.profile.workspace_id:
+        return WorkspaceChoice(
+            connection.profile.workspace_id, connection.profile.workspace_name, "profile"
+        )
+    account = client.account.get()
+    if account.default_workspace_id:
+        name = next(
+            (w.name for w in account.workspaces if w.id == account.default_workspace_id), None
+        )
+        return WorkspaceChoice(account.default_workspace_id, name, "account default")
+    raise UsageError(
+        "no workspace chosen and the account has no default workspace",
+        hint="Pass --workspace ID|NAME or set DIFY_WORKSPACE_ID.",
+    )
+
+
+def _by_id_or_name(client: DifyClient, value: str, *, source: str) -> WorkspaceChoice:
+    if is_uuid(value):
+        return WorkspaceChoice(value, None, source)
+    workspaces = client.workspaces.list()
+    return WorkspaceChoice(*_match_workspace(workspaces, value), source)
+
+
+def _match_workspace(workspaces: list[Workspace], value: str) -> tuple[str, str]:
+    exact = [w for w in workspaces if w.name == value]
+    if len(exact) == 1:
+        return exact[0].id, exact[0].name
+    if len(exact) > 1:
+        ids = ", ".join(w.id for w in exact)
+        raise UsageError(
+            f"more than one workspace is named {value!r} ({ids})", hint="Pass the id instead."
+        )
+    names = ", ".join(repr(w.name) for w in workspaces) or "none"
+    raise UsageError(
+        f"no workspace named {value!r}", hint=f"Workspaces this account can see: {names}."
+    )

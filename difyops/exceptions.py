@@ -1,0 +1,41 @@
+"""Errors difyops itself detects (as opposed to the server): each knows its exit code."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Stable exit codes (documented in `difyops --help` and the README)."""
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    AUTH = 4
+    RATE_LIMITED = 7
+    CANCELLED = 130
+
+
+class DifyopsError(Exception):
+    """A failure with a one-line message, an optional hint, and an exit code."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+    code: str = "error"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(DifyopsError):
+    exit_code = ExitCode.USAGE
+    code = "usage"
+
+
+class NotSignedInError(DifyopsError):
+    exit_code = ExitCode.AUTH
+    code = "not_signed_in"

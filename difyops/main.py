@@ -1,0 +1,75 @@
+"""The `difyops` command line: `difyops <noun> <verb>`.
+
+Wiring only; each group lives in `difyops/commands/`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+# typer vendors click since 0.29; TyperGroup.invoke is typed with the vendored Context.
+from typer._click.core import Context as ClickContext
+from typer.core import TyperGroup
+
+from difyops._errors import render_error
+from difyops._options import JSON_META_KEY
+from difyops.commands import (
+    apps,
+    auth,
+    backup,
+    dsl,
+    emulator,
+    members,
+    sessions,
+    workspaces,
+)
+
+HELP = """GitOps for Dify: back up, diff, promote and manage Dify apps and workspaces.
+
+Sign in once with `difyops auth login --host URL` (or set DIFY_SERVER and DIFY_TOKEN in
+CI), then run `difyops <noun> <verb>`. Every command takes --json for scripts.
+
+Exit codes: 0 ok · 1 error · 2 usage · 4 authentication (not signed in, token rejected,
+sign-in denied or expired) · 7 rate limited (retry later) · 130 cancelled.
+"""
+
+
+class DifyopsGroup(TyperGroup):
+    """The root group: every command's exceptions are rendered here, once."""
+
+    def invoke(self, ctx: ClickContext) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            # Exits, aborts and usage errors are the CLI framework's to render (exit 2).
+            raise
+        except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 — the single boundary
+            ctx.exit(render_error(exc, json_mode=bool(ctx.meta.get(JSON_META_KEY))))
+
+
+app = typer.Typer(
+    cls=DifyopsGroup,
+    help=HELP,
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(auth.app, name="auth")
+app.add_typer(sessions.app, name="sessions")
+app.add_typer(workspaces.app, name="workspaces")
+app.add_typer(members.app, name="members")
+app.add_typer(apps.app, name="apps")
+app.add_typer(dsl.app, name="dsl")
+app.add_typer(backup.app, name="backup")
+app.add_typer(emulator.app, name="emulator")
+
+
+def main() -> None:
+    app(prog_name="difyops")
+
+
+if __name__ == "__main__":
+    main()
