@@ -1,0 +1,137 @@
+"""Back up every app of every workspace into a git repository.
+
+Deployed as `backup-nightly` (see prefect.yaml); `difyops backup run` runs the same steps
+without a Prefect server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact
+
+from flows._calling import StepRunner, as_functions, as_tasks
+from reconcile.backup_layout import host_dir
+from reconcile.backup_plan import BackupReport, backup_markdown
+from tasks.backup import (
+    BackupSettings,
+    backup_workspace,
+    commit_backup,
+    list_backup_targets,
+    prepare_repository,
+)
+from tasks.backup_history import BackupStatus, HistoryEntry, IndexedApp, app_history
+from tasks.backup_history import backup_status as read_backup_status
+from tasks.sources import Source
+
+ARTIFACT_KEY = "dify-backup"
+
+__all__ = [
+    "ARTIFACT_KEY",
+    "BackupSettings",
+    "Source",
+    "backup_flow",
+    "backup_log",
+    "backup_status",
+    "run_backup",
+]
+
+
+def _steps(
+    settings: BackupSettings,
+    sources: list[Source],
+    call: StepRunner,
+    progress: Callable[[str], None] | None = None,
+) -> BackupReport:
+    targets = call(list_backup_targets, sources, settings.rate_limit)
+    hosts = sorted({host_dir(t.base_url) for t in targets})
+    recovered = call(prepare_repository, settings, hosts)
+    results = [
+        call(backup_workspace, settings, target, progress)
+        if progress
+        else call(backup_workspace, settings, target)
+        for target in targets
+    ]
+    commit = call(commit_backup, settings, results)
+    return BackupReport(
+        results=results, commit=commit.sha, pushed=commit.pushed, recovered=recovered
+    )
+
+
+def run_backup(
+    settings: BackupSettings,
+    sources: list[Source],
+    progress: Callable[[str], None] | None = None,
+) -> BackupReport:
+    """The backup as plain function calls (what the CLI runs)."""
+    return _steps(settings, sources, as_functions, progress)
+
+
+@flow(name="backup", description="Export every Dify app into a git repository.")
+def backup_flow(
+    repo: str,
+    profile: str | None = None,
+    server: str | None = None,
+    token_block: str | None = None,
+    workspaces: list[str] | None = None,
+    sources: list[Source] | None = None,
+    branch: str = "main",
+    push: bool = False,
+    full: bool = False,
+    include_secret: bool = False,
+    no_redact: list[str] | None = None,
+    author_name: str = "difyops backup",
+    author_email: str = "difyops@localhost",
+    concurrency: int = 4,
+    rate_limit: int | None = 50,
+) -> dict[str, object]:
+    """Back up apps into `repo`.
+
+    Credentials: `token_block` (a Prefect Secret block holding the bearer token) with
+    `server`, or a local `profile`, or DIFY_SERVER/DIFY_TOKEN in the worker's environment.
+    `sources` backs up several hosts or profiles in one run and overrides the single-source
+    parameters. The run fails (after committing what succeeded) if any app could not be
+    exported, so an automation can notify someone.
+    """
+    settings = BackupSettings(
+        repo=repo,
+        branch=branch,
+        push=push,
+        full=full,
+        include_secret=include_secret,
+        no_redact=no_redact or [],
+        author_name=author_name,
+        author_email=author_email,
+        concurrency=concurrency,
+        rate_limit=rate_limit,
+    )
+    chosen = sources or [
+        Source(profile=profile, server=server, token_block=token_block, workspaces=workspaces or [])
+    ]
+    report = _steps(settings, chosen, as_tasks)
+    create_markdown_artifact(
+        key=ARTIFACT_KEY, markdown=backup_markdown(report), description="Dify backup run"
+    )
+    if not report.ok:
+        failed = ", ".join(o.name for _, o in report.failed) or "workspace listing"
+        raise RuntimeError(f"backup finished with failures ({failed}); see the artifact")
+    return report.model_dump(mode="json")
+
+
+def backup_status(repo: str) -> BackupStatus:
+    """The last run and what the repository holds (for `difyops backup status`)."""
+    return read_backup_status(repo)
+
+
+def backup_log(
+    repo: str, app: str, *, max_count: int = 50
+) -> tuple[IndexedApp, list[HistoryEntry]]:
+    """One app's history with a semantic summary per commit (`difyops backup log`)."""
+    return app_history(repo, app, max_count=max_count)
+
+
+if __name__ == "__main__":
+    import sys
+
+    backup_flow(repo=sys.argv[1] if len(sys.argv) > 1 else "dify-backup")

@@ -1,0 +1,10 @@
+"""The only code that talks to git (through GitPython).
+
+A `GitStore` is opened for one job and closed after it: GitPython leaks resources in
+long-running processes, so no `Repo` outlives a flow run.
+"""
+
+from gitstore._errors import GitStoreError, PushRejectedError
+from gitstore._store import Author, CommitInfo, GitStore
+
+__all__ = ["Author", "CommitInfo", "GitStore", "GitStoreError", "PushRejectedError"]

@@ -1,0 +1,159 @@
+"""Where each app lives in the backup repository, and the per-workspace index.
+
+Layout (documented in the README):
+
+    <host>/<workspace-slug>/_index.yml
+    <host>/<workspace-slug>/<app-slug>.yml
+
+Slugs are stable: once an app has a path it keeps it until its name changes (then the
+file moves, and git follows the rename). Two apps with the same name never share a file:
+the newcomer's slug gets the first 8 characters of its id. A workspace keeps its directory
+for good once assigned (found again through the workspace id in `_index.yml`), so a
+workspace rename does not move every file. Slugs start with a letter or digit, so
+`_index.yml` can never collide with an app.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from slugify import slugify
+
+from dsl import DslError
+from dsl.yaml_io import dump_roundtrip, load_roundtrip
+
+INDEX_FILE = "_index.yml"
+INDEX_VERSION = 1
+_MAX_SLUG = 60
+
+
+class IndexEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    mode: str
+    path: str
+    updated_at: str | None = None
+    dsl_version: str | None = None
+    content_hash: str
+    # True when credential-looking values were replaced by a placeholder before commit.
+    redacted: bool = False
+
+
+class WorkspaceIndex(BaseModel):
+    """What the repository holds for one workspace, keyed by app id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = INDEX_VERSION
+    host: str
+    workspace_id: str
+    workspace_name: str
+    apps: dict[str, IndexEntry] = Field(default_factory=dict)
+
+    def sorted(self) -> WorkspaceIndex:
+        """The same index with apps ordered by path, so the file diffs cleanly."""
+        ordered = dict(sorted(self.apps.items(), key=lambda item: (item[1].path, item[0])))
+        return self.model_copy(update={"apps": ordered})
+
+
+def parse_index(text: str | None) -> WorkspaceIndex | None:
+    """The index in `text`; None when absent or unreadable (a damaged index costs only
+    re-exports: the next run rebuilds it from the server)."""
+    if not text:
+        return None
+    try:
+        data = load_roundtrip(text, source=INDEX_FILE)
+        return WorkspaceIndex.model_validate(json.loads(json.dumps(data)))
+    except (DslError, ValidationError, TypeError, ValueError):
+        return None
+
+
+def dump_index(index: WorkspaceIndex) -> str:
+    header = (
+        "# Written by `difyops backup`: one entry per app of this workspace.\n"
+        "# content_hash is the sha256 of the stored file; do not edit by hand.\n"
+    )
+    return header + dump_roundtrip(index.sorted().model_dump(mode="json"))
+
+
+class AppListing(BaseModel):
+    """The listing fields the backup needs (a subset of dify_client's App row)."""
+
+    id: str
+    name: str
+    mode: str
+    updated_at: str | None = None
+
+
+def host_dir(base_url: str) -> str:
+    """`https://dify.example.com:8443/` → `dify.example.com_8443` (a directory name)."""
+    parts = urlsplit(base_url)
+    host = (parts.hostname or "dify").lower()
+    return f"{host}_{parts.port}" if parts.port else host
+
+
+def slug(name: str, fallback_id: str) -> str:
+    text = slugify(name, max_length=_MAX_SLUG, word_boundary=True)
+    return text or f"app-{fallback_id[:8]}"
+
+
+def workspace_dir(
+    host: str, workspace_id: str, workspace_name: str, existing: dict[str, str]
+) -> str:
+    """The directory of a workspace: its old one if known (`existing`: id → dir)."""
+    if workspace_id in existing:
+        return existing[workspace_id]
+    base = f"{host}/{slug(workspace_name, workspace_id)}"
+    taken = set(existing.values())
+    return base if base not in taken else f"{base}-{workspace_id[:8]}"
+
+
+def assign_paths(
+    directory: str, apps: Iterable[AppListing], index: WorkspaceIndex
+) -> dict[str, str]:
+    """app id → repository path for every listed app.
+
+    An app keeps its recorded path while its slug is unchanged. Otherwise it gets the plain
+    slug when that is free, or the slug with an id suffix when another app (listed now, or
+    holding the path in the index) has it.
+    """
+    apps = sorted(apps, key=lambda a: a.id)
+    wanted = {app.id: slug(app.name, app.id) for app in apps}
+    paths: dict[str, str] = {}
+    taken: set[str] = set()
+    # Apps whose name did not change keep their file: they claim their path first.
+    for app in apps:
+        entry = index.apps.get(app.id)
+        if entry is not None and _slug_of(entry.path) in (
+            wanted[app.id],
+            _suffixed(wanted[app.id], app.id),
+        ):
+            paths[app.id] = entry.path
+            taken.add(entry.path)
+    counts: dict[str, int] = {}
+    for app in apps:
+        counts[wanted[app.id]] = counts.get(wanted[app.id], 0) + 1
+    for app in apps:
+        if app.id in paths:
+            continue
+        plain = f"{directory}/{wanted[app.id]}.yml"
+        shared = counts[wanted[app.id]] > 1
+        if plain in taken or shared:
+            path = f"{directory}/{_suffixed(wanted[app.id], app.id)}.yml"
+        else:
+            path = plain
+        paths[app.id] = path
+        taken.add(path)
+    return paths
+
+
+def _suffixed(base: str, app_id: str) -> str:
+    return f"{base}-{app_id[:8]}"
+
+
+def _slug_of(path: str) -> str:
+    return path.rsplit("/", 1)[-1].removesuffix(".yml")

@@ -1,0 +1,221 @@
+"""What a backup run must export, and how its outcome reads in a commit message. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from reconcile.backup_layout import AppListing, WorkspaceIndex
+
+ExportReason = Literal["new", "updated", "renamed", "file-missing", "file-changed", "full"]
+OutcomeStatus = Literal["added", "changed", "renamed", "removed", "unchanged", "failed"]
+
+
+class ExportDecision(BaseModel):
+    app: AppListing
+    path: str
+    reason: ExportReason
+
+
+def decide_exports(
+    apps: Iterable[AppListing],
+    paths: dict[str, str],
+    index: WorkspaceIndex,
+    stored_hash: Callable[[str], str | None],
+    *,
+    full: bool,
+) -> tuple[list[ExportDecision], list[AppListing]]:
+    """(apps to export, apps to leave alone).
+
+    Incremental rule: an app is skipped when its `updated_at` and name are what the index
+    recorded and the file on disk still has the recorded hash; anything else (including a
+    file edited or deleted by hand) is exported again. `full` exports everything.
+    """
+    to_export: list[ExportDecision] = []
+    skipped: list[AppListing] = []
+    for app in apps:
+        path = paths[app.id]
+        entry = index.apps.get(app.id)
+        reason: ExportReason | None
+        if entry is None:
+            reason = "new"
+        elif full:
+            reason = "full"
+        elif entry.path != path:
+            reason = "renamed"
+        elif entry.updated_at != app.updated_at:
+            reason = "updated"
+        else:
+            on_disk = stored_hash(path)
+            if on_disk is None:
+                reason = "file-missing"
+            elif on_disk != entry.content_hash:
+                reason = "file-changed"
+            else:
+                reason = None
+        if reason is None:
+            skipped.append(app)
+        else:
+            to_export.append(ExportDecision(app=app, path=path, reason=reason))
+    return to_export, skipped
+
+
+class AppOutcome(BaseModel):
+    app_id: str
+    name: str
+    mode: str
+    status: OutcomeStatus
+    path: str
+    old_path: str | None = None
+    old_name: str | None = None
+    summary: str | None = None
+    error: str | None = None
+    # Descriptions (never values) of credential-looking findings that were redacted.
+    redacted: list[str] = Field(default_factory=list)
+    # --full found the content changed although `updated_at` did not move.
+    changed_without_timestamp: bool = False
+
+
+class WorkspaceResult(BaseModel):
+    host: str
+    base_url: str
+    workspace_id: str
+    workspace_name: str
+    directory: str
+    outcomes: list[AppOutcome] = Field(default_factory=list)
+    listed: int = 0
+    # `total` as the server reported it: it counts apps of modes the API does not list
+    # (agent, channel, rag-pipeline), so it can exceed what was listed.
+    reported_total: int = 0
+    exports: int = 0
+    error: str | None = None
+
+    def count(self, status: OutcomeStatus) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def unlisted_modes(self) -> int:
+        return max(self.reported_total - self.listed, 0)
+
+
+_ORDER: tuple[OutcomeStatus, ...] = ("added", "changed", "renamed", "removed", "failed")
+
+
+def totals(results: Iterable[WorkspaceResult]) -> dict[str, int]:
+    counts: dict[str, int] = dict.fromkeys(_ORDER, 0)
+    for result in results:
+        for status in _ORDER:
+            counts[status] += result.count(status)
+    return counts
+
+
+def has_changes(results: Iterable[WorkspaceResult]) -> bool:
+    return any(
+        o.status in ("added", "changed", "renamed", "removed") for r in results for o in r.outcomes
+    )
+
+
+def commit_message(results: list[WorkspaceResult]) -> str:
+    """Subject with the counts; a body naming every app that changed, with its summary."""
+    counts = totals(results)
+    parts = [f"{counts[s]} {s}" for s in ("added", "changed", "renamed", "removed") if counts[s]]
+    subject = "Backup: " + (", ".join(parts) if parts else "no changes")
+    body: list[str] = []
+    for result in results:
+        lines = [_outcome_line(o) for o in result.outcomes if o.status != "unchanged"]
+        if lines:
+            body.append(f"{result.directory} ({result.workspace_name})")
+            body.extend(lines)
+            body.append("")
+    return "\n".join([subject, "", *body]).rstrip() + "\n"
+
+
+def _outcome_line(outcome: AppOutcome) -> str:
+    label = f"  {outcome.status:<8} {outcome.name}"
+    if outcome.status == "renamed" and outcome.old_name and outcome.old_name != outcome.name:
+        label = f"  {outcome.status:<8} {outcome.old_name} → {outcome.name}"
+    if outcome.status == "removed":
+        return f"{label} ({outcome.app_id}; deleted, or its Service API was switched off)"
+    if outcome.status == "failed":
+        return f"{label}: export failed, kept the last good file ({outcome.error})"
+    if outcome.status == "added":
+        return f"{label} ({outcome.mode})"
+    extra = f": {outcome.summary}" if outcome.summary else ""
+    if outcome.redacted:
+        extra += f" [redacted {len(outcome.redacted)} credential-looking value(s)]"
+    return label + extra
+
+
+class BackupReport(BaseModel):
+    """The outcome of a whole run, for the CLI, the flow's return value and its artifact."""
+
+    results: list[WorkspaceResult]
+    commit: str | None = None
+    pushed: bool = False
+    # Paths a killed earlier run had left uncommitted (thrown away and redone).
+    recovered: list[str] = Field(default_factory=list)
+
+    @property
+    def failed(self) -> list[tuple[WorkspaceResult, AppOutcome]]:
+        return [(r, o) for r in self.results for o in r.outcomes if o.status == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not any(r.error for r in self.results)
+
+
+HIDDEN_APPS_NOTE = (
+    "Dify's OpenAPI does not show apps whose Service API is switched off, so they are not "
+    "backed up. To include one, open the app in Dify, go to API Access and enable it."
+)
+
+
+def backup_markdown(report: BackupReport) -> str:
+    """The run summary as Markdown (a Prefect artifact; no secret values, ever)."""
+    counts = totals(report.results)
+    lines = ["# Dify backup", ""]
+    lines.append(
+        f"Commit: `{report.commit[:12]}`" + (" (pushed)" if report.pushed else "")
+        if report.commit
+        else "No commit: nothing changed."
+    )
+    lines += ["", "| workspace | apps | exported | added | changed | renamed | removed | failed |"]
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in report.results:
+        lines.append(
+            f"| {r.workspace_name} (`{r.directory}`) | {r.listed} | {r.exports} | "
+            f"{r.count('added')} | {r.count('changed')} | {r.count('renamed')} | "
+            f"{r.count('removed')} | {r.count('failed')} |"
+        )
+    lines.append(
+        f"| **total** | | | {counts['added']} | {counts['changed']} | {counts['renamed']} | "
+        f"{counts['removed']} | {counts['failed']} |"
+    )
+    changed = [(r, o) for r in report.results for o in r.outcomes if o.status not in ("unchanged",)]
+    if changed:
+        lines += ["", "## Changes", ""]
+        for r, o in changed:
+            detail = o.summary or o.error or o.mode
+            lines.append(f"- **{o.status}** {o.name} ({r.workspace_name}): {detail}")
+            if o.redacted:
+                lines.append(f"  - redacted {len(o.redacted)} credential-looking value(s):")
+                lines += [f"    - {finding}" for finding in o.redacted]
+            if o.changed_without_timestamp:
+                lines.append("  - content changed although `updated_at` did not move")
+    errors = [r for r in report.results if r.error]
+    if errors:
+        lines += ["", "## Workspaces that could not be read", ""]
+        lines += [f"- {r.workspace_name}: {r.error}" for r in errors]
+    unlisted = sum(r.unlisted_modes for r in report.results)
+    lines += ["", "## Not visible to the backup", ""]
+    if unlisted:
+        lines.append(
+            f"- {unlisted} app(s) of modes the OpenAPI does not list (agent, channel, "
+            "rag-pipeline) were counted by the server but cannot be exported."
+        )
+    lines.append(f"- {HIDDEN_APPS_NOTE}")
+    if report.recovered:
+        lines += ["", f"Redid {len(report.recovered)} file(s) left behind by an interrupted run."]
+    return "\n".join(lines) + "\n"

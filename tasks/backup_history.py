@@ -1,0 +1,144 @@
+"""Reading a backup repository back: the last run, and one app's history with summaries."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from dsl import DslError, diff_documents, load_text
+from gitstore import GitStore, GitStoreError
+from reconcile.backup_layout import INDEX_FILE, parse_index
+from tasks.backup import LAST_RUN_FILE
+
+
+class IndexedApp(BaseModel):
+    app_id: str
+    name: str
+    mode: str
+    path: str
+    workspace_name: str
+    updated_at: str | None = None
+    redacted: bool = False
+
+
+class BackupStatus(BaseModel):
+    repo: str
+    head: str | None
+    last_commit_subject: str | None
+    last_commit_date: str | None
+    last_run: dict[str, object] | None
+    workspaces: list[dict[str, object]]
+
+
+class HistoryEntry(BaseModel):
+    sha: str
+    date: str
+    subject: str
+    path: str
+    summary: str
+
+
+def indexed_apps(store: GitStore) -> list[IndexedApp]:
+    found: list[IndexedApp] = []
+    for path in store.files():
+        if not path.endswith(f"/{INDEX_FILE}"):
+            continue
+        index = parse_index(store.read_text(path))
+        if index is None:
+            continue
+        found += [
+            IndexedApp(
+                app_id=app_id,
+                name=entry.name,
+                mode=entry.mode,
+                path=entry.path,
+                workspace_name=index.workspace_name,
+                updated_at=entry.updated_at,
+                redacted=entry.redacted,
+            )
+            for app_id, entry in index.apps.items()
+        ]
+    return found
+
+
+def backup_status(repo: str) -> BackupStatus:
+    with GitStore.open(Path(repo), create=False) as store:
+        log = store.log(max_count=1)
+        last_run_file = store.git_dir / LAST_RUN_FILE
+        last_run = json.loads(last_run_file.read_text()) if last_run_file.exists() else None
+        apps = indexed_apps(store)
+        head = store.head_sha()
+    workspaces: dict[str, dict[str, object]] = {}
+    for app in apps:
+        entry = workspaces.setdefault(app.workspace_name, {"workspace": app.workspace_name})
+        entry["apps"] = int(entry.get("apps", 0)) + 1  # type: ignore[call-overload]
+        if app.redacted:
+            entry["redacted"] = int(entry.get("redacted", 0)) + 1  # type: ignore[call-overload]
+    return BackupStatus(
+        repo=repo,
+        head=head,
+        last_commit_subject=log[0].subject if log else None,
+        last_commit_date=log[0].date if log else None,
+        last_run=last_run,
+        workspaces=list(workspaces.values()),
+    )
+
+
+def find_app(store: GitStore, ref: str) -> IndexedApp:
+    """An app of the backup by id, exact name, or path."""
+    apps = indexed_apps(store)
+    matches = [a for a in apps if ref in (a.app_id, a.path)] or [a for a in apps if a.name == ref]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise GitStoreError(
+            f"no app {ref!r} in the backup",
+            hint="Give an app id, its exact name, or its path in the repository.",
+        )
+    where = ", ".join(f"{a.path} ({a.app_id})" for a in matches)
+    raise GitStoreError(f"{len(matches)} apps match {ref!r}: {where}", hint="Give the app id.")
+
+
+def app_history(
+    repo: str, ref: str, *, max_count: int = 50
+) -> tuple[IndexedApp, list[HistoryEntry]]:
+    """Commits that touched an app's file (renames followed), newest first, each with the
+    semantic summary of what that commit changed in the app."""
+    with GitStore.open(Path(repo), create=False) as store:
+        app = find_app(store, ref)
+        commits = store.log(app.path, max_count=max_count)
+        entries: list[HistoryEntry] = []
+        path = app.path
+        for commit in commits:
+            renames = store.renames_in(commit.sha)
+            old_path = next((old for old, new in renames.items() if new == path), path)
+            after = store.read_at(commit.sha, path)
+            parent = store.parent(commit.sha)
+            before = store.read_at(parent, old_path) if parent else None
+            entries.append(
+                HistoryEntry(
+                    sha=commit.sha,
+                    date=commit.date,
+                    subject=commit.subject,
+                    path=path,
+                    summary=_summary(before, after, renamed=old_path != path),
+                )
+            )
+            path = old_path
+    return app, entries
+
+
+def _summary(before: str | None, after: str | None, *, renamed: bool) -> str:
+    if before is None and after is not None:
+        return "added"
+    if after is None:
+        return "removed"
+    if before is None:
+        return "unknown"
+    try:
+        summary = diff_documents(load_text(before), load_text(after)).summary()
+    except DslError:
+        return "changed (not readable as a DSL)"
+    return f"renamed; {summary}" if renamed else summary
