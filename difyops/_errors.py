@@ -24,6 +24,7 @@ from dify_client import (
 )
 from difyops.exceptions import DifyopsError, ExitCode
 from dsl import DslError
+from reconcile.errors import PlanError
 
 
 def classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[str, Any]]:
@@ -51,7 +52,11 @@ def classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[s
     if isinstance(exc, DifyError):
         return ExitCode.ERROR, type(exc).__name__, exc.message, exc.hint, {}
     if isinstance(exc, DslError):
-        return ExitCode.ERROR, "dsl", str(exc), None, {}
+        return ExitCode.ERROR, "dsl", str(exc), getattr(exc, "hint", None), {}
+    if isinstance(exc, PlanError):
+        return ExitCode.ERROR, _snake(type(exc).__name__), exc.message, exc.hint, {}
+    if _is_git_error(exc):
+        return ExitCode.ERROR, "git", str(exc), getattr(exc, "hint", None), {}
     return (
         ExitCode.ERROR,
         "internal",
@@ -59,6 +64,16 @@ def classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[s
         "This is a bug in difyops; run again with DIFYOPS_DEBUG=1 for a traceback and report it.",
         {},
     )
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+
+
+def _is_git_error(exc: BaseException) -> bool:
+    # The CLI reaches git only through flows, so it recognises git errors by their module
+    # instead of importing the adapter.
+    return type(exc).__module__.startswith("gitstore")
 
 
 def render_error(exc: BaseException, *, json_mode: bool) -> int:

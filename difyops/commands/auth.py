@@ -16,6 +16,7 @@ from pydantic import SecretStr
 
 from dify_client import (
     AuthenticationError,
+    Clock,
     DeviceFlow,
     DifyClient,
     DifyConnectionError,
@@ -38,6 +39,9 @@ from difyops.exceptions import NotSignedInError, UsageError
 app = typer.Typer(help="Sign in and out, and see who you are signed in as.", no_args_is_help=True)
 
 DEFAULT_CLIENT_ID = "difyctl"  # the one client id stock Dify servers accept by default
+
+# Polling waits on this clock; tests swap in one that does not sleep for real.
+make_clock: Callable[[], Clock] = SystemClock
 
 
 @app.command()
@@ -69,13 +73,14 @@ def login(
     config = store.load()
     host_url = _login_host(host, profile, config)
     label = device_label or f"difyops on {socket.gethostname()}"
-    with DifyClient(host_url) as client:
+    clock = make_clock()
+    with DifyClient(host_url, clock=clock) as client:
         server = client.probe()
         flow = DeviceFlow(
             client.device,
             client_id=client_id,
             device_label=label,
-            clock=SystemClock(),
+            clock=clock,
             on_update=_progress_printer(out),
         )
         code = flow.start()
