@@ -23,3 +23,60 @@ def median(values: list[float]) -> float:
 
 def milliseconds(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
+
+
+class Emulator:
+    """The bundled emulator in a subprocess (as users run it), with its operator API."""
+
+    ADMIN_TOKEN = "bench-admin-token"  # noqa: S105 — a local, throwaway operator token
+
+    def __init__(self, *args: str) -> None:
+        import subprocess
+        import sys
+
+        self._process = subprocess.Popen(  # noqa: S603 — our own interpreter and module
+            [sys.executable, "-m", "emulator", "serve", "--port", "0",
+             "--admin-token", self.ADMIN_TOKEN, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self._process.stdout is not None
+        self.base_url = self._process.stdout.readline().strip()
+        if not self.base_url.startswith("http"):
+            self.stop()
+            raise RuntimeError("the emulator did not start")
+        import httpx
+
+        self.admin = httpx.Client(
+            base_url=self.base_url + "/_emulator",
+            headers={"Authorization": f"Bearer {self.ADMIN_TOKEN}"},
+            timeout=120,
+        )
+
+    def call(self, method: str, path: str, body: object = None) -> object:
+        response = self.admin.request(method, path, json=body)
+        response.raise_for_status()
+        return response.json()
+
+    def token(self, email: str) -> str:
+        return str(self.call("POST", "/tokens", {"email": email})["token"])  # type: ignore[index]
+
+    def stats(self) -> dict[str, int]:
+        return dict(self.call("GET", "/stats")["requests"])  # type: ignore[index]
+
+    def reset_stats(self) -> None:
+        self.call("DELETE", "/stats")
+
+    def stop(self) -> None:
+        if hasattr(self, "admin"):
+            self.admin.close()
+        self._process.terminate()
+        self._process.wait(timeout=10)
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

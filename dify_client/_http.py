@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import ssl
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -54,6 +56,13 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: (REDACTED if k.lower() in _SECRET_HEADERS else v) for k, v in headers.items()}
 
 
+@functools.cache
+def _default_ssl_context() -> ssl.SSLContext:
+    # Loading the trust store costs ~40 ms; every client of the process shares the context
+    # httpx would otherwise build afresh per client (even for plain-HTTP servers).
+    return httpx.create_ssl_context()
+
+
 class BearerAuth:
     """Holds the bearer token and puts it on requests; its repr never shows it."""
 
@@ -92,6 +101,7 @@ class HttpCore:
         self._client = httpx.Client(
             base_url=self.api_url,
             timeout=timeout,
+            verify=_default_ssl_context(),
             transport=transport,
             headers={"User-Agent": user_agent, "Accept": "application/json"},
             follow_redirects=False,

@@ -35,6 +35,8 @@ class Output:
             # Piped output is read by people through `less` or logs: do not fold at 80.
             self.out = Console(highlight=False, width=200)
         self.err = Console(stderr=True, highlight=False)
+        if not self.err.is_terminal:
+            self.err = Console(stderr=True, highlight=False, width=200)
 
     @property
     def interactive(self) -> bool:

@@ -125,10 +125,10 @@ def backup_status(repo: str) -> BackupStatus:
 
 
 def backup_log(
-    repo: str, app: str, *, max_count: int = 50
+    repo: str, app: str, *, workspace: str | None = None, max_count: int = 50
 ) -> tuple[IndexedApp, list[HistoryEntry]]:
     """One app's history with a semantic summary per commit (`difyops backup log`)."""
-    return app_history(repo, app, max_count=max_count)
+    return app_history(repo, app, workspace=workspace, max_count=max_count)
 
 
 if __name__ == "__main__":

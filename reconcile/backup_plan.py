@@ -76,6 +76,8 @@ class AppOutcome(BaseModel):
     redacted: list[str] = Field(default_factory=list)
     # --full found the content changed although `updated_at` did not move.
     changed_without_timestamp: bool = False
+    # The app was exported in this run (as opposed to skipped as unchanged).
+    exported: bool = False
 
 
 class WorkspaceResult(BaseModel):
@@ -91,6 +93,8 @@ class WorkspaceResult(BaseModel):
     reported_total: int = 0
     exports: int = 0
     error: str | None = None
+    # Whether this run wrote anything under the workspace directory (commit needed).
+    wrote: bool = False
 
     def count(self, status: OutcomeStatus) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -121,7 +125,15 @@ def commit_message(results: list[WorkspaceResult]) -> str:
     """Subject with the counts; a body naming every app that changed, with its summary."""
     counts = totals(results)
     parts = [f"{counts[s]} {s}" for s in ("added", "changed", "renamed", "removed") if counts[s]]
-    subject = "Backup: " + (", ".join(parts) if parts else "no changes")
+    resaved = sum(1 for r in results for o in r.outcomes if o.status == "unchanged" and o.exported)
+    if parts:
+        subject = "Backup: " + ", ".join(parts)
+    elif resaved:
+        # Apps saved again in Dify without a change: only their updated_at moved, so only
+        # the index changes (recording it spares the next run from exporting them again).
+        subject = f"Backup: index refreshed ({resaved} app(s) re-saved without changes)"
+    else:
+        subject = "Backup: no changes"
     body: list[str] = []
     for result in results:
         lines = [_outcome_line(o) for o in result.outcomes if o.status != "unchanged"]

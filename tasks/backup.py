@@ -6,23 +6,19 @@ task, sharing one client whose rate limiter keeps the whole job under the server
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import task
 from pydantic import BaseModel, ConfigDict, Field
 
-from dify_client import DifyClient, DifyConnectionError, DifyError, RateLimitError, ServerError
-from dsl import DslError, canonical_text, diff_documents, find_secrets, load_text, redact
+from dify_client import DifyConnectionError, DifyError, RateLimitError, ServerError
 from gitstore import Author, GitStore
 from reconcile.backup_layout import (
     INDEX_FILE,
     AppListing,
-    IndexEntry,
     WorkspaceIndex,
     assign_paths,
     dump_index,
@@ -32,11 +28,11 @@ from reconcile.backup_layout import (
 )
 from reconcile.backup_plan import (
     AppOutcome,
-    ExportDecision,
     WorkspaceResult,
     commit_message,
     decide_exports,
 )
+from tasks.backup_export import export_all, remove_missing, store_export, text_hash
 from tasks.sources import Source, open_client
 
 LAST_RUN_FILE = "difyops-last-backup.json"  # kept inside .git: status, never committed
@@ -141,13 +137,21 @@ def backup_workspace(
     )
     with GitStore.open(Path(settings.repo), branch=settings.branch) as store:
         store.lock()
+        indexes = _indexes_by_directory(store, host)
         directory = workspace_dir(
-            host, target.workspace_id, target.workspace_name, _known_workspace_dirs(store, host)
+            host,
+            target.workspace_id,
+            target.workspace_name,
+            {i.workspace_id: d for d, i in indexes.items()},
         )
         result.directory = directory
-        index = _load_index(store, directory) or WorkspaceIndex(
-            host=host, workspace_id=target.workspace_id, workspace_name=target.workspace_name
-        )
+        known = indexes.get(directory)
+        index = (
+            known
+            or WorkspaceIndex(
+                host=host, workspace_id=target.workspace_id, workspace_name=target.workspace_name
+            )
+        ).model_copy(deep=True)
         with open_client(target.source, rate_limit=settings.rate_limit) as client:
             try:
                 page = client.apps.list(target.workspace_id, limit=200)
@@ -164,23 +168,32 @@ def backup_workspace(
             decisions, _ = decide_exports(
                 listings, paths, index, lambda p: _file_hash(store, p), full=settings.full
             )
-            exported = _export_all(client, decisions, settings, progress)
+            exported = export_all(
+                client,
+                decisions,
+                concurrency=settings.concurrency,
+                include_secret=settings.include_secret,
+                no_redact=set(settings.no_redact),
+                progress=progress,
+            )
             result.exports = len(decisions)
         outcomes = [
-            _store_export(store, index, decision, exported[decision.app.id], settings)
-            for decision in decisions
+            store_export(store, index, d, exported[d.app.id], full=settings.full) for d in decisions
         ]
-        outcomes += _remove_missing(store, index, {a.id for a in listings})
-        listed_ids = {d.app.id for d in decisions}
+        outcomes += remove_missing(store, index, {a.id for a in listings})
+        exported_ids = {d.app.id for d in decisions}
         outcomes += [
             AppOutcome(app_id=a.id, name=a.name, mode=a.mode, status="unchanged", path=paths[a.id])
             for a in listings
-            if a.id not in listed_ids
+            if a.id not in exported_ids
         ]
-        index = index.model_copy(update={"workspace_name": target.workspace_name})
+        index.workspace_name = target.workspace_name
         # The index is written last: a run killed before this point leaves files whose
         # hash the index does not know, and the next run simply exports them again.
-        store.write_text(f"{directory}/{INDEX_FILE}", dump_index(index))
+        if index != known:
+            store.write_text(f"{directory}/{INDEX_FILE}", dump_index(index))
+            result.wrote = True
+        result.wrote = result.wrote or any(o.status != "unchanged" for o in outcomes)
     result.outcomes = sorted(outcomes, key=lambda o: (o.path, o.app_id))
     return result
 
@@ -195,7 +208,8 @@ def commit_backup(settings: BackupSettings, results: list[WorkspaceResult]) -> C
         # Only the hosts this run backed up: other files in the repository are the
         # user's and are never committed by a backup.
         scopes = sorted({r.host for r in results})
-        sha = store.commit_all(message, author=author, paths=scopes) if scopes else None
+        touched = any(r.wrote for r in results)
+        sha = store.commit_all(message, author=author, paths=scopes) if touched else None
         pushed = False
         if settings.push and store.has_remote():
             store.push()
@@ -209,131 +223,20 @@ def commit_backup(settings: BackupSettings, results: list[WorkspaceResult]) -> C
 # -- helpers -------------------------------------------------------------------------------
 
 
-def _export_all(
-    client: DifyClient,
-    decisions: list[ExportDecision],
-    settings: BackupSettings,
-    progress: Callable[[str], None] | None,
-) -> dict[str, str | DifyError]:
-    def export(decision: ExportDecision) -> tuple[str, str | DifyError]:
-        try:
-            text = client.dsl.export(decision.app.id, include_secret=settings.include_secret)
-        except DifyError as exc:
-            outcome: str | DifyError = exc
-        else:
-            outcome = text
-        if progress is not None:
-            progress(decision.app.name)
-        return decision.app.id, outcome
-
-    with ThreadPoolExecutor(max_workers=settings.concurrency) as pool:
-        return dict(pool.map(export, decisions))
-
-
-def _store_export(
-    store: GitStore,
-    index: WorkspaceIndex,
-    decision: ExportDecision,
-    exported: str | DifyError,
-    settings: BackupSettings,
-) -> AppOutcome:
-    app, path = decision.app, decision.path
-    entry = index.apps.get(app.id)
-    base = {"app_id": app.id, "name": app.name, "mode": app.mode, "path": path}
-    if isinstance(exported, DifyError):
-        kept = entry.path if entry else path
-        return AppOutcome(**{**base, "path": kept}, status="failed", error=str(exported))
-    try:
-        document = load_text(exported, source=f"export of {app.name}")
-    except DslError as exc:
-        kept = entry.path if entry else path
-        return AppOutcome(**{**base, "path": kept}, status="failed", error=str(exc))
-    findings = find_secrets(document)
-    redacting = bool(findings) and not ({app.id, app.name} & set(settings.no_redact))
-    data = redact(document, findings) if redacting else document.data
-    # The export is canonical already (Dify writes PyYAML's dump); canonicalising keeps
-    # what is stored byte-identical to what a restore would import.
-    text = canonical_text(data)
-    old_text = store.read_text(entry.path) if entry else None
-    if entry and entry.path != path:
-        store.remove(entry.path)
-    store.write_text(path, text)
-    index.apps[app.id] = IndexEntry(
-        name=app.name,
-        mode=app.mode,
-        path=path,
-        updated_at=app.updated_at,
-        dsl_version=str(data.get("version", "")) or None,
-        content_hash=_hash(text),
-        redacted=redacting,
-    )
-    outcome = AppOutcome(
-        **base,
-        status=_status(entry, path, old_text, text),
-        old_path=entry.path if entry and entry.path != path else None,
-        old_name=entry.name if entry else None,
-        redacted=[str(f) for f in findings] if redacting else [],
-    )
-    if old_text is not None and old_text != text:
-        outcome.summary = _summary(old_text, text)
-        outcome.changed_without_timestamp = bool(
-            settings.full and entry and entry.updated_at == app.updated_at
-        )
-    return outcome
-
-
-def _status(entry: IndexEntry | None, path: str, old_text: str | None, text: str) -> str:
-    if entry is None or (old_text is None and entry.path == path):
-        return "added" if entry is None else "changed"
-    if entry.path != path:
-        return "renamed"
-    return "changed" if old_text != text else "unchanged"
-
-
-def _summary(old_text: str, new_text: str) -> str:
-    try:
-        return diff_documents(load_text(old_text), load_text(new_text)).summary()
-    except DslError:
-        return "changed (the previous file could not be read as a DSL)"
-
-
-def _remove_missing(store: GitStore, index: WorkspaceIndex, listed: set[str]) -> list[AppOutcome]:
-    removed = []
-    for app_id, entry in list(index.apps.items()):
-        if app_id in listed:
-            continue
-        store.remove(entry.path)
-        del index.apps[app_id]
-        removed.append(
-            AppOutcome(
-                app_id=app_id, name=entry.name, mode=entry.mode, status="removed", path=entry.path
-            )
-        )
-    return removed
-
-
-def _hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def _file_hash(store: GitStore, path: str) -> str | None:
     text = store.read_text(path)
-    return _hash(text) if text is not None else None
+    return text_hash(text) if text is not None else None
 
 
-def _known_workspace_dirs(store: GitStore, host: str) -> dict[str, str]:
-    """workspace id → directory, from the indexes already in the repository."""
-    known = {}
+def _indexes_by_directory(store: GitStore, host: str) -> dict[str, WorkspaceIndex]:
+    """workspace directory → its index, for every index already under `host`."""
+    found = {}
     for path in store.files(host):
         if path.endswith(f"/{INDEX_FILE}"):
             index = parse_index(store.read_text(path))
             if index is not None:
-                known[index.workspace_id] = path.rsplit("/", 1)[0]
-    return known
-
-
-def _load_index(store: GitStore, directory: str) -> WorkspaceIndex | None:
-    return parse_index(store.read_text(f"{directory}/{INDEX_FILE}"))
+                found[path.rsplit("/", 1)[0]] = index
+    return found
 
 
 def _record_last_run(store: GitStore, results: list[WorkspaceResult], sha: str | None) -> None:

@@ -86,9 +86,9 @@ def backup_status(repo: str) -> BackupStatus:
     )
 
 
-def find_app(store: GitStore, ref: str) -> IndexedApp:
-    """An app of the backup by id, exact name, or path."""
-    apps = indexed_apps(store)
+def find_app(store: GitStore, ref: str, *, workspace: str | None = None) -> IndexedApp:
+    """An app of the backup by id, exact name, or path (optionally in one workspace)."""
+    apps = [a for a in indexed_apps(store) if workspace in (None, a.workspace_name)]
     matches = [a for a in apps if ref in (a.app_id, a.path)] or [a for a in apps if a.name == ref]
     if len(matches) == 1:
         return matches[0]
@@ -98,16 +98,19 @@ def find_app(store: GitStore, ref: str) -> IndexedApp:
             hint="Give an app id, its exact name, or its path in the repository.",
         )
     where = ", ".join(f"{a.path} ({a.app_id})" for a in matches)
-    raise GitStoreError(f"{len(matches)} apps match {ref!r}: {where}", hint="Give the app id.")
+    raise GitStoreError(
+        f"{len(matches)} apps match {ref!r}: {where}",
+        hint="Give the app id, or the workspace name with --workspace.",
+    )
 
 
 def app_history(
-    repo: str, ref: str, *, max_count: int = 50
+    repo: str, ref: str, *, workspace: str | None = None, max_count: int = 50
 ) -> tuple[IndexedApp, list[HistoryEntry]]:
     """Commits that touched an app's file (renames followed), newest first, each with the
     semantic summary of what that commit changed in the app."""
     with GitStore.open(Path(repo), create=False) as store:
-        app = find_app(store, ref)
+        app = find_app(store, ref, workspace=workspace)
         commits = store.log(app.path, max_count=max_count)
         entries: list[HistoryEntry] = []
         path = app.path

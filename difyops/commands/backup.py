@@ -168,12 +168,15 @@ def status(repo: RepoOption, json_output: JsonOption = False) -> None:
 def log(
     app_ref: Annotated[str, typer.Argument(help="App id, exact name, or path in the repository.")],
     repo: RepoOption,
+    workspace: Annotated[
+        str | None, typer.Option("--workspace", "-w", help="Workspace name, when names repeat.")
+    ] = None,
     max_count: Annotated[int, typer.Option("--max-count", "-n", help="At most this many.")] = 50,
     json_output: JsonOption = False,
 ) -> None:
     """One app's history: each commit that changed it, with what changed semantically."""
     out = Output(json_mode=json_output)
-    found, entries = backup_log(str(repo), app_ref, max_count=max_count)
+    found, entries = backup_log(str(repo), app_ref, workspace=workspace, max_count=max_count)
     if json_output:
         out.json({"app": found, "history": entries})
         return

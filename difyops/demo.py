@@ -1,0 +1,181 @@
+"""`make demo`: the whole job against the bundled emulator, as a person would run it.
+
+Starts the emulator with the demo seed, signs in through the device flow (approving the
+code on the emulator's /device page, as a person in a browser would), shows what the
+account sees, backs every app up into a git repository, changes an app in the console
+and backs up again. Everything runs in a scratch directory (DIFYOPS_DEMO_DIR, default
+./demo-work) with its own config and Prefect home, so nothing of yours is touched.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import yaml
+
+DEMO_PASSWORD = "demo-password"  # noqa: S105 — the documented password of the demo accounts
+OPERATOR = "ada@acme.example"
+HELPDESK_DEV = "a0000000-0000-4000-8000-000000000103"
+
+
+def say(text: str) -> None:
+    print(f"\n\033[1m== {text}\033[0m", flush=True)
+
+
+def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a difyops command as a user would, echoing it and its output."""
+    print(f"\n$ difyops {' '.join(args)}", flush=True)
+    done = subprocess.run(  # noqa: S603 — our own interpreter and CLI
+        [sys.executable, "-m", "difyops", *args], text=True, check=False
+    )
+    if check and done.returncode != 0:
+        raise SystemExit(f"demo step failed: difyops {' '.join(args)} (exit {done.returncode})")
+    return done
+
+
+def shell(*args: str) -> None:
+    print(f"\n$ {' '.join(args)}", flush=True)
+    subprocess.run(args, check=True)  # noqa: S603
+
+
+@contextmanager
+def emulator(workdir: Path) -> Iterator[tuple[str, httpx.Client]]:
+    """The emulator in a subprocess, with the demo seed; yields its URL and admin client."""
+    admin_token = secrets.token_urlsafe(24)
+    process = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "emulator",
+            "serve",
+            "--port",
+            "0",
+            "--seed",
+            "demo",
+            "--db",
+            str(workdir / "emulator.sqlite3"),
+            "--admin-token",
+            admin_token,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    base_url = process.stdout.readline().strip()
+    admin = httpx.Client(
+        base_url=f"{base_url}/_emulator", headers={"Authorization": f"Bearer {admin_token}"}
+    )
+    try:
+        yield base_url, admin
+    finally:
+        admin.close()
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def approve_in_the_browser(base_url: str, user_code: str) -> None:
+    """What a person does on the verification page: sign in, check the code, approve."""
+    with httpx.Client(base_url=base_url, follow_redirects=True) as browser:
+        page = browser.post(
+            "/device/login",
+            data={"email": OPERATOR, "password": DEMO_PASSWORD, "user_code": user_code},
+        )
+        csrf = re.search(r"name='csrf_token' value='([^']+)'", page.text)
+        if csrf is None:
+            raise SystemExit("the /device page did not offer the approval form")
+        browser.post(
+            "/device/decision",
+            data={"user_code": user_code, "action": "approve", "csrf_token": csrf.group(1)},
+        ).raise_for_status()
+    print(f"   (the demo approved {user_code} on {base_url}/device as {OPERATOR})", flush=True)
+
+
+def login(base_url: str) -> None:
+    print(f"\n$ difyops auth login --host {base_url} --no-browser", flush=True)
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "difyops", "auth", "login", "--host", base_url, "--no-browser"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    approver: threading.Thread | None = None
+    for line in process.stderr:
+        sys.stderr.write(line)
+        found = re.search(r"enter the code: ([A-Z0-9]{4}-[A-Z0-9]{4})", line)
+        if found and approver is None:
+            approver = threading.Thread(
+                target=approve_in_the_browser, args=(base_url, found.group(1))
+            )
+            approver.start()
+    if process.wait() != 0:
+        raise SystemExit("demo step failed: difyops auth login")
+    if approver is not None:
+        approver.join()
+
+
+def edit_in_console(admin: httpx.Client, base_url: str) -> None:
+    """A colleague edits the Policy Helpdesk's prompt in Dify's console."""
+    token = admin.post("/tokens", json={"email": OPERATOR}).json()["token"]
+    with httpx.Client(
+        base_url=f"{base_url}/openapi/v1", headers={"Authorization": f"Bearer {token}"}
+    ) as api:
+        data = yaml.safe_load(api.get(f"/apps/{HELPDESK_DEV}/export").json()["data"])
+    llm = next(n for n in data["workflow"]["graph"]["nodes"] if n["data"]["type"] == "llm")
+    prompt = llm["data"]["prompt_template"][0]
+    prompt["text"] = prompt["text"].rstrip() + "\nAlways cite the handbook section you used."
+    admin.patch(
+        f"/apps/{HELPDESK_DEV}", json={"yaml": yaml.safe_dump(data, allow_unicode=True)}
+    ).raise_for_status()
+    print("   (edited the LLM prompt of 'Policy Helpdesk' in Acme Dev)", flush=True)
+
+
+def main() -> None:
+    workdir = Path(os.environ.get("DIFYOPS_DEMO_DIR", "demo-work")).resolve()
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    os.environ.update(
+        DIFYOPS_CONFIG_DIR=str(workdir / "config"),
+        PREFECT_HOME=str(workdir / "prefect"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        DO_NOT_TRACK="1",
+        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+    )
+    for name in ("DIFY_SERVER", "DIFY_TOKEN", "DIFY_WORKSPACE_ID"):
+        os.environ.pop(name, None)
+    repo = workdir / "backup"
+    with emulator(workdir) as (base_url, admin):
+        say(f"A Dify API emulator with the demo seed runs at {base_url}")
+        say("Sign in through the OAuth device flow")
+        login(base_url)
+        run("auth", "status")
+
+        say("What the account sees")
+        run("workspaces", "list")
+        run("apps", "list", "--all-workspaces")
+        run("members", "list", "--workspace", "Acme Dev")
+
+        say("Back up every app of every workspace into git")
+        run("backup", "run", "--repo", str(repo))
+        shell("git", "-C", str(repo), "log", "--stat", "--format=%h %s%n%n%b")
+
+        say("Someone edits an app in the console; the next backup records what changed")
+        edit_in_console(admin, base_url)
+        run("backup", "run", "--repo", str(repo))
+        shell("git", "-C", str(repo), "log", "--format=%h %ad %s", "--date=short")
+        run("backup", "log", "Policy Helpdesk", "--workspace", "Acme Dev", "--repo", str(repo))
+        run("backup", "run", "--repo", str(repo))  # nothing changed: no export, no commit
+    say(f"Done. Scratch files are in {workdir}")
+
+
+if __name__ == "__main__":
+    main()

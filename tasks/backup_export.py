@@ -1,0 +1,160 @@
+"""Exporting apps and storing them: the per-app work of a backup.
+
+Exports run on a small thread pool; each worker also parses the export and scans it for
+credentials, so that our CPU work overlaps with the server producing the next exports
+instead of queueing up after all of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from dify_client import DifyClient, DifyError
+from dsl import DslError, canonical_text, diff_documents, find_secrets, load_text, redact
+from gitstore import GitStore
+from reconcile.backup_layout import IndexEntry, WorkspaceIndex
+from reconcile.backup_plan import AppOutcome, ExportDecision, OutcomeStatus
+
+
+@dataclass(frozen=True)
+class PreparedExport:
+    """An app's DSL as it will be stored, and what was found in it (never the values)."""
+
+    text: str
+    dsl_version: str | None
+    findings: list[str] = field(default_factory=list)
+    redacted: bool = False
+
+
+ExportResult = PreparedExport | DifyError | DslError
+
+
+def export_all(
+    client: DifyClient,
+    decisions: list[ExportDecision],
+    *,
+    concurrency: int,
+    include_secret: bool,
+    no_redact: set[str],
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, ExportResult]:
+    """app id → its prepared export, or the error that prevented it."""
+
+    def work(decision: ExportDecision) -> tuple[str, ExportResult]:
+        app = decision.app
+        try:
+            exported = client.dsl.export(app.id, include_secret=include_secret)
+            result: ExportResult = prepare(exported, redact_it=not ({app.id, app.name} & no_redact))
+        except (DifyError, DslError) as exc:
+            result = exc
+        if progress is not None:
+            progress(app.name)
+        return app.id, result
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        return dict(pool.map(work, decisions))
+
+
+def prepare(exported: str, *, redact_it: bool) -> PreparedExport:
+    document = load_text(exported, source="export")
+    findings = find_secrets(document)
+    version = str(document.data.get("version") or "") or None
+    if findings and redact_it:
+        # Only a redacted document is dumped again (in Dify's own canonical form).
+        text = canonical_text(redact(document, findings))
+        return PreparedExport(text, version, [str(f) for f in findings], redacted=True)
+    # Dify's exporter writes canonical text (PyYAML's dump), so an export is stored byte
+    # for byte as the server sent it: exactly what a restore imports.
+    text = exported if exported.endswith("\n") else exported + "\n"
+    return PreparedExport(text, version)
+
+
+def store_export(
+    store: GitStore,
+    index: WorkspaceIndex,
+    decision: ExportDecision,
+    result: ExportResult,
+    *,
+    full: bool,
+) -> AppOutcome:
+    """Write one export (moving the file on a rename), update the index, say what changed."""
+    app, path = decision.app, decision.path
+    entry = index.apps.get(app.id)
+    if not isinstance(result, PreparedExport):
+        kept = entry.path if entry else path
+        return AppOutcome(
+            app_id=app.id,
+            name=app.name,
+            mode=app.mode,
+            path=kept,
+            status="failed",
+            error=str(result),
+        )
+    old_text = store.read_text(entry.path) if entry else None
+    if entry and entry.path != path:
+        store.remove(entry.path)
+    store.write_text(path, result.text)
+    index.apps[app.id] = IndexEntry(
+        name=app.name,
+        mode=app.mode,
+        path=path,
+        updated_at=app.updated_at,
+        dsl_version=result.dsl_version,
+        content_hash=text_hash(result.text),
+        redacted=result.redacted,
+    )
+    outcome = AppOutcome(
+        app_id=app.id,
+        name=app.name,
+        mode=app.mode,
+        path=path,
+        exported=True,
+        status=_status(entry, path, old_text, result.text),
+        old_path=entry.path if entry and entry.path != path else None,
+        old_name=entry.name if entry else None,
+        redacted=result.findings if result.redacted else [],
+    )
+    if old_text is not None and old_text != result.text:
+        outcome.summary = _summary(old_text, result.text)
+        outcome.changed_without_timestamp = bool(
+            full and entry and entry.updated_at == app.updated_at
+        )
+    return outcome
+
+
+def remove_missing(store: GitStore, index: WorkspaceIndex, listed: set[str]) -> list[AppOutcome]:
+    """Apps the server no longer lists leave the tree (git history keeps them)."""
+    removed = []
+    for app_id, entry in list(index.apps.items()):
+        if app_id in listed:
+            continue
+        store.remove(entry.path)
+        del index.apps[app_id]
+        removed.append(
+            AppOutcome(
+                app_id=app_id, name=entry.name, mode=entry.mode, status="removed", path=entry.path
+            )
+        )
+    return removed
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _status(entry: IndexEntry | None, path: str, old_text: str | None, text: str) -> OutcomeStatus:
+    if entry is None:
+        return "added"
+    if entry.path != path:
+        return "renamed"
+    return "changed" if old_text != text else "unchanged"
+
+
+def _summary(old_text: str, new_text: str) -> str:
+    try:
+        return diff_documents(load_text(old_text), load_text(new_text)).summary()
+    except DslError:
+        return "changed (the previous file could not be read as a DSL)"
