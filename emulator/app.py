@@ -1,0 +1,89 @@
+"""Assembles the ASGI application: `/openapi/v1`, `/device`, `/_emulator`.
+
+Errors under `/openapi/v1` are rendered once, here, as Dify's ErrorBody (or the raw
+bodies of `emulator.errors.RawErrorResponse`); unknown routes and methods under the
+prefix are the canonical 404/405 ErrorBody. Paths outside the prefix keep Starlette's
+own answers, as Dify leaves non-`/openapi/v1` paths to the rest of its app.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+
+from emulator import errors
+from emulator.admin import router as admin_router
+from emulator.device_page import router as device_router
+from emulator.middleware import EmulatorMiddleware, RouteTable
+from emulator.routes import PREFIX, api_router
+from emulator.runtime import Emulator
+
+logger = logging.getLogger("emulator")
+
+
+def _under_prefix(request: Request) -> bool:
+    path = request.url.path
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+def _render(error: errors.EmulatorError) -> JSONResponse:
+    status, body, headers = errors.render(error)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def _emulator_error(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, errors.EmulatorError):  # pragma: no cover - registration guarantees it
+        raise exc
+    return _render(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, StarletteHTTPException):  # pragma: no cover
+        raise exc
+    if _under_prefix(request):
+        status = exc.status_code
+        return _render(
+            errors.RawErrorResponse(status, errors.error_body(status), headers=exc.headers)
+        )
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _render(errors.InternalServerError())
+
+
+class EmulatorApp:
+    """The ASGI callable served by uvicorn (the FastAPI app inside the outer middleware)."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self.fastapi = FastAPI(
+            title="Dify OpenAPI v1 (difyops emulator)",
+            version="1.0",
+            description="User-scoped programmatic API (bearer auth), as emulated by difyops.",
+            openapi_url=None,
+            docs_url=None,
+            redoc_url=None,
+        )
+        self.fastapi.state.emulator = emulator
+        self.fastapi.include_router(api_router())
+        self.fastapi.include_router(device_router)
+        self.fastapi.include_router(admin_router)
+        self.fastapi.add_exception_handler(errors.EmulatorError, _emulator_error)
+        self.fastapi.add_exception_handler(StarletteHTTPException, _http_error)
+        self.fastapi.add_exception_handler(Exception, _unexpected_error)
+        self.routes = RouteTable(self.fastapi.openapi().get("paths", {}))
+        self._asgi = EmulatorMiddleware(self.fastapi, emulator, self.routes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._asgi(scope, receive, send)
+
+
+def create_app(emulator: Emulator) -> EmulatorApp:
+    return EmulatorApp(emulator)
