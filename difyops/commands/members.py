@@ -1,14 +1,109 @@
-"""`difyops members list` (plan/apply/export of a manifest come with the members issue)."""
+"""`difyops members list|plan|apply|export`: workspace members, declaratively.
+
+`plan` compares a manifest (`reconcile.members_manifest`) with the live members and shows what would
+change; `apply` makes the changes (re-planning first, or checking a saved plan is still
+fresh); `export` writes the current membership as a manifest to start from.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from pydantic import SecretStr, ValidationError
 
 from difyops._options import JsonOption, ProfileOption, WorkspaceOption
 from difyops._output import Output
+from difyops._plans import (
+    DetailedExitcodeOption,
+    PlanFileOption,
+    PlanOutOption,
+    exit_for_plan,
+    read_plan_file,
+    write_plan_file,
+)
 from difyops.connection import open_client, resolve_workspace
+from difyops.exceptions import DifyopsError, UsageError
+from flows.sync_members import (
+    MembersSync,
+    MembersSyncSettings,
+    PlanOverrides,
+    Source,
+    export_members_manifest,
+    run_members_apply,
+    run_members_plan,
+)
+from reconcile.members_render import (
+    APPLY_COLUMNS,
+    PLAN_COLUMNS,
+    apply_rows,
+    plan_heading,
+    plan_rows,
+)
+from reconcile.members_run import PLAN_KIND, MembersPlanSet
 
 app = typer.Typer(help="Workspace members.", no_args_is_help=True)
+
+ManifestOption = Annotated[
+    Path,
+    typer.Option(
+        "--manifest",
+        "-f",
+        help="Members manifest (YAML; `members export` writes one to start from).",
+        dir_okay=False,
+    ),
+]
+OnlyOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="Only this workspace of the manifest (id or name; repeatable).",
+    ),
+]
+PruneOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--prune/--no-prune",
+        help="Remove members missing from the manifest (overrides the manifest's `prune`).",
+        show_default=False,
+    ),
+]
+RatioOption = Annotated[
+    float | None,
+    typer.Option(
+        "--max-removal-ratio",
+        min=0.0,
+        max=1.0,
+        help="Most of the members one run may remove (overrides `max_removal_ratio`).",
+    ),
+]
+NoAdminOption = Annotated[
+    bool,
+    typer.Option("--allow-no-admin", help="Allow a plan that leaves no active owner or admin."),
+]
+UntouchableOption = Annotated[
+    bool,
+    typer.Option(
+        "--skip-untouchable",
+        help="Leave the owner and the acting account as they are instead of refusing a "
+        "manifest that would change or remove them.",
+    ),
+]
+RateLimitOption = Annotated[
+    int, typer.Option(min=1, help="Requests per minute to stay under (Dify allows 60).")
+]
+InviteUrlsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--invite-urls",
+        help="Write the invitation links (they hold a secret token) to this file, mode 0600.",
+        dir_okay=False,
+    ),
+]
 
 
 @app.command("list")
@@ -30,3 +125,243 @@ def list_members(
         [[m.email, m.name, m.role, m.status, m.id] for m in members],
         empty="no members",
     )
+
+
+@app.command("plan")
+def plan(
+    manifest: ManifestOption,
+    workspace: OnlyOption = None,
+    prune: PruneOption = None,
+    max_removal_ratio: RatioOption = None,
+    allow_no_admin: NoAdminOption = False,
+    skip_untouchable: UntouchableOption = False,
+    out_file: PlanOutOption = None,
+    detailed_exitcode: DetailedExitcodeOption = False,
+    show_unchanged: Annotated[
+        bool, typer.Option("--show-unchanged", help="List unchanged members too.")
+    ] = False,
+    rate_limit: RateLimitOption = 50,
+    profile: ProfileOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Show what applying the manifest would change. Changes nothing.
+
+    Guards refuse a plan that would touch the owner or the acting account
+    (--skip-untouchable), remove more than max_removal_ratio of the members
+    (--max-removal-ratio), leave no active owner or admin (--allow-no-admin), or assign a
+    role the API cannot set. Members missing from the manifest are left alone unless
+    prune is on (--prune).
+    """
+    out = Output(json_mode=json_output)
+    settings = MembersSyncSettings(
+        manifest=str(manifest),
+        only=workspace or [],
+        overrides=PlanOverrides(
+            prune=prune,
+            max_removal_ratio=max_removal_ratio,
+            allow_no_admin=allow_no_admin,
+            skip_untouchable=skip_untouchable,
+        ),
+        rate_limit=rate_limit,
+    )
+    plan_set = run_members_plan(settings, Source(profile=profile))
+    if out_file is not None:
+        write_plan_file(out_file, plan_set)
+    if json_output:
+        out.json(plan_set)
+    else:
+        _print_plan(out, plan_set, show_unchanged=show_unchanged)
+        if out_file is not None:
+            out.note(
+                f"plan written to {out_file}; apply it with "
+                f"`difyops members apply --plan {out_file}`"
+            )
+    exit_for_plan(plan_set.has_changes, detailed=detailed_exitcode)
+
+
+@app.command("apply")
+def apply(
+    manifest: Annotated[
+        Path | None,
+        typer.Option(
+            "--manifest",
+            "-f",
+            help="Members manifest (default with --plan: the one the plan was made from).",
+            dir_okay=False,
+        ),
+    ] = None,
+    plan_file: PlanFileOption = None,
+    workspace: OnlyOption = None,
+    prune: PruneOption = None,
+    max_removal_ratio: RatioOption = None,
+    allow_no_admin: NoAdminOption = False,
+    skip_untouchable: UntouchableOption = False,
+    invite_urls: InviteUrlsOption = None,
+    rate_limit: RateLimitOption = 50,
+    profile: ProfileOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Apply the manifest: plan afresh, then make each change with one API call.
+
+    With --plan FILE, the fresh plan must be identical to the reviewed one (same
+    checksum), else nothing changes. A change that fails (e.g. member_limit_exceeded) is
+    reported with Dify's message and hint and the others still run; exit 1 if any failed.
+    Invitation links are never printed: --invite-urls FILE saves them (mode 0600).
+    """
+    out = Output(json_mode=json_output)
+    overrides = PlanOverrides(
+        prune=prune,
+        max_removal_ratio=max_removal_ratio,
+        allow_no_admin=allow_no_admin,
+        skip_untouchable=skip_untouchable,
+    )
+    reviewed = None
+    if plan_file is not None:
+        if overrides != PlanOverrides() or workspace:
+            raise UsageError(
+                "--plan takes its options from the plan file",
+                hint="Drop the override flags, or make a new plan with them.",
+            )
+        reviewed = _read_members_plan(plan_file)
+        settings = MembersSyncSettings(
+            manifest=str(manifest) if manifest else reviewed.manifest,
+            only=reviewed.only,
+            overrides=reviewed.overrides,
+            rate_limit=rate_limit,
+        )
+    elif manifest is None:
+        raise UsageError("give the manifest (--manifest FILE) or a plan file (--plan FILE)")
+    else:
+        settings = MembersSyncSettings(
+            manifest=str(manifest),
+            only=workspace or [],
+            overrides=overrides,
+            rate_limit=rate_limit,
+        )
+    run = run_members_apply(settings, Source(profile=profile), reviewed=reviewed)
+    urls = run.applied.invite_urls if run.applied else {}
+    if invite_urls is not None and urls:
+        write_private_lines(
+            invite_urls,
+            [f"{email}\t{url.get_secret_value()}" for email, url in sorted(urls.items())],
+        )
+    _report_apply(out, run, invite_urls, urls, json_output=json_output)
+    if not run.ok:
+        raise DifyopsError(
+            "some member changes failed",
+            hint="The other changes were made; fix the cause and run `difyops members "
+            "apply` again (it plans afresh).",
+        )
+
+
+@app.command("export")
+def export(
+    workspace: WorkspaceOption = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Write the manifest here instead of stdout.", dir_okay=False
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
+    profile: ProfileOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Write the workspace's current membership as a manifest (start from reality).
+
+    Planning the exported manifest right away shows no changes; edit it from there.
+    """
+    out = Output(json_mode=json_output)
+    if out_file is not None and out_file.exists() and not force:
+        raise UsageError(f"{out_file} exists", hint="Pass --force to overwrite it.")
+    with open_client(profile) as (connection, client):
+        choice = resolve_workspace(client, connection, workspace)
+    text = export_members_manifest(Source(profile=profile), choice.id)
+    if out_file is not None:
+        try:
+            out_file.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise DifyopsError(f"cannot write {out_file}: {exc.strerror or exc}") from None
+    if json_output:
+        out.json(
+            {
+                "workspace_id": choice.id,
+                "path": str(out_file) if out_file else None,
+                "manifest": text,
+            }
+        )
+    elif out_file is None:
+        # Written as is: a console would wrap or restyle what must stay valid YAML.
+        sys.stdout.write(text)
+    else:
+        out.success(
+            f"wrote {out_file}; `difyops members plan -f {out_file}` should show no changes"
+        )
+
+
+def write_private_lines(path: Path, lines: list[str]) -> None:
+    """Write secret lines to a file only its owner can read (0600, even if it existed)."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write("".join(f"{line}\n" for line in lines))
+    except OSError as exc:
+        raise DifyopsError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _read_members_plan(path: Path) -> MembersPlanSet:
+    data = read_plan_file(path, kind=PLAN_KIND)
+    try:
+        return MembersPlanSet.model_validate(data)
+    except ValidationError as exc:
+        raise UsageError(
+            f"{path} is not a valid members plan ({exc.error_count()} problem(s))",
+            hint="Write plans with `difyops members plan --out FILE`; do not edit them.",
+        ) from None
+
+
+def _print_plan(out: Output, plan_set: MembersPlanSet, *, show_unchanged: bool) -> None:
+    for plan in plan_set.plans:
+        out.out.print(plan_heading(plan), markup=False)
+        out.table(
+            PLAN_COLUMNS,
+            plan_rows(plan, include_unchanged=show_unchanged),
+            empty="  no members to show",
+        )
+        for note in plan.notes:
+            out.note(f"note: {note}")
+        out.out.print(f"Plan: {plan.summary()}.", markup=False)
+    verdict = "changes to apply" if plan_set.has_changes else "no changes"
+    out.out.print(f"{verdict} · checksum {plan_set.checksum}", markup=False)
+
+
+def _report_apply(
+    out: Output,
+    run: MembersSync,
+    path: Path | None,
+    urls: dict[str, SecretStr],
+    *,
+    json_output: bool,
+) -> None:
+    written = str(path) if path is not None and urls else None
+    if json_output:
+        out.json({"plan": run.plan, "applied": run.applied, "invite_urls_file": written})
+        return
+    for plan in run.plan.plans:
+        for note in plan.notes:
+            out.note(f"note: {plan.workspace_name}: {note}")
+    if run.applied is None:
+        out.success("no changes; nothing to apply")
+        return
+    for result in run.applied.results:
+        out.out.print(f"{result.workspace_name} ({result.workspace_id})", markup=False)
+        out.table(APPLY_COLUMNS, apply_rows(result), empty="  nothing to apply")
+    out.out.print(f"Apply: {run.applied.summary()}.", markup=False)
+    if written:
+        out.note(f"{len(urls)} invitation link(s) written to {written} (mode 0600)")
+    elif urls:
+        out.note(
+            f"{len(urls)} invitation(s) sent; the links are not shown (they hold a secret "
+            "token): pass --invite-urls FILE to save them"
+        )

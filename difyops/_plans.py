@@ -1,0 +1,93 @@
+"""Plan files and plan exit codes, shared by every command that plans before it applies
+(`members plan|apply`, promotion).
+
+A plan file is the JSON form of a plan, written by `plan --out FILE` and read back by
+`apply --plan FILE`, which re-plans and refuses to go on when the checksum changed.
+`--detailed-exitcode` follows Terraform: 0 no changes, 2 changes, 1 error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from difyops._output import to_jsonable
+from difyops.exceptions import DifyopsError, UsageError
+
+EXIT_NO_CHANGES = 0
+EXIT_CHANGES = 2
+
+DetailedExitcodeOption = Annotated[
+    bool,
+    typer.Option(
+        "--detailed-exitcode",
+        help="Exit 0 when there is nothing to change, 2 when there are changes, 1 on error.",
+    ),
+]
+PlanOutOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        "-o",
+        help="Also write the plan as JSON to this file, for `apply --plan FILE`.",
+        dir_okay=False,
+    ),
+]
+PlanFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--plan",
+        help="Apply this reviewed plan file; refused if a fresh plan differs from it.",
+        dir_okay=False,
+    ),
+]
+
+
+def detailed_exit_code(has_changes: bool) -> int:
+    return EXIT_CHANGES if has_changes else EXIT_NO_CHANGES
+
+
+def exit_for_plan(has_changes: bool, *, detailed: bool) -> None:
+    """End a `plan` command: exit 2 for changes under --detailed-exitcode, else return."""
+    code = detailed_exit_code(has_changes) if detailed else EXIT_NO_CHANGES
+    if code != EXIT_NO_CHANGES:
+        raise typer.Exit(code)
+
+
+def write_plan_file(path: Path, plan: Any) -> None:
+    """Write the plan's JSON form atomically (a reader never sees half a plan)."""
+    text = json.dumps(to_jsonable(plan), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        Path(temporary).replace(path)
+    except OSError as exc:
+        raise DifyopsError(f"cannot write the plan to {path}: {exc.strerror or exc}") from None
+
+
+def read_plan_file(path: Path, *, kind: str) -> dict[str, Any]:
+    """The JSON object of a plan file of `kind`; a `UsageError` saying what is wrong."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read the plan file {path}: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"{path}:{exc.lineno}:{exc.colno}: the plan file is not valid JSON",
+            hint="Write plans with `plan --out FILE`; do not edit them.",
+        ) from None
+    if not isinstance(data, dict) or data.get("kind") != kind:
+        found = data.get("kind") if isinstance(data, dict) else type(data).__name__
+        raise UsageError(
+            f"{path} is not a {kind} file (kind: {found!r})",
+            hint="Pass a file written by the matching `plan --out FILE`.",
+        )
+    return data

@@ -1,0 +1,101 @@
+"""The members sync as the demo runs it (plain calls) and as Prefect runs it (one flow)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from flows.sync_members import (
+    APPLY_ARTIFACT_KEY,
+    PLAN_ARTIFACT_KEY,
+    sync_members,
+    sync_members_flow,
+)
+from tests.support.emulator import DEMO, EmulatorHandle
+
+EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "members.yml")
+
+
+def sign_in(emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIFY_SERVER", emulator.base_url)
+    monkeypatch.setenv("DIFY_TOKEN", emulator.admin.token("ada@acme.example"))
+
+
+def roles(emulator: EmulatorHandle) -> dict[str, str]:
+    with emulator.client(emulator.admin.token()) as http:
+        rows = http.get(f"/workspaces/{DEMO.ACME_DEV}/members", params={"limit": 200}).json()
+    return {m["email"]: m["role"] for m in rows["data"]}
+
+
+def test_the_demo_call_applies_the_example_and_a_second_plan_is_empty(
+    emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_in(emulator, monkeypatch)
+    assert not sync_members(EXAMPLE).applied  # plan only by default
+    first = sync_members(EXAMPLE, apply=True)
+    assert first.ok and first.applied is not None
+    assert first.applied.summary() == "3 done, 0 already done, 0 failed"
+    assert list(first.applied.invite_urls) == ["hedy@acme.example"]
+    second = sync_members(EXAMPLE, apply=True)
+    assert not second.plan.has_changes and second.applied is None
+    assert roles(emulator)["katherine@acme.example"] == "admin"
+
+
+def test_the_flow_publishes_the_plan_then_applies_without_leaking_invite_links(
+    prefect_harness,
+    emulator: EmulatorHandle,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.logging.handlers import APILogWorker
+
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="prefect")  # the suite runs Prefect at WARNING
+    sign_in(emulator, monkeypatch)
+    planned = sync_members_flow(manifest=EXAMPLE, rate_limit=None)
+    assert planned["applied"] is None and roles(emulator)["grace@acme.example"] == "admin"
+    applied = sync_members_flow(manifest=EXAMPLE, apply=True, rate_limit=None)
+    outcomes = applied["applied"]["results"][0]["outcomes"]
+    assert [o["status"] for o in outcomes] == ["done", "done", "done"]
+    assert roles(emulator)["grace@acme.example"] == "normal"
+
+    APILogWorker.drain_all(timeout=5)
+    with get_client(sync_client=True) as client:
+        artifacts = {a.key: str(a.data) for a in client.read_latest_artifacts()}
+        logs = "\n".join(log.message for log in client.read_logs())
+    assert (
+        "| role change | katherine@acme.example | normal → admin |" in artifacts[PLAN_ARTIFACT_KEY]
+    )
+    assert "| done | invite | hedy@acme.example | → normal |" in artifacts[APPLY_ARTIFACT_KEY]
+    captured = capsys.readouterr()
+    everything = "\n".join(
+        [
+            *artifacts.values(),
+            logs,
+            str(planned),
+            str(applied),
+            caplog.text,
+            captured.out,
+            captured.err,
+        ]
+    )
+    assert "sync-members" in logs or "Finished in state" in logs  # the logs were read
+    assert "/activate?" not in everything and "token=" not in everything
+
+
+def test_the_deployment_passes_parameters_the_flow_takes() -> None:
+    import inspect
+
+    import yaml
+
+    config = yaml.safe_load((Path(EXAMPLE).parents[1] / "prefect.yaml").read_text())
+    (deployment,) = [d for d in config["deployments"] if d["name"] == "members-sync"]
+    assert deployment["entrypoint"] == "flows/sync_members.py:sync_members_flow"
+    accepted = set(inspect.signature(sync_members_flow.fn).parameters)
+    assert set(deployment["parameters"]) <= accepted
+    assert deployment["parameters"]["apply"] is False
+    assert deployment["schedules"][0]["timezone"]
