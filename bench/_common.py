@@ -28,15 +28,24 @@ def milliseconds(seconds: float) -> str:
 class Emulator:
     """The bundled emulator in a subprocess (as users run it), with its operator API."""
 
-    ADMIN_TOKEN = "bench-admin-token"  # noqa: S105 — a local, throwaway operator token
+    ADMIN_TOKEN = "bench-admin-token"
 
     def __init__(self, *args: str) -> None:
         import subprocess
         import sys
 
-        self._process = subprocess.Popen(  # noqa: S603 — our own interpreter and module
-            [sys.executable, "-m", "emulator", "serve", "--port", "0",
-             "--admin-token", self.ADMIN_TOKEN, *args],
+        self._process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "emulator",
+                "serve",
+                "--port",
+                "0",
+                "--admin-token",
+                self.ADMIN_TOKEN,
+                *args,
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,

@@ -83,7 +83,9 @@ class Baseline:
 def commits(repo: Path) -> int:
     out = subprocess.run(
         ["git", "-C", str(repo), "rev-list", "--count", "HEAD"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return int(out.stdout)
 
@@ -97,8 +99,11 @@ def main() -> int:
 
     home = tempfile.mkdtemp(prefix="difyops-bench-")
     os.environ.update(
-        PREFECT_HOME=f"{home}/prefect", PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        DO_NOT_TRACK="1", PREFECT_LOGGING_LEVEL="ERROR", DIFYOPS_CONFIG_DIR=f"{home}/cfg",
+        PREFECT_HOME=f"{home}/prefect",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        DO_NOT_TRACK="1",
+        PREFECT_LOGGING_LEVEL="ERROR",
+        DIFYOPS_CONFIG_DIR=f"{home}/cfg",
     )
     from prefect.testing.utilities import prefect_test_harness
 
@@ -142,11 +147,15 @@ def run_rounds(args, home, baseline, emulator, backup_flow) -> int:  # type: ign
     ratio_full = median(full_flow) / median(full_base)
     ratio_rerun = median(rerun_flow) / median(rerun_base)
     print(f"{args.apps} apps, concurrency {args.concurrency}, {args.rounds} rounds (medians)")
-    print(f"(a) full backup: flow {milliseconds(median(full_flow))} vs baseline "
-          f"{milliseconds(median(full_base))} → ratio {ratio_full:.2f}x (target ≤ {TARGET}x)")
+    print(
+        f"(a) full backup: flow {milliseconds(median(full_flow))} vs baseline "
+        f"{milliseconds(median(full_base))} → ratio {ratio_full:.2f}x (target ≤ {TARGET}x)"
+    )
     print(f"    requests: {full_counts}")
-    print(f"(b) no-change rerun: flow {milliseconds(median(rerun_flow))} vs listing alone "
-          f"{milliseconds(median(rerun_base))} → ratio {ratio_rerun:.2f}x (target ≤ {TARGET}x)")
+    print(
+        f"(b) no-change rerun: flow {milliseconds(median(rerun_flow))} vs listing alone "
+        f"{milliseconds(median(rerun_base))} → ratio {ratio_rerun:.2f}x (target ≤ {TARGET}x)"
+    )
     print(f"    requests: {counts}; exports 0, new commits 0")
     print(f"peak memory of the flow process: {peak_rss_mib():.0f} MiB")
     ok = ratio_full <= TARGET and ratio_rerun <= TARGET

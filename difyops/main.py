@@ -22,6 +22,7 @@ from difyops.commands import (
     dsl,
     emulator,
     members,
+    promote,
     sessions,
     workspaces,
 )
@@ -64,6 +65,8 @@ app.add_typer(members.app, name="members")
 app.add_typer(apps.app, name="apps")
 app.add_typer(dsl.app, name="dsl")
 app.add_typer(backup.app, name="backup")
+app.add_typer(promote.app, name="promote")
+app.command("restore")(promote.restore)
 app.add_typer(emulator.app, name="emulator")
 
 

@@ -227,6 +227,16 @@ class GitStore:
     def head_sha(self) -> str | None:
         return self._repo.head.commit.hexsha if self.has_commits() else None
 
+    def resolve(self, ref: str) -> str:
+        """The commit sha a ref names (branch, tag, sha, HEAD~2…)."""
+        try:
+            return str(self._repo.commit(ref).hexsha)
+        except (git.BadName, ValueError) as exc:
+            raise GitStoreError(
+                f"unknown git ref {ref!r} in {self.root}",
+                hint="Use a commit sha, a branch or a tag of the backup repository.",
+            ) from exc
+
     def parent(self, sha: str) -> str | None:
         """The first parent of a commit (None for the first commit)."""
         parents = self._repo.commit(sha).parents

@@ -39,7 +39,9 @@ def fake_clock() -> FakeClock:
 def make_client(fake_clock: FakeClock) -> Iterator[Callable[..., tuple[DifyClient, Recorder]]]:
     clients: list[DifyClient] = []
 
-    def make(*answers: object, max_retries: int = 3, **kwargs: object) -> tuple[DifyClient, Recorder]:
+    def make(
+        *answers: object, max_retries: int = 3, **kwargs: object
+    ) -> tuple[DifyClient, Recorder]:
         recorder = Recorder(list(answers))  # type: ignore[arg-type]
         client = DifyClient(
             "https://dify.test",
@@ -58,4 +60,6 @@ def make_client(fake_clock: FakeClock) -> Iterator[Callable[..., tuple[DifyClien
 
 
 def error_body(status: int, code: str, message: str, **extra: object) -> httpx.Response:
-    return httpx.Response(status, json={"code": code, "message": message, "status": status, **extra})
+    return httpx.Response(
+        status, json={"code": code, "message": message, "status": status, **extra}
+    )

@@ -65,7 +65,9 @@ def test_polls_at_the_interval_until_approved(make_client, fake_clock: FakeClock
 
 
 def test_slow_down_adds_five_seconds_each_time(make_client, fake_clock: FakeClock) -> None:
-    client, _ = make_client(slow_down(), slow_down(), pending(), httpx.Response(200, json=TOKEN_PAYLOAD))
+    client, _ = make_client(
+        slow_down(), slow_down(), pending(), httpx.Response(200, json=TOKEN_PAYLOAD)
+    )
     flow_for(client, fake_clock).wait(DeviceCode.model_validate(CODE))
     assert fake_clock.sleeps == [5, 10, 15, 15]
 
@@ -93,13 +95,17 @@ def test_final_answers(make_client, fake_clock: FakeClock, error: str, cls: type
 
 
 def test_transient_server_errors_are_ridden_out(make_client, fake_clock: FakeClock) -> None:
-    boom = httpx.Response(500, json={"code": "internal_server_error", "message": "x", "status": 500})
+    boom = httpx.Response(
+        500, json={"code": "internal_server_error", "message": "x", "status": 500}
+    )
     client, _ = make_client(boom, boom, httpx.Response(200, json=TOKEN_PAYLOAD))
     flow_for(client, fake_clock).wait(DeviceCode.model_validate(CODE))
 
 
 def test_persistent_server_errors_end_the_wait(make_client, fake_clock: FakeClock) -> None:
-    boom = httpx.Response(500, json={"code": "internal_server_error", "message": "x", "status": 500})
+    boom = httpx.Response(
+        500, json={"code": "internal_server_error", "message": "x", "status": 500}
+    )
     client, recorder = make_client(boom)
     with pytest.raises(ServerError):
         flow_for(client, fake_clock).wait(DeviceCode.model_validate(CODE))

@@ -17,7 +17,9 @@ def test_requests_carry_bearer_and_user_agent(make_client) -> None:
     client.account.get()
     request = recorder.requests[0]
     assert request.headers["Authorization"] == f"Bearer {TOKEN}"
-    assert re.fullmatch(rf"difyops/{re.escape(__version__)} \(\w+; [\w.-]+\)", request.headers["User-Agent"])
+    assert re.fullmatch(
+        rf"difyops/{re.escape(__version__)} \(\w+; [\w.-]+\)", request.headers["User-Agent"]
+    )
     assert request.url.path == "/openapi/v1/account"
 
 
@@ -50,7 +52,13 @@ def test_booleans_are_sent_as_lowercase_query_values(make_client) -> None:
 
 def _page(page: int, rows: int, has_more: bool) -> httpx.Response:
     data = [
-        {"id": f"m{page}-{i}", "name": "n", "email": f"{page}-{i}@x.test", "role": "normal", "status": "active"}
+        {
+            "id": f"m{page}-{i}",
+            "name": "n",
+            "email": f"{page}-{i}@x.test",
+            "role": "normal",
+            "status": "active",
+        }
         for i in range(rows)
     ]
     return httpx.Response(
@@ -107,7 +115,9 @@ def test_token_never_appears_in_reprs_errors_or_debug_logs(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     client, _ = make_client(
-        httpx.Response(401, json={"code": "unauthorized", "message": "invalid bearer", "status": 401}),
+        httpx.Response(
+            401, json={"code": "unauthorized", "message": "invalid bearer", "status": 401}
+        ),
         verbose=True,
     )
     with pytest.raises(Exception) as raised:

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from dify_client import (
+    APIStatusError,
     BadRequestError,
     ConflictError,
     DifyConnectionError,
@@ -70,7 +71,7 @@ def test_429_waits_what_the_server_asks(
     body = {"error": "rate_limited"}
     if body_ms is not None:
         body["retry_after_ms"] = body_ms
-    client, recorder = make_client(httpx.Response(429, json=body, headers=headers), OK_ACCOUNT)
+    client, _ = make_client(httpx.Response(429, json=body, headers=headers), OK_ACCOUNT)
     client.account.get()
     assert fake_clock.sleeps == [expected]
 
@@ -156,8 +157,9 @@ def test_connection_errors_surface_after_the_budget_with_a_hint(make_client) -> 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422])
 def test_client_errors_are_never_retried(make_client, status: int) -> None:
     client, recorder = make_client(error_body(status, "x", "no"))
-    with pytest.raises(Exception):
+    with pytest.raises(APIStatusError) as raised:
         client.account.get()
+    assert raised.value.status == status
     assert len(recorder.requests) == 1
 
 

@@ -1,0 +1,382 @@
+"""`difyops promote plan|apply` and `difyops restore`: GitOps promotion of apps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from difyops._options import JsonOption
+from difyops._output import Output
+from difyops._plans import (
+    DetailedExitcodeOption,
+    PlanFileOption,
+    PlanOutOption,
+    exit_for_plan,
+    read_plan_file,
+    write_plan_file,
+)
+from difyops.exceptions import DifyopsError, UsageError
+from flows.promote import (
+    GitSide,
+    PromotionOptions,
+    PromotionRequest,
+    Selection,
+    WorkspaceSide,
+    run_apply,
+    run_plan,
+)
+from reconcile.promotion_manifest import PromotionSection, load_promotion_section
+from reconcile.promotion_plan import PromotionPlan
+from reconcile.promotion_render import plan_rows
+from reconcile.promotion_result import PromotionResult
+
+app = typer.Typer(
+    help="Promote apps from a workspace (or a backup's git ref) to another workspace.",
+    no_args_is_help=True,
+)
+
+FromOption = Annotated[
+    str | None,
+    typer.Option(
+        "--from",
+        help="Source: a workspace id or exact name, or git:REF[:PATH] in the backup repository.",
+    ),
+]
+ToOption = Annotated[str | None, typer.Option("--to", help="Target workspace id or exact name.")]
+FromProfileOption = Annotated[
+    str | None, typer.Option("--from-profile", help="Profile that reaches the source workspace.")
+]
+ToProfileOption = Annotated[
+    str | None, typer.Option("--to-profile", help="Profile that reaches the target workspace.")
+]
+RepoOption = Annotated[Path, typer.Option("--repo", help="Backup repository, for git: sources.")]
+AppOption = Annotated[
+    list[str] | None,
+    typer.Option("--app", "-a", help="App name or glob to promote (repeatable; default: all)."),
+]
+ModeOption = Annotated[
+    list[str] | None, typer.Option("--mode", help="Only apps of this mode (repeatable).")
+]
+MapOption = Annotated[
+    list[str] | None,
+    typer.Option("--map", help="SOURCE=TARGET: promote SOURCE onto the target app TARGET."),
+]
+ManifestOption = Annotated[
+    Path | None,
+    typer.Option("--manifest", "-f", help="A difyops manifest with a `promotion:` section."),
+]
+RecreateOption = Annotated[
+    bool,
+    typer.Option(
+        "--recreate",
+        help="Import apps the API cannot overwrite (chat, agent, completion) as new apps.",
+    ),
+]
+PendingOption = Annotated[
+    str | None,
+    typer.Option(
+        "--confirm-pending",
+        help="Pending imports (DSL version mismatch): never (default), minor (same major "
+        "version), always.",
+    ),
+]
+DependenciesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dependencies",
+        help="Plugins missing in the target after import: warn (default) or fail (roll back).",
+    ),
+]
+
+
+@app.command()
+def plan(
+    from_: FromOption = None,
+    to: ToOption = None,
+    app_names: AppOption = None,
+    modes: ModeOption = None,
+    mapping: MapOption = None,
+    manifest: ManifestOption = None,
+    from_profile: FromProfileOption = None,
+    to_profile: ToProfileOption = None,
+    repo: RepoOption = Path("."),
+    recreate: RecreateOption = False,
+    out: PlanOutOption = None,
+    detailed_exitcode: DetailedExitcodeOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Show what a promotion would change in the target, app by app and node by node.
+
+    Nothing is written to Dify. `--out plan.json` saves the plan for
+    `difyops promote apply --plan plan.json`, which refuses it if anything changed since.
+    With --detailed-exitcode: 0 no changes, 2 changes, 1 error.
+    """
+    out_ = Output(json_mode=json_output)
+    request = build_request(
+        from_,
+        to,
+        app_names,
+        modes,
+        mapping,
+        manifest,
+        from_profile,
+        to_profile,
+        repo,
+        recreate=recreate,
+    )
+    result = run_plan(request)
+    if out is not None:
+        write_plan_file(out, plan_file(result, request))
+    if json_output:
+        out_.json(plan_file(result, request))
+    else:
+        show_plan(out_, result)
+        if out is not None:
+            out_.note(f"plan written to {out}; apply it with `difyops promote apply --plan {out}`")
+    exit_for_plan(result.has_changes, detailed=detailed_exitcode)
+
+
+@app.command()
+def apply(
+    plan_file_path: PlanFileOption = None,
+    from_: FromOption = None,
+    to: ToOption = None,
+    app_names: AppOption = None,
+    modes: ModeOption = None,
+    mapping: MapOption = None,
+    manifest: ManifestOption = None,
+    from_profile: FromProfileOption = None,
+    to_profile: ToProfileOption = None,
+    repo: RepoOption = Path("."),
+    recreate: RecreateOption = False,
+    confirm_pending: PendingOption = None,
+    dependencies: DependenciesOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Apply a promotion: import, confirm per policy, verify, roll back on mismatch.
+
+    With --plan, the reviewed plan is applied only if a fresh plan is identical (its
+    checksum); a plan already applied is a no-op. Without --plan, this plans and applies
+    in one go. Exit 1 if any app failed, was rolled back or waits for a decision.
+    """
+    out_ = Output(json_mode=json_output)
+    expected = None
+    if plan_file_path is not None:
+        if from_ or to or manifest:
+            raise UsageError("give either --plan or --from/--to/--manifest, not both")
+        data = read_plan_file(plan_file_path, kind="promotion")
+        request = PromotionRequest.model_validate(data.get("request") or {})
+        expected = str(data.get("checksum") or "")
+    else:
+        request = build_request(
+            from_,
+            to,
+            app_names,
+            modes,
+            mapping,
+            manifest,
+            from_profile,
+            to_profile,
+            repo,
+            recreate=recreate,
+        )
+    request = request.model_copy(
+        update={"options": _options(request.options, confirm_pending, dependencies)}
+    )
+    fresh, result = run_apply(request, expected or None)
+    if json_output:
+        out_.json({"plan": plan_file(fresh, request), "result": result})
+    else:
+        show_result(out_, fresh, result)
+    if not result.ok:
+        raise DifyopsError(
+            f"promotion finished with problems: {result.summary()}",
+            hint="See each app's message above; failed apps were rolled back or left as they were.",
+        )
+
+
+def plan_file(result: PromotionPlan, request: PromotionRequest) -> dict[str, Any]:
+    """The plan as written to --out: the plan plus the request that made it (no secrets)."""
+    return {**result.model_dump(mode="json"), "request": request.model_dump(mode="json")}
+
+
+def show_plan(out: Output, result: PromotionPlan) -> None:
+    out.out.print(
+        f"Promotion from {result.source.label()} to {result.target.label()}: {result.summary()}",
+        markup=False,
+    )
+    out.table(["", "APP", "MODE", "ACTION", "WHAT"], plan_rows(result), empty="no apps selected")
+    for planned in result.apps:
+        notes = planned.breaking + planned.attention + planned.follow_ups
+        if not (planned.diff_text or notes):
+            continue
+        out.out.print(f"\n{planned.name} ({planned.action.value})", markup=False)
+        for item in planned.breaking:
+            out.out.print(f"  BREAKING: {item}", markup=False)
+        for item in planned.attention:
+            out.out.print(f"  attention: {item}", markup=False)
+        for item in planned.follow_ups:
+            out.out.print(f"  follow-up: {item}", markup=False)
+        if planned.diff_text:
+            out.out.print("  " + planned.diff_text.rstrip().replace("\n", "\n  "), markup=False)
+    out.note(f"checksum {result.checksum}")
+
+
+def show_result(out: Output, fresh: PromotionPlan, result: PromotionResult) -> None:
+    if result.nothing_to_do:
+        out.success("the reviewed plan is already applied: nothing to do")
+        return
+    out.table(
+        ["APP", "ACTION", "OUTCOME", "MESSAGE"],
+        [[a.target_name, a.action.value, a.outcome.value, a.message] for a in result.apps],
+    )
+    for app_result in result.apps:
+        for item in app_result.follow_ups:
+            out.warn(f"{app_result.target_name}: {item}")
+    out.note(f"{result.summary()} (plan {fresh.checksum})")
+
+
+def build_request(
+    from_: str | None,
+    to: str | None,
+    app_names: list[str] | None,
+    modes: list[str] | None,
+    mapping: list[str] | None,
+    manifest: Path | None,
+    from_profile: str | None,
+    to_profile: str | None,
+    repo: Path,
+    *,
+    recreate: bool,
+) -> PromotionRequest:
+    """A request from the command line, over the manifest's `promotion:` section if any."""
+    section = _load_manifest(manifest) if manifest else None
+    source = (
+        _side_from_flag(from_, from_profile, repo)
+        if from_
+        else _side_from_section(section, "source")
+    )
+    target_side = (
+        _side_from_flag(to, to_profile, repo) if to else _side_from_section(section, "target")
+    )
+    if not isinstance(target_side, WorkspaceSide):
+        raise UsageError("the target must be a workspace, not a git ref")
+    pairs = dict(_pair(m) for m in mapping or [])
+    selection = Selection(
+        apps=app_names or (section.apps if section else []),
+        modes=modes or (list(section.modes) if section else []),
+        mapping=pairs or (section.mapping if section else {}),
+    )
+    options = PromotionOptions(
+        confirm_pending=section.confirm_pending if section else "never",
+        dependencies=section.dependencies if section else "warn",
+        recreate=recreate or bool(section and section.recreate),
+    )
+    return PromotionRequest(source=source, target=target_side, selection=selection, options=options)
+
+
+def _load_manifest(path: Path) -> PromotionSection:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    return load_promotion_section(text, source=str(path))
+
+
+def _side_from_flag(value: str, profile: str | None, repo: Path) -> WorkspaceSide | GitSide:
+    if value.startswith("git:"):
+        ref, _, path = value.removeprefix("git:").partition(":")
+        return GitSide(repo=str(repo), ref=ref or "HEAD", path=path or None)
+    return WorkspaceSide(workspace=value, profile=profile)
+
+
+def _side_from_section(section: PromotionSection | None, which: str) -> WorkspaceSide | GitSide:
+    if section is None:
+        raise UsageError(
+            f"say where to promote {'from' if which == 'source' else 'to'}",
+            hint="Use --from and --to, or --manifest FILE with a promotion section.",
+        )
+    spec = section.source if which == "source" else section.target
+    if spec.git is not None:
+        return GitSide(repo=spec.git.repo, ref=spec.git.ref, path=spec.git.path)
+    assert spec.workspace is not None
+    return WorkspaceSide(
+        workspace=spec.workspace,
+        profile=spec.profile,
+        server=spec.server,
+        token_block=spec.token_block,
+    )
+
+
+def _options(
+    base: PromotionOptions, confirm_pending: str | None, dependencies: str | None
+) -> PromotionOptions:
+    """Command-line policies over `base`, checked with a usage error naming the flag."""
+    if confirm_pending not in (None, "never", "minor", "always"):
+        raise UsageError(f"--confirm-pending takes never, minor or always, not {confirm_pending!r}")
+    if dependencies not in (None, "warn", "fail"):
+        raise UsageError(f"--dependencies takes warn or fail, not {dependencies!r}")
+    changes = {"confirm_pending": confirm_pending, "dependencies": dependencies}
+    return base.model_copy(update={k: v for k, v in changes.items() if v is not None})
+
+
+def _pair(text: str) -> tuple[str, str]:
+    source, sep, target = text.partition("=")
+    if not sep or not source or not target:
+        raise UsageError(f"--map takes SOURCE=TARGET, got {text!r}")
+    return source, target
+
+
+def restore(
+    app_ref: Annotated[str, typer.Argument(help="App name as stored in the backup.")],
+    to: Annotated[str, typer.Option("--to", help="Workspace to restore into (id or name).")],
+    at: Annotated[
+        str, typer.Option("--at", help="Git ref of the backup (sha, tag, branch, HEAD~1).")
+    ],
+    repo: RepoOption = Path("."),
+    path: Annotated[
+        str | None, typer.Option(help="Workspace directory of the backup (<host>/<workspace>).")
+    ] = None,
+    profile: Annotated[
+        str | None, typer.Option("--profile", "-p", help="Profile of the target.")
+    ] = None,
+    apply_it: Annotated[
+        bool, typer.Option("--apply", help="Apply; without it, only plan.")
+    ] = False,
+    confirm_pending: PendingOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Re-import a past version of an app from the backup repository.
+
+    Goes through the same plan/apply path as a promotion: without --apply it shows what
+    the restore would change; with --apply it imports, verifies, and rolls back on a
+    mismatch. Secrets the app holds now are kept.
+    """
+    out = Output(json_mode=json_output)
+    request = PromotionRequest(
+        source=GitSide(repo=str(repo), ref=at, path=path),
+        target=WorkspaceSide(workspace=to, profile=profile),
+        selection=Selection(apps=[app_ref]),
+        options=_options(PromotionOptions(), confirm_pending, None),
+    )
+    if not apply_it:
+        result_plan = run_plan(request)
+        if not result_plan.apps:
+            raise UsageError(f"no app named {app_ref!r} in the backup at {at}")
+        if json_output:
+            out.json(plan_file(result_plan, request))
+        else:
+            show_plan(out, result_plan)
+            out.note("nothing was changed; run again with --apply to restore")
+        return
+    fresh, result = run_apply(request)
+    if not fresh.apps:
+        raise UsageError(f"no app named {app_ref!r} in the backup at {at}")
+    if json_output:
+        out.json({"plan": plan_file(fresh, request), "result": result})
+    else:
+        show_result(out, fresh, result)
+    if not result.ok:
+        raise DifyopsError(f"restore finished with problems: {result.summary()}")

@@ -1,0 +1,104 @@
+"""Promote apps from a workspace (or a backup's git ref) to another workspace.
+
+Deployed as `promote` (manual runs; see prefect.yaml). The plan is published as a
+Markdown artifact before anything is applied; applying needs `confirm=True`, and with
+`plan_checksum` the run refuses a plan that differs from the reviewed one.
+`difyops promote plan|apply` and `difyops restore` run the same steps without a server.
+"""
+
+from __future__ import annotations
+
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact
+
+from flows._calling import StepRunner, as_functions, as_tasks
+from reconcile.promotion import Selection
+from reconcile.promotion_plan import (
+    DependencyPolicy,
+    PendingPolicy,
+    PromotionOptions,
+    PromotionPlan,
+)
+from reconcile.promotion_render import plan_markdown, result_markdown
+from reconcile.promotion_result import PromotionResult
+from tasks.promote import Planned, PromotionRequest, apply_promotion_task, plan_promotion_task
+from tasks.promote_sides import GitSide, WorkspaceSide
+
+PLAN_ARTIFACT_KEY = "dify-promotion-plan"
+RESULT_ARTIFACT_KEY = "dify-promotion-result"
+
+__all__ = [
+    "GitSide",
+    "PromotionOptions",
+    "PromotionRequest",
+    "Selection",
+    "WorkspaceSide",
+    "promote_flow",
+    "run_apply",
+    "run_plan",
+]
+
+
+def run_plan(request: PromotionRequest) -> PromotionPlan:
+    """Plan only (what `difyops promote plan` runs)."""
+    planned: Planned = as_functions(plan_promotion_task, request)
+    return planned.plan
+
+
+def run_apply(
+    request: PromotionRequest, expected_checksum: str | None = None
+) -> tuple[PromotionPlan, PromotionResult]:
+    """Plan afresh and apply (what `difyops promote apply` runs)."""
+    return _steps(request, as_functions, expected_checksum)
+
+
+def _steps(
+    request: PromotionRequest, call: StepRunner, expected_checksum: str | None
+) -> tuple[PromotionPlan, PromotionResult]:
+    planned: Planned = call(plan_promotion_task, request)
+    result: PromotionResult = call(apply_promotion_task, request, planned, expected_checksum)
+    return planned.plan, result
+
+
+@flow(name="promote", description="Plan, and on confirm apply, a promotion of Dify apps.")
+def promote_flow(
+    source: WorkspaceSide | GitSide,
+    target: WorkspaceSide,
+    selection: Selection | None = None,
+    confirm_pending: PendingPolicy = "never",
+    dependencies: DependencyPolicy = "warn",
+    recreate: bool = False,
+    confirm: bool = False,
+    plan_checksum: str | None = None,
+    concurrency: int = 4,
+    rate_limit: int | None = 50,
+) -> dict[str, object]:
+    """Plan the promotion, publish the plan, and apply it only when `confirm` is true.
+
+    `plan_checksum` (from a reviewed plan) makes the apply refuse a plan that changed.
+    The run fails when any app failed, was rolled back, or is waiting for a decision, so
+    an automation can notify someone.
+    """
+    request = PromotionRequest(
+        source=source,
+        target=target,
+        selection=selection or Selection(),
+        options=PromotionOptions(
+            confirm_pending=confirm_pending, dependencies=dependencies, recreate=recreate
+        ),
+        concurrency=concurrency,
+        rate_limit=rate_limit,
+    )
+    planned: Planned = as_tasks(plan_promotion_task, request)
+    create_markdown_artifact(
+        key=PLAN_ARTIFACT_KEY, markdown=plan_markdown(planned.plan), description="Promotion plan"
+    )
+    if not confirm:
+        return {"plan": planned.plan.model_dump(mode="json"), "applied": False}
+    result: PromotionResult = as_tasks(apply_promotion_task, request, planned, plan_checksum)
+    create_markdown_artifact(
+        key=RESULT_ARTIFACT_KEY, markdown=result_markdown(result), description="Promotion result"
+    )
+    if not result.ok:
+        raise RuntimeError(f"promotion finished with problems: {result.summary()}")
+    return {"plan": planned.plan.model_dump(mode="json"), "result": result.model_dump(mode="json")}

@@ -1,0 +1,118 @@
+"""How a promotion compares and prepares app DSLs. Pure.
+
+Two workspaces' exports of the same app never match byte for byte: knowledge-base ids are
+encrypted per workspace (and silently dropped on import), tool credentials are stripped
+from one export and not from the other, secrets are blank on one side. `comparable` is the
+view in which "would importing the source change the target?" has an honest answer; the
+values it drops are reported as attention items instead.
+
+`with_target_secrets` is what keeps a promotion from blanking secrets: the source's blank
+secret environment values (and values a backup redacted) are filled from the target's
+current DSL before import, and whatever the target does not have becomes a follow-up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from dsl import REDACTED_PLACEHOLDER, WORKSPACE_BOUND_MARKER, normalize
+from dsl.graph import environment_variables
+from dsl.tree import copy_tree, format_path, get_path, iter_strings, set_path
+from reconcile.checksum import canonical_json
+
+_DROPPED_KEYS = frozenset({"credential_id"})
+
+
+def comparable(data: Mapping[str, Any], *, name: str | None = None) -> dict[str, Any]:
+    """The normalised document without workspace-bound values or secret values.
+
+    `name` is the app name the import will give (a mapping may rename the app).
+    """
+    view = normalize(blank_secrets(data))
+    if name is not None and isinstance(view.get("app"), dict):
+        view["app"]["name"] = name
+    stripped: dict[str, Any] = _strip_bound(view)
+    return stripped
+
+
+def view_hash(view: Mapping[str, Any]) -> str:
+    """A stable hash of a comparable view (what a plan's checksum ties it to)."""
+    return hashlib.sha256(canonical_json(view).encode("utf-8")).hexdigest()
+
+
+def blank_secrets(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy with every secret-typed environment value emptied (as exports without
+    secrets have them)."""
+    copied: dict[str, Any] = copy_tree(dict(data))
+    for variable in environment_variables(copied):
+        if variable.get("value_type") == "secret":
+            variable["value"] = ""
+    return copied
+
+
+def secret_names(data: Mapping[str, Any]) -> dict[str, bool]:
+    """Secret environment variables → whether they hold a value."""
+    return {
+        str(v.get("name")): bool(v.get("value"))
+        for v in environment_variables(data)
+        if v.get("value_type") == "secret"
+    }
+
+
+def with_target_secrets(
+    source: Mapping[str, Any], target: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], list[str]]:
+    """The source DSL with the target's secrets kept, and the follow-ups that remain.
+
+    Returns (data to import, human-readable follow-ups naming what must be set by hand).
+    """
+    merged: dict[str, Any] = copy_tree(dict(source))
+    target_values = {
+        str(v.get("name")): v.get("value")
+        for v in (environment_variables(target) if target else [])
+        if v.get("value_type") == "secret" and v.get("value")
+    }
+    follow_ups: list[str] = []
+    for variable in environment_variables(merged):
+        if variable.get("value_type") != "secret" or variable.get("value"):
+            continue
+        name = str(variable.get("name"))
+        if name in target_values:
+            variable["value"] = target_values[name]
+        else:
+            follow_ups.append(f"set secret environment variable {name} in the target")
+    for path, text in list(iter_strings(merged)):
+        if REDACTED_PLACEHOLDER not in text:
+            continue
+        restored = _restore_redacted(text, get_path(target, path) if target else None)
+        if restored is None:
+            follow_ups.append(
+                f"re-enter the credential at {format_path(path)} (it was redacted in the backup)"
+            )
+        else:
+            set_path(merged, path, restored)
+    return merged, follow_ups
+
+
+def _restore_redacted(text: str, current: Any) -> str | None:
+    """The target's value for a redacted string, if the target's string has the same shape
+    with real values where the placeholders are."""
+    if not isinstance(current, str) or REDACTED_PLACEHOLDER in current:
+        return None
+    pattern = ".+?".join(re.escape(part) for part in text.split(REDACTED_PLACEHOLDER))
+    return current if re.fullmatch(pattern, current, re.DOTALL) else None
+
+
+def _strip_bound(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: _strip_bound(item)
+            for key, item in value.items()
+            if key not in _DROPPED_KEYS and item != WORKSPACE_BOUND_MARKER
+        }
+    if isinstance(value, list):
+        return [_strip_bound(item) for item in value if item != WORKSPACE_BOUND_MARKER]
+    return value

@@ -1,0 +1,112 @@
+"""Promotion tasks: plan (read both sides, compare) and apply (import, confirm, verify,
+roll back). Each is one coarse task; the per-app work runs inside it."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+
+from prefect import task
+from pydantic import BaseModel, ConfigDict, Field
+
+from dsl import load_text
+from reconcile.errors import StalePlanError
+from reconcile.promotion import Selection, match_apps, plan_promotion
+from reconcile.promotion_plan import PromotionOptions, PromotionPlan
+from reconcile.promotion_result import PromotionResult
+from tasks.promote_apply import apply_plan
+from tasks.promote_sides import (
+    ExportJob,
+    GitSide,
+    WorkspaceSide,
+    export_documents,
+    list_git,
+    list_workspace,
+    open_target,
+)
+
+
+class PromotionRequest(BaseModel):
+    """Everything needed to plan a promotion again identically (no secrets in it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: WorkspaceSide | GitSide = Field(discriminator="kind")
+    target: WorkspaceSide
+    selection: Selection = Field(default_factory=Selection)
+    options: PromotionOptions = Field(default_factory=PromotionOptions)
+    concurrency: int = Field(default=4, ge=1, le=32)
+    rate_limit: int | None = Field(default=50, ge=1)
+
+
+@dataclass
+class Planned:
+    """A plan and the source DSLs it was made from, by app name. Apply imports exactly
+    these; they hold no secrets (sources are exported without them)."""
+
+    plan: PromotionPlan
+    source_texts: dict[str, str] = field(default_factory=dict)
+
+
+@task(name="plan-promotion")
+def plan_promotion_task(request: PromotionRequest) -> Planned:
+    """List both sides, match the selected apps, export them, and compare."""
+    with ExitStack() as stack:
+        target_client = stack.enter_context(
+            open_target(request.target, rate_limit=request.rate_limit)
+        )
+        target = list_workspace(target_client, request.target)
+        source_client = None
+        if isinstance(request.source, GitSide):
+            source = list_git(request.source)
+        else:
+            source_client = stack.enter_context(
+                open_target(request.source, rate_limit=request.rate_limit)
+            )
+            source = list_workspace(source_client, request.source)
+        matches = match_apps(source.apps, target.apps, request.selection)
+        jobs = [
+            ExportJob(target_client, m.target.id, include_secret=True)
+            for m in matches
+            if m.target is not None and m.target.id
+        ]
+        if source_client is not None:
+            jobs += [
+                ExportJob(source_client, m.source.id, include_secret=False)
+                for m in matches
+                if m.source.id
+            ]
+        # Target exports carry secrets, only to learn which ones the target holds; the
+        # values stay in this function's locals and never reach the plan.
+        documents = export_documents(jobs, concurrency=request.concurrency)
+    source_docs = {
+        m.source.name: documents[m.source.id]
+        if source_client is not None and m.source.id
+        else load_text(source.texts[m.source.name], source=f"git:{m.source.name}")
+        for m in matches
+    }
+    target_docs = {j.app_id: documents[j.app_id] for j in jobs if j.include_secret}
+    plan = plan_promotion(
+        source.endpoint, target.endpoint, matches, source_docs, target_docs, request.options
+    )
+    source_texts = {name: doc.text for name, doc in source_docs.items()}
+    return Planned(plan, source_texts)
+
+
+@task(name="apply-promotion")
+def apply_promotion_task(
+    request: PromotionRequest, planned: Planned, expected_checksum: str | None = None
+) -> PromotionResult:
+    """Apply a fresh plan, refusing it when it is not the reviewed one (its checksum)."""
+    plan = planned.plan
+    if expected_checksum and plan.checksum != expected_checksum:
+        if not plan.has_changes:
+            # The reviewed plan was applied already: the live state now matches the source.
+            return PromotionResult(checksum=plan.checksum, nothing_to_do=True)
+        raise StalePlanError(
+            "the live state no longer matches the reviewed plan (checksum "
+            f"{expected_checksum[:19]}… is now {plan.checksum[:19]}…)",
+            hint="Run `difyops promote plan` again, review it, and apply the new plan.",
+        )
+    with open_target(request.target, rate_limit=request.rate_limit) as client:
+        return apply_plan(client, plan, planned.source_texts, concurrency=request.concurrency)

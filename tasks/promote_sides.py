@@ -1,0 +1,171 @@
+"""Reading the two sides of a promotion: a live workspace, or a backup repository at a ref."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from dify_client import DifyClient
+from dsl import DslDocument, load_text
+from gitstore import GitStore
+from reconcile.backup_layout import INDEX_FILE, host_dir, parse_index
+from reconcile.errors import PlanError
+from reconcile.promotion import AppRef
+from reconcile.promotion_plan import Endpoint
+from tasks.sources import Source, open_client
+
+
+class WorkspaceSide(BaseModel):
+    """A workspace reached with a source's credentials, named by id or exact name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["workspace"] = "workspace"
+    workspace: str
+    profile: str | None = None
+    server: str | None = None
+    token_block: str | None = None
+
+    def credentials(self) -> Source:
+        return Source(profile=self.profile, server=self.server, token_block=self.token_block)
+
+
+class GitSide(BaseModel):
+    """A workspace directory of the backup repository at a ref (`git:REF[:PATH]`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["git"] = "git"
+    repo: str
+    ref: str = "HEAD"
+    path: str | None = None
+
+
+Side = WorkspaceSide | GitSide
+
+
+@dataclass
+class Listing:
+    endpoint: Endpoint
+    apps: list[AppRef]
+    # Only for git sides: the stored DSL of each app, by name.
+    texts: dict[str, str]
+
+
+def list_workspace(client: DifyClient, side: WorkspaceSide) -> Listing:
+    # Given an id, the app rows name the workspace: no lookup call is spent on it.
+    known = _Workspace(side.workspace, "") if _is_uuid(side.workspace) else None
+    workspace = known or resolve_workspace(client, side.workspace)
+    rows = list(client.apps.iter_all(workspace.id))
+    name = workspace.name or next((r.workspace_name for r in rows if r.workspace_name), None)
+    endpoint = Endpoint(
+        kind="workspace",
+        host=host_dir(client.base_url),
+        workspace_id=workspace.id,
+        workspace_name=name or None,
+    )
+    return Listing(endpoint, [AppRef(id=r.id, name=r.name, mode=r.mode) for r in rows], {})
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class _Workspace:
+    id: str
+    name: str
+
+
+def resolve_workspace(client: DifyClient, ref: str) -> _Workspace:
+    """A workspace by id or exact name, among those the token can see."""
+    workspaces = client.workspaces.list()
+    found = [w for w in workspaces if ref in (w.id, w.name)]
+    if len(found) == 1:
+        return _Workspace(found[0].id, found[0].name)
+    names = ", ".join(repr(w.name) for w in workspaces) or "none"
+    if not found:
+        raise PlanError(
+            f"no workspace {ref!r} on {client.base_url}",
+            hint=f"Workspaces this account can see there: {names}.",
+        )
+    raise PlanError(f"several workspaces are named {ref!r}", hint="Give the workspace id.")
+
+
+def list_git(side: GitSide) -> Listing:
+    """The apps of one workspace directory of the backup repository at `side.ref`."""
+    with GitStore.open(Path(side.repo), create=False) as store:
+        commit = store.resolve(side.ref)
+        directory = side.path or _only_workspace_dir(store, commit, side)
+        index = parse_index(store.read_at(commit, f"{directory}/{INDEX_FILE}"))
+        if index is None:
+            raise PlanError(
+                f"{side.repo} has no backup index at {directory}/{INDEX_FILE} in {side.ref}",
+                hint="PATH is a workspace directory of the backup, e.g. <host>/<workspace>.",
+            )
+        texts: dict[str, str] = {}
+        apps: list[AppRef] = []
+        for app_id, entry in index.apps.items():
+            text = store.read_at(commit, entry.path)
+            if text is not None:
+                apps.append(AppRef(id=app_id, name=entry.name, mode=entry.mode))
+                texts[entry.name] = text
+    endpoint = Endpoint(
+        kind="git",
+        repo=side.repo,
+        ref=side.ref,
+        commit=commit,
+        path=directory,
+        workspace_id=index.workspace_id,
+        workspace_name=index.workspace_name,
+    )
+    return Listing(endpoint, apps, texts)
+
+
+def _only_workspace_dir(store: GitStore, commit: str, side: GitSide) -> str:
+    dirs = sorted(
+        p.rsplit("/", 1)[0] for p in store.files_at(commit) if p.endswith(f"/{INDEX_FILE}")
+    )
+    if len(dirs) == 1:
+        return dirs[0]
+    listed = ", ".join(dirs) or "none"
+    raise PlanError(
+        f"say which workspace of the backup to promote from (git:{side.ref}:PATH)",
+        hint=f"Workspace directories at {side.ref}: {listed}.",
+    )
+
+
+@dataclass(frozen=True)
+class ExportJob:
+    client: DifyClient
+    app_id: str
+    include_secret: bool
+
+
+def export_documents(jobs: Iterable[ExportJob], *, concurrency: int) -> dict[str, DslDocument]:
+    """app id → its exported DSL, parsed; exports of both sides share one bounded pool.
+
+    Parsing happens in the workers, so it overlaps with the server preparing the next
+    exports instead of waiting for all of them.
+    """
+
+    def run(job: ExportJob) -> tuple[str, DslDocument]:
+        text = job.client.dsl.export(job.app_id, include_secret=job.include_secret)
+        return job.app_id, load_text(text, source=f"app:{job.app_id}")
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        return dict(pool.map(run, list(jobs)))
+
+
+def open_target(side: WorkspaceSide, *, rate_limit: int | None) -> DifyClient:
+    return open_client(side.credentials(), rate_limit=rate_limit)
