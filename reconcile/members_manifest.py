@@ -42,7 +42,8 @@ ASSIGNABLE_ROLES = ("normal", "admin")
 ACKNOWLEDGE_ONLY_ROLES = ("owner", "editor", "dataset_operator")
 ROLES = ASSIGNABLE_ROLES + ACKNOWLEDGE_ONLY_ROLES
 
-TOP_LEVEL_KEYS = ("version", "workspaces")
+# `promotion` belongs to the same manifest file (see reconcile.promotion_manifest).
+TOP_LEVEL_KEYS = ("version", "workspaces", "promotion")
 WORKSPACE_KEYS = (
     "id",
     "name",

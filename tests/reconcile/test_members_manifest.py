@@ -66,7 +66,7 @@ def test_a_valid_manifest_reads_with_defaults_and_lower_cased_emails() -> None:
             "version: 1\nworkspace: []\n",
             "m.yml:1:1: missing key 'workspaces' in the manifest\n"
             "m.yml:2:1: unknown key 'workspace' in the manifest (expected one of: version, "
-            "workspaces)",
+            "workspaces, promotion)",
             id="unknown-top-level-key",
         ),
         pytest.param(
@@ -151,8 +151,8 @@ def test_a_valid_manifest_reads_with_defaults_and_lower_cased_emails() -> None:
         ),
         pytest.param(
             "version: 1\nworkspaces:\n  - name: A\n    members: [\n",
-            "m.yml:5:1: invalid YAML: while parsing a flow node, expected the node content, "
-            "but found '<stream end>'",
+            "m.yml:5:1: invalid YAML: while parsing a flow node, did not find expected node "
+            "content",
             id="yaml-syntax",
         ),
         pytest.param(

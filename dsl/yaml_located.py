@@ -1,0 +1,107 @@
+"""Read YAML fast and still know where everything is (for large manifests).
+
+ruamel's round-trip loader (`dsl.yaml_io.load_roundtrip`) keeps comments and positions but
+parses in pure Python: a 5,000-member manifest takes over a second. Reading does not need
+the comments, only the positions for ``file:line:column`` errors, so this loader uses
+libyaml and records each key's and item's position on the mappings and lists it builds.
+They expose ruamel's ``.lc`` interface (`key`, `value`, `item`, 0-based), so
+`dsl.yaml_io.key_position` and friends work on either kind.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import yaml
+
+from dsl.errors import DslParseError
+
+_BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineCol:
+    def __init__(self) -> None:
+        self.keys: dict[Any, tuple[int, int]] = {}
+        self.values: dict[Any, tuple[int, int]] = {}
+        self.items: list[tuple[int, int]] = []
+
+    def key(self, key: Any) -> tuple[int, int]:
+        return self.keys[key]
+
+    def value(self, key: Any) -> tuple[int, int]:
+        return self.values[key]
+
+    def item(self, index: int) -> tuple[int, int]:
+        return self.items[index]
+
+
+class LocatedDict(dict[Any, Any]):
+    lc: _LineCol
+
+
+class LocatedList(list[Any]):
+    lc: _LineCol
+
+
+class _Loader(_BASE_LOADER):  # type: ignore[misc,valid-type]
+    """libyaml parsing with YAML 1.2 booleans, as ruamel reads them: only true/false
+    (YAML 1.1 would turn `prune: yes`, `on` or `no` into booleans behind people's backs)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Iterator[LocatedDict]:
+    result = LocatedDict()
+    result.lc = _LineCol()
+    yield result
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in result:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.lc.keys[key] = (key_node.start_mark.line, key_node.start_mark.column)
+        result.lc.values[key] = (value_node.start_mark.line, value_node.start_mark.column)
+
+
+def _sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> Iterator[LocatedList]:
+    result = LocatedList()
+    result.lc = _LineCol()
+    yield result
+    for item in node.value:
+        result.append(loader.construct_object(item, deep=True))
+        result.lc.items.append((item.start_mark.line, item.start_mark.column))
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _sequence)
+
+
+def load_located(text: str, *, source: str = "<string>") -> Any:
+    """Plain data (dicts and lists with positions); `DslParseError` on bad YAML or
+    duplicate keys, with the 1-based line and column."""
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 — a SafeLoader subclass
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        parts = [part for part in (error.context, error.problem) if part]
+        message = ", ".join(str(part).strip() for part in parts) or "invalid YAML"
+        raise DslParseError(
+            f"invalid YAML: {message}", source=source, line=line, column=column
+        ) from None
+    except yaml.YAMLError as error:
+        raise DslParseError(f"invalid YAML: {error}", source=source) from None
