@@ -174,7 +174,22 @@ def main() -> None:
         shell("git", "-C", str(repo), "log", "--format=%h %ad %s", "--date=short")
         run("backup", "log", "Policy Helpdesk", "--workspace", "Acme Dev", "--repo", str(repo))
         run("backup", "run", "--repo", str(repo))  # nothing changed: no export, no commit
-    say(f"Done. Scratch files are in {workdir}")
+
+        say("Promote the edited app from Acme Dev to Acme Prod: review the plan, then apply it")
+        plan = workdir / "promotion-plan.json"
+        promotion = ("--from", "Acme Dev", "--to", "Acme Prod", "--app", "Policy Helpdesk")
+        run("promote", "plan", *promotion, "--out", str(plan))
+        run("promote", "apply", "--plan", str(plan))
+        say("A second plan has nothing left to do (exit 0 with --detailed-exitcode)")
+        run("promote", "plan", *promotion, "--detailed-exitcode")
+
+        say("Workspace members as code: plan and apply examples/members.yml to Acme Dev")
+        manifest = str(Path(__file__).resolve().parents[1] / "examples" / "members.yml")
+        run("members", "plan", "-f", manifest)
+        run("members", "apply", "-f", manifest, "--invite-urls", str(workdir / "invites.tsv"))
+        say("A second members plan has no changes")
+        run("members", "plan", "-f", manifest, "--detailed-exitcode")
+    say(f"Done. Scratch files are in {workdir} (invitation links, mode 0600: invites.tsv)")
 
 
 if __name__ == "__main__":
