@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from pydantic import BaseModel
@@ -41,6 +42,12 @@ class Output:
     @property
     def interactive(self) -> bool:
         return self.err.is_terminal
+
+    def busy(self, text: str) -> AbstractContextManager[object]:
+        """A spinner on stderr while something slow runs (only on a terminal)."""
+        if self.interactive and not self.json_mode:
+            return self.err.status(text)
+        return nullcontext()
 
     def json(self, payload: Any) -> None:
         sys.stdout.write(json.dumps(to_jsonable(payload), indent=2, ensure_ascii=False) + "\n")

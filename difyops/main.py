@@ -5,6 +5,8 @@ Wiring only; each group lives in `difyops/commands/`.
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 import typer
@@ -46,6 +48,11 @@ class DifyopsGroup(TyperGroup):
         except (typer.Exit, typer.Abort, typer.TyperException):
             # Exits, aborts and usage errors are the CLI framework's to render (exit 2).
             raise
+        except BrokenPipeError:
+            # `difyops … | head` closed the pipe: not an error; drop further output.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(0)
         except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 — the single boundary
             ctx.exit(render_error(exc, json_mode=bool(ctx.meta.get(JSON_META_KEY))))
 
@@ -54,7 +61,7 @@ app = typer.Typer(
     cls=DifyopsGroup,
     help=HELP,
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

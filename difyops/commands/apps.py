@@ -49,8 +49,9 @@ def list_apps(
         else:
             targets = [resolve_workspace(client, connection, workspace)]
         rows: list[App] = []
-        for target in targets:
-            rows.extend(client.apps.list(target.id, mode=mode, name=name, limit=200))
+        with out.busy("listing apps…"):
+            for target in targets:
+                rows.extend(client.apps.list(target.id, mode=mode, name=name, limit=200))
     if json_output:
         out.json(rows)
         return

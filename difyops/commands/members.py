@@ -116,7 +116,8 @@ def list_members(
     out = Output(json_mode=json_output)
     with open_client(profile) as (connection, client):
         choice = resolve_workspace(client, connection, workspace)
-        members = list(client.members.iter_all(choice.id))
+        with out.busy("listing members…"):
+            members = list(client.members.iter_all(choice.id))
     if json_output:
         out.json(members)
         return
