@@ -51,8 +51,16 @@ class Page(Generic[T]):
         )
 
     def next_page(self) -> Page[T] | None:
-        # An empty page that claims more would loop forever on a buggy server: stop there.
-        if not self.has_more or self._fetch is None or not self.data:
+        """The following page, while the server says there is one.
+
+        A page may be empty and still have successors: Dify drops apps of modes it does
+        not list after paging (contract §2.3), so `has_more` is what counts. The walk
+        still stops past the last page `total` allows, so a server that keeps saying
+        `has_more` cannot make it loop forever.
+        """
+        if not self.has_more or self._fetch is None:
+            return None
+        if self.limit > 0 and self.page * self.limit >= self.total:
             return None
         return self._fetch(self.page + 1)
 

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 
 def to_jsonable(value: Any) -> Any:
@@ -76,14 +77,19 @@ class Output:
         for column in columns:
             table.add_column(column, overflow="fold")
         for row in rows:
-            table.add_row(*("" if cell is None else str(cell) for cell in row))
+            # Cells are text, never markup: an app called "[beta] Bot" must print as such.
+            table.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
         self.out.print(table)
+
+    def line(self, text: str, *, style: str | None = None) -> None:
+        """One line of results on stdout, printed literally (no Rich markup)."""
+        self.out.print(Text(text, style=style or ""))
 
     def note(self, text: str) -> None:
         self.err.print(text, markup=False)
 
     def success(self, text: str) -> None:
-        self.err.print(f"[green]✓[/green] {text}")
+        self.err.print(Text.assemble(("✓ ", "green"), text))
 
     def warn(self, text: str) -> None:
-        self.err.print(f"[yellow]warning:[/yellow] {text}")
+        self.err.print(Text.assemble(("warning: ", "yellow"), text))

@@ -141,8 +141,12 @@ def edit_in_console(admin: httpx.Client, base_url: str) -> None:
 
 def main() -> None:
     workdir = Path(os.environ.get("DIFYOPS_DEMO_DIR", "demo-work")).resolve()
+    marker = workdir / ".difyops-demo"
+    if workdir.exists() and any(workdir.iterdir()) and not marker.exists():
+        raise SystemExit(f"{workdir} is not empty and not a demo directory: refusing to clear it")
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
+    marker.touch()
     os.environ.update(
         DIFYOPS_CONFIG_DIR=str(workdir / "config"),
         PREFECT_HOME=str(workdir / "prefect"),

@@ -13,6 +13,7 @@ import typer
 
 # typer vendors click since 0.29; TyperGroup.invoke is typed with the vendored Context.
 from typer._click.core import Context as ClickContext
+from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
 from difyops._errors import render_error
@@ -28,6 +29,9 @@ from difyops.commands import (
     sessions,
     workspaces,
 )
+from difyops.exceptions import ExitCode
+
+DETAILED_EXITCODE = "--detailed-exitcode"
 
 HELP = """GitOps for Dify: back up, diff, promote and manage Dify apps and workspaces.
 
@@ -43,10 +47,17 @@ class DifyopsGroup(TyperGroup):
     """The root group: every command's exceptions are rendered here, once."""
 
     def invoke(self, ctx: ClickContext) -> Any:
+        # With --detailed-exitcode, 2 means "changes"; a usage mistake must then read as an
+        # error (1), or a CI step with a typo would pass for "there are changes".
+        detailed = DETAILED_EXITCODE in (*ctx._protected_args, *ctx.args)
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, typer.TyperException):
-            # Exits, aborts and usage errors are the CLI framework's to render (exit 2).
+        except ClickException as exc:
+            if not detailed or getattr(exc, "exit_code", 1) != ExitCode.USAGE:
+                raise
+            exc.show()
+            ctx.exit(int(ExitCode.ERROR))
+        except (typer.Exit, typer.Abort):
             raise
         except BrokenPipeError:
             # `difyops … | head` closed the pipe: not an error; drop further output.
@@ -54,7 +65,8 @@ class DifyopsGroup(TyperGroup):
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(0)
         except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 — the single boundary
-            ctx.exit(render_error(exc, json_mode=bool(ctx.meta.get(JSON_META_KEY))))
+            code = render_error(exc, json_mode=bool(ctx.meta.get(JSON_META_KEY)))
+            ctx.exit(int(ExitCode.ERROR) if detailed and code == ExitCode.USAGE else code)
 
 
 app = typer.Typer(

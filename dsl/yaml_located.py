@@ -46,19 +46,26 @@ class LocatedList(list[Any]):
 
 
 class _Loader(_BASE_LOADER):  # type: ignore[misc,valid-type]
-    """libyaml parsing with YAML 1.2 booleans, as ruamel reads them: only true/false
-    (YAML 1.1 would turn `prune: yes`, `on` or `no` into booleans behind people's backs)."""
+    """libyaml parsing with the YAML 1.2 core schema, as ruamel (which writes our files)
+    reads it: YAML 1.1 would turn `on`, `yes` or `no` into booleans, `12:30` into an
+    integer and dates into `datetime` objects behind people's backs."""
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
+# (tag, pattern, first characters) of the YAML 1.2 core schema's implicit scalars.
+_CORE_SCHEMA = (
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        list("-+.0123456789"),
+    ),
 )
+_Loader.yaml_implicit_resolvers = {}
+for _tag, _pattern, _first in _CORE_SCHEMA:
+    _Loader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
 
 
 def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Iterator[LocatedDict]:

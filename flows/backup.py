@@ -15,7 +15,6 @@ from flows._calling import StepRunner, as_functions, as_tasks
 from reconcile.backup_layout import host_dir
 from reconcile.backup_plan import BackupReport, backup_markdown
 from tasks.backup import (
-    BackupSettings,
     backup_workspace,
     commit_backup,
     list_backup_targets,
@@ -23,6 +22,7 @@ from tasks.backup import (
 )
 from tasks.backup_history import BackupStatus, HistoryEntry, IndexedApp, app_history
 from tasks.backup_history import backup_status as read_backup_status
+from tasks.params import BackupSettings
 from tasks.sources import Source
 
 ARTIFACT_KEY = "dify-backup"
@@ -30,6 +30,9 @@ ARTIFACT_KEY = "dify-backup"
 __all__ = [
     "ARTIFACT_KEY",
     "BackupSettings",
+    "BackupStatus",
+    "HistoryEntry",
+    "IndexedApp",
     "Source",
     "backup_flow",
     "backup_log",

@@ -21,7 +21,8 @@ from reconcile.promotion_plan import (
 )
 from reconcile.promotion_render import plan_markdown, result_markdown
 from reconcile.promotion_result import PromotionResult
-from tasks.promote import Planned, PromotionRequest, apply_promotion_task, plan_promotion_task
+from tasks.params import PromotionRequest
+from tasks.promote import Planned, apply_promotion_task, plan_promotion_task
 from tasks.promote_sides import GitSide, WorkspaceSide
 
 PLAN_ARTIFACT_KEY = "dify-promotion-plan"

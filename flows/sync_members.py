@@ -20,11 +20,11 @@ from reconcile.members import PlanOverrides
 from reconcile.members_render import apply_markdown, plan_markdown
 from reconcile.members_run import MembersApplyResult, MembersPlanSet, ensure_fresh
 from tasks.members import (
-    MembersSyncSettings,
     apply_members_sync,
     export_members,
     plan_members_sync,
 )
+from tasks.params import MembersSyncSettings
 from tasks.sources import Source
 
 PLAN_ARTIFACT_KEY = "dify-members-plan"

@@ -6,7 +6,7 @@ import contextlib
 import fcntl
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
@@ -80,12 +80,11 @@ class GitStore:
 
     @classmethod
     def clone(cls, url: str, path: Path, *, branch: str = "main") -> GitStore:
-        """Clone `url` into `path` (or reuse an existing clone of it there) and fetch."""
+        """Clone `url` into `path`, or open the clone already there (`pull` updates it)."""
         path = Path(path)
         if (path / ".git").exists():
-            store = cls.open(path, branch=branch, create=False)
-            store._sync_with_remote()
-            return store
+            return cls.open(path, branch=branch, create=False)
+        path.parent.mkdir(parents=True, exist_ok=True)
         try:
             repo = git.Repo.clone_from(url, path)
         except git.GitCommandError as exc:
@@ -207,6 +206,15 @@ class GitStore:
                 parent.rmdir()
                 parent = parent.parent
         return True
+
+    def glob(self, prefix: str, pattern: str) -> list[str]:
+        """Work-tree files under `prefix` matching a glob `pattern`, as POSIX paths."""
+        base = self.path(prefix)
+        if not base.is_dir():
+            return []
+        return sorted(
+            p.relative_to(self.root).as_posix() for p in base.glob(pattern) if p.is_file()
+        )
 
     def files(self, prefix: str = "") -> list[str]:
         """Files under `prefix` in the work tree (tracked or not), as POSIX paths."""
@@ -342,7 +350,7 @@ class GitStore:
         if not scope:
             return None
         self._repo.git.add("--all", "--", *scope)
-        if not self._repo.git.diff("--cached", "--name-only"):
+        if not self._repo.git.diff("--cached", "--name-only", "--", *scope):
             return None
         actor = author.actor()
         env = {
@@ -352,7 +360,8 @@ class GitStore:
             "GIT_COMMITTER_EMAIL": actor.email or "",
         }
         with self._repo.git.custom_environment(**env):
-            self._repo.git.commit("--quiet", "--no-verify", "-m", message)
+            # Only the paths in scope: whatever else the user has staged stays staged.
+            self._repo.git.commit("--quiet", "--no-verify", "-m", message, "--", *scope)
         return self._repo.head.commit.hexsha
 
     # -- remote ----------------------------------------------------------------------------
@@ -397,6 +406,13 @@ class GitStore:
 
     def _rebase_onto_remote(self) -> None:
         upstream = f"origin/{self.branch}"
+        dirty = self.changed_paths()
+        if dirty:
+            raise GitStoreError(
+                f"cannot bring {self.root} up to date with origin: it has uncommitted "
+                f"changes ({', '.join(dirty[:5])}{'…' if len(dirty) > 5 else ''})",
+                hint="Commit or discard them (they are not the backup's), then run again.",
+            )
         try:
             self._repo.git.rebase(upstream)
         except git.GitCommandError as exc:
@@ -407,13 +423,6 @@ class GitStore:
                 "commit; nothing was pushed and nothing was forced",
                 hint=f"Resolve by hand in {self.root} (git pull --rebase), then run again.",
             ) from exc
-
-    def fsck(self) -> str:
-        output: str = self._repo.git.fsck("--full", "--strict")
-        return output
-
-    def iter_commits(self, relpath: str | None = None) -> Iterator[CommitInfo]:
-        yield from self.log(relpath, max_count=10_000)
 
 
 def _last_line(text: object) -> str:

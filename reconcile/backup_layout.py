@@ -18,13 +18,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slugify import slugify
 
+from dsl.errors import DslParseError
 from dsl.yaml_io import dump_roundtrip
-
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from dsl.yaml_located import load_located
 
 INDEX_FILE = "_index.yml"
 INDEX_VERSION = 1
@@ -67,10 +66,10 @@ def parse_index(text: str | None) -> WorkspaceIndex | None:
     if not text:
         return None
     try:
-        # Machine-written and read on every run: the C parser, not the round-trip one.
-        data = yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 — a safe loader
-        return WorkspaceIndex.model_validate(data)
-    except (yaml.YAMLError, ValidationError, TypeError, ValueError):
+        # Read on every run: libyaml, with the YAML 1.2 rules ruamel wrote it with (an app
+        # named "on" or "12:30" must come back as that string).
+        return WorkspaceIndex.model_validate(load_located(text, source=INDEX_FILE))
+    except (DslParseError, ValidationError):
         return None
 
 
@@ -120,8 +119,9 @@ def assign_paths(
     """app id → repository path for every listed app.
 
     An app keeps its recorded path while its slug is unchanged. Otherwise it gets the plain
-    slug when that is free, or the slug with an id suffix when another app (listed now, or
-    holding the path in the index) has it.
+    slug when no other listed app keeps or wants it, else the slug with an id suffix. Paths
+    of apps that are gone or renamed are free to reuse in the same run (the backup vacates
+    them before writing).
     """
     apps = sorted(apps, key=lambda a: a.id)
     wanted = {app.id: slug(app.name, app.id) for app in apps}

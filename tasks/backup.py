@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 from prefect import task
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
-from dify_client import DifyConnectionError, DifyError, RateLimitError, ServerError
+from dify_client import DifyError
 from gitstore import Author, GitStore
 from reconcile.backup_layout import (
     INDEX_FILE,
@@ -32,29 +31,17 @@ from reconcile.backup_plan import (
     commit_message,
     decide_exports,
 )
-from tasks.backup_export import export_all, remove_missing, store_export, text_hash
+from tasks.backup_export import (
+    export_all,
+    forget_missing,
+    store_export,
+    text_hash,
+    vacate_paths,
+)
+from tasks.params import BackupSettings
 from tasks.sources import Source, open_client
 
 LAST_RUN_FILE = "difyops-last-backup.json"  # kept inside .git: status, never committed
-
-
-class BackupSettings(BaseModel):
-    """Everything a backup run needs except credentials (see `Source`)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    repo: str = Field(description="Path of the backup repository (created if absent).")
-    branch: str = "main"
-    push: bool = False
-    full: bool = False
-    include_secret: bool = False
-    # App ids or names whose credential-looking values the user chose to commit as they are.
-    no_redact: list[str] = Field(default_factory=list)
-    author_name: str = "difyops backup"
-    author_email: str = "difyops@localhost"
-    concurrency: int = Field(default=4, ge=1, le=32)
-    # Requests per minute per token; Dify's own limit is 60.
-    rate_limit: int | None = Field(default=50, ge=1)
 
 
 class BackupTarget(BaseModel):
@@ -70,23 +57,7 @@ class CommitResult(BaseModel):
     pushed: bool = False
 
 
-def _transient(task: object, task_run: object, state: object) -> bool:
-    """Retry a task only for errors another attempt can fix."""
-    try:
-        state.result()  # type: ignore[attr-defined]
-    except (DifyConnectionError, ServerError, RateLimitError):
-        return True
-    except Exception:  # noqa: BLE001 — anything else is final
-        return False
-    return False
-
-
-@task(
-    name="list-backup-targets",
-    retries=2,
-    retry_delay_seconds=[5, 30],
-    retry_condition_fn=_transient,
-)
+@task(name="list-backup-targets")
 def list_backup_targets(sources: list[Source], rate_limit: int | None = None) -> list[BackupTarget]:
     """The workspaces to back up: every one each source can see, or the chosen ones."""
     targets: list[BackupTarget] = []
@@ -116,9 +87,6 @@ def list_backup_targets(sources: list[Source], rate_limit: int | None = None) ->
 
 @task(
     name="backup-workspace",
-    retries=2,
-    retry_delay_seconds=[10, 60],
-    retry_condition_fn=_transient,
     task_run_name="backup-{target.workspace_name}",
 )
 def backup_workspace(
@@ -135,7 +103,7 @@ def backup_workspace(
         workspace_name=target.workspace_name,
         directory="",
     )
-    with GitStore.open(Path(settings.repo), branch=settings.branch) as store:
+    with GitStore.open(settings.work_tree(), branch=settings.branch) as store:
         store.lock()
         indexes = _indexes_by_directory(store, host)
         directory = workspace_dir(
@@ -177,10 +145,26 @@ def backup_workspace(
                 progress=progress,
             )
             result.exports = len(decisions)
+        listed = {a.id for a in listings}
+        # Read what is about to change before any file moves, then vacate, then write.
+        old_texts = {
+            d.app.id: store.read_text(index.apps[d.app.id].path)
+            for d in decisions
+            if d.app.id in index.apps
+        }
+        vacate_paths(store, index, decisions, exported, listed)
         outcomes = [
-            store_export(store, index, d, exported[d.app.id], full=settings.full) for d in decisions
+            store_export(
+                store,
+                index,
+                d,
+                exported[d.app.id],
+                old_text=old_texts.get(d.app.id),
+                full=settings.full,
+            )
+            for d in decisions
         ]
-        outcomes += remove_missing(store, index, {a.id for a in listings})
+        outcomes += forget_missing(index, listed)
         exported_ids = {d.app.id for d in decisions}
         outcomes += [
             AppOutcome(app_id=a.id, name=a.name, mode=a.mode, status="unchanged", path=paths[a.id])
@@ -203,7 +187,7 @@ def commit_backup(settings: BackupSettings, results: list[WorkspaceResult]) -> C
     """One commit for the whole run, only if something changed; optional push."""
     message = commit_message(results)
     author = Author(settings.author_name, settings.author_email)
-    with GitStore.open(Path(settings.repo), branch=settings.branch) as store:
+    with GitStore.open(settings.work_tree(), branch=settings.branch) as store:
         store.lock()
         # Only the hosts this run backed up: other files in the repository are the
         # user's and are never committed by a backup.
@@ -231,11 +215,10 @@ def _file_hash(store: GitStore, path: str) -> str | None:
 def _indexes_by_directory(store: GitStore, host: str) -> dict[str, WorkspaceIndex]:
     """workspace directory → its index, for every index already under `host`."""
     found = {}
-    for path in store.files(host):
-        if path.endswith(f"/{INDEX_FILE}"):
-            index = parse_index(store.read_text(path))
-            if index is not None:
-                found[path.rsplit("/", 1)[0]] = index
+    for path in store.glob(host, f"*/{INDEX_FILE}"):
+        index = parse_index(store.read_text(path))
+        if index is not None:
+            found[path.rsplit("/", 1)[0]] = index
     return found
 
 
@@ -254,8 +237,12 @@ def prepare_repository(settings: BackupSettings, hosts: list[str]) -> list[str]:
 
     Returns the paths a killed earlier run had left uncommitted; they are redone by this run.
     """
-    with GitStore.open(Path(settings.repo), branch=settings.branch) as store:
+    if settings.remote and not (settings.work_tree() / ".git").exists():
+        GitStore.clone(settings.repo, settings.work_tree(), branch=settings.branch).close()
+    with GitStore.open(settings.work_tree(), branch=settings.branch) as store:
         store.lock()
-        if settings.push and store.has_remote():
+        # First drop what a killed run left: git refuses to rebase a dirty work tree.
+        recovered = store.discard_changes(hosts)
+        if (settings.push or settings.remote) and store.has_remote():
             store.pull()
-        return store.discard_changes(hosts)
+        return recovered

@@ -78,9 +78,11 @@ def store_export(
     decision: ExportDecision,
     result: ExportResult,
     *,
+    old_text: str | None,
     full: bool,
 ) -> AppOutcome:
-    """Write one export (moving the file on a rename), update the index, say what changed."""
+    """Write one export, update the index, say what changed (`old_text` was read before
+    any file of this run moved)."""
     app, path = decision.app, decision.path
     entry = index.apps.get(app.id)
     if not isinstance(result, PreparedExport):
@@ -93,9 +95,6 @@ def store_export(
             status="failed",
             error=str(result),
         )
-    old_text = store.read_text(entry.path) if entry else None
-    if entry and entry.path != path:
-        store.remove(entry.path)
     store.write_text(path, result.text)
     index.apps[app.id] = IndexEntry(
         name=app.name,
@@ -125,13 +124,46 @@ def store_export(
     return outcome
 
 
-def remove_missing(store: GitStore, index: WorkspaceIndex, listed: set[str]) -> list[AppOutcome]:
-    """Apps the server no longer lists leave the tree (git history keeps them)."""
+def vacate_paths(
+    store: GitStore,
+    index: WorkspaceIndex,
+    decisions: list[ExportDecision],
+    results: dict[str, ExportResult],
+    listed: set[str],
+) -> None:
+    """Remove the files this run leaves: old paths of renamed apps and files of apps that
+    are gone, but never a path this run writes, nor the last good file of an app whose
+    export failed.
+
+    Done before any write, so a path handed from one app to another (a rename into a
+    freed name, two apps swapping names, a deleted app re-created) ends up holding the
+    new content instead of being deleted after it was written.
+    """
+    ok = {d.app.id for d in decisions if isinstance(results[d.app.id], PreparedExport)}
+    written = {d.path for d in decisions if d.app.id in ok}
+    moved = {d.app.id for d in decisions if d.app.id in ok}
+    keep: set[str] = set()
+    for app_id, entry in list(index.apps.items()):
+        if app_id in listed and app_id not in moved:
+            if entry.path in written:
+                # A failed app's last good file was taken by another app: forget it so the
+                # next run exports it afresh instead of trusting the other app's file.
+                del index.apps[app_id]
+            else:
+                keep.add(entry.path)
+    for app_id, entry in index.apps.items():
+        leaving = app_id not in listed or app_id in moved
+        if leaving and entry.path not in written and entry.path not in keep:
+            store.remove(entry.path)
+
+
+def forget_missing(index: WorkspaceIndex, listed: set[str]) -> list[AppOutcome]:
+    """Apps the server no longer lists leave the index (their files were vacated; git
+    history keeps them)."""
     removed = []
     for app_id, entry in list(index.apps.items()):
         if app_id in listed:
             continue
-        store.remove(entry.path)
         del index.apps[app_id]
         removed.append(
             AppOutcome(

@@ -13,21 +13,17 @@ from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, ConfigDict, Field
 
 from dify_client import (
     MAX_PAGE_LIMIT,
     APIStatusError,
     DifyClient,
-    DifyConnectionError,
     DifyError,
-    RateLimitError,
-    ServerError,
     normalize_base_url,
 )
 from dify_client.models import Account, AssignableRole, WorkspaceRef
 from reconcile.errors import ManifestError, PlanError
-from reconcile.members import MemberItem, MembersPlan, PlanOverrides, plan_members
+from reconcile.members import MemberItem, MembersPlan, plan_members
 from reconcile.members_export import manifest_from_members
 from reconcile.members_loader import load_manifest
 from reconcile.members_manifest import MembersManifest, WorkspaceManifest, match_workspace
@@ -39,22 +35,8 @@ from reconcile.members_run import (
     WorkspaceApplyResult,
     already_done,
 )
+from tasks.params import MembersSyncSettings
 from tasks.sources import Source, open_client
-
-
-class MembersSyncSettings(BaseModel):
-    """Everything a members run needs except credentials (see `Source`)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    manifest: str = Field(description="Path of the members manifest (YAML).")
-    only: list[str] = Field(
-        default_factory=list,
-        description="Plan only these manifest workspaces (id or name); empty means all.",
-    )
-    overrides: PlanOverrides = Field(default_factory=PlanOverrides)
-    # Requests per minute per token; Dify's own limit is 60.
-    rate_limit: int | None = Field(default=50, ge=1)
 
 
 def read_manifest(path: str) -> MembersManifest:
@@ -76,23 +58,7 @@ def source_for(source: Source, profile: str | None) -> Source:
     return Source(profile=profile)
 
 
-def _transient(task: object, task_run: object, state: object) -> bool:
-    """Retry the (read-only) planning task only for errors another attempt can fix."""
-    try:
-        state.result()  # type: ignore[attr-defined]
-    except (DifyConnectionError, ServerError, RateLimitError):
-        return True
-    except Exception:  # noqa: BLE001 — anything else is final
-        return False
-    return False
-
-
-@task(
-    name="plan-members",
-    retries=2,
-    retry_delay_seconds=[5, 30],
-    retry_condition_fn=_transient,
-)
+@task(name="plan-members")
 def plan_members_sync(settings: MembersSyncSettings, source: Source) -> MembersPlanSet:
     """Read the manifest and the live members of each of its workspaces; plan them all."""
     return plan_manifest(read_manifest(settings.manifest), settings, source)

@@ -7,36 +7,22 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from prefect import task
-from pydantic import BaseModel, ConfigDict, Field
 
 from dsl import load_text
 from reconcile.errors import StalePlanError
-from reconcile.promotion import Selection, match_apps, plan_promotion
-from reconcile.promotion_plan import PromotionOptions, PromotionPlan
+from reconcile.promotion import match_apps, plan_promotion
+from reconcile.promotion_plan import PromotionPlan
 from reconcile.promotion_result import PromotionResult
+from tasks.params import PromotionRequest
 from tasks.promote_apply import apply_plan
 from tasks.promote_sides import (
     ExportJob,
     GitSide,
-    WorkspaceSide,
     export_documents,
     list_git,
     list_workspace,
     open_target,
 )
-
-
-class PromotionRequest(BaseModel):
-    """Everything needed to plan a promotion again identically (no secrets in it)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    source: WorkspaceSide | GitSide = Field(discriminator="kind")
-    target: WorkspaceSide
-    selection: Selection = Field(default_factory=Selection)
-    options: PromotionOptions = Field(default_factory=PromotionOptions)
-    concurrency: int = Field(default=4, ge=1, le=32)
-    rate_limit: int | None = Field(default=50, ge=1)
 
 
 @dataclass

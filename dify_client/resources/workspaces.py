@@ -34,11 +34,13 @@ class WorkspacesResource(Resource):
         if isinstance(body, dict) and isinstance(body.get("workspaces"), list):
             return [validate(Workspace, row, where="GET /workspaces") for row in body["workspaces"]]
         if isinstance(body, dict) and isinstance(body.get("data"), list):
+            # Later pages at the size the server chose for the first one, so none is skipped.
+            size = int(body.get("limit") or MAX_PAGE_LIMIT)
             first = Page.from_envelope(
                 body,
                 Workspace,
                 lambda number: self._page(
-                    "/workspaces", Workspace, params={}, page=number, limit=MAX_PAGE_LIMIT
+                    "/workspaces", Workspace, params={}, page=number, limit=size
                 ),
             )
             return first.all()

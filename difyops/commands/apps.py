@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -86,11 +87,11 @@ def describe(
         return
     info = description.info
     if info is not None:
-        out.out.print(f"[bold]{info.name}[/bold] ({info.mode})  id {info.id}")
-        out.out.print(f"  service API: {'on' if info.service_api_enabled else 'off'}")
-        out.out.print(f"  updated: {info.updated_at or '-'}")
+        out.line(f"{info.name} ({info.mode})  id {info.id}", style="bold")
+        out.line(f"  service API: {'on' if info.service_api_enabled else 'off'}")
+        out.line(f"  updated: {info.updated_at or '-'}")
         if info.description:
-            out.out.print(f"  {info.description}")
+            out.line(f"  {info.description}")
     schema = description.input_schema or {}
     inputs = schema.get("properties", {}).get("inputs", {})
     required = set(inputs.get("required", []))
@@ -134,9 +135,13 @@ def export(
         out.warn("the DSL contains secret values in clear text; do not commit or share it")
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        # With secrets the file is created 0600 from the start (never readable by others,
+        # not even for a moment).
+        mode = 0o600 if include_secret else 0o644
+        with os.fdopen(os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode), "w") as f:
+            f.write(text)
         if include_secret:
-            output.chmod(0o600)
+            output.chmod(0o600)  # an existing file keeps its old mode through open()
         out.result({"app_id": app_id, "path": str(output)}, None)
         out.note(f"DSL written to {output}")
     elif json_output:

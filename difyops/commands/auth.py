@@ -20,6 +20,7 @@ from dify_client import (
     DeviceFlow,
     DifyClient,
     DifyConnectionError,
+    DifyError,
     PollUpdate,
     SystemClock,
     normalize_base_url,
@@ -133,9 +134,10 @@ def logout(profile: ProfileOption = None, json_output: JsonOption = False) -> No
             revoked = "revoked on the server"
         except AuthenticationError:
             revoked = "already invalid on the server"
-        except DifyConnectionError as exc:
-            revoked = "not revoked: server unreachable"
-            out.warn(f"{exc.message}; the token stays valid on the server until it expires")
+        except DifyError as exc:
+            # Unreachable, 5xx, or anything else: local state is cleared all the same.
+            revoked = "not revoked on the server"
+            out.warn(f"{exc}; the token stays valid on the server until it expires")
     credentials.delete(chosen.host, chosen.email)
     store.remove(name)
     out.result(
@@ -196,7 +198,7 @@ def status(
         out.json(entries)
     else:
         for entry in entries:
-            out.out.print(_status_line(entry))
+            out.line(_status_line(entry))
     _exit_if_invalid(entries)
 
 

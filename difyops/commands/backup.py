@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from difyops._jobs import backup_log, backup_status, run_backup
 from difyops._options import JsonOption, ProfileOption
 from difyops._output import Output
 from difyops.exceptions import DifyopsError
-from flows.backup import BackupSettings, Source, backup_log, backup_status, run_backup
+from flows.params import BackupSettings, Source
 from reconcile.backup_plan import HIDDEN_APPS_NOTE, BackupReport, totals
 
 app = typer.Typer(help="Back up app DSLs into a git repository.", no_args_is_help=True)
@@ -97,9 +98,9 @@ def run(
                 exported.append(name)
                 progress.update(job, description=f"exported {len(exported)}: {name}")
 
-            report = run_backup(settings, [source], progress=tick)
+            report = run_backup(settings, [source], tick)
     else:
-        report = run_backup(settings, [source])
+        report = run_backup(settings, [source], None)
     if json_output:
         out.json(report.model_dump(mode="json"))
     else:
@@ -123,7 +124,7 @@ def _print_report(out: Output, report: BackupReport, repo: Path) -> None:
             if outcome.status == "unchanged":
                 continue
             detail = outcome.summary or outcome.error or outcome.mode
-            out.out.print(f"  {outcome.status:<8} {outcome.name}: {detail}", markup=False)
+            out.line(f"  {outcome.status:<8} {outcome.name}: {detail}")
             for finding in outcome.redacted:
                 out.warn(f"redacted in {outcome.name}: {finding}")
             if outcome.changed_without_timestamp:
@@ -149,14 +150,14 @@ def status(repo: RepoOption, json_output: JsonOption = False) -> None:
         out.json(state)
         return
     if state.head is None:
-        out.out.print(f"{repo}: no backup committed yet")
+        out.line(f"{repo}: no backup committed yet")
     else:
-        out.out.print(f"{repo}: last commit {state.head[:12]} {state.last_commit_date}")
-        out.out.print(f"  {state.last_commit_subject}", markup=False)
+        out.line(f"{repo}: last commit {state.head[:12]} {state.last_commit_date}")
+        out.line(f"  {state.last_commit_subject}")
     if state.last_run:
         finished = state.last_run.get("finished_at")
         commit = state.last_run.get("commit") or "no commit (nothing changed)"
-        out.out.print(f"last run finished {finished}: {commit}", markup=False)
+        out.line(f"last run finished {finished}: {commit}")
     out.table(
         ["WORKSPACE", "APPS", "REDACTED"],
         [[w["workspace"], w.get("apps", 0), w.get("redacted", 0)] for w in state.workspaces],
@@ -180,7 +181,7 @@ def log(
     if json_output:
         out.json({"app": found, "history": entries})
         return
-    out.out.print(f"{found.name} ({found.mode}, {found.app_id}) — {found.path}", markup=False)
+    out.line(f"{found.name} ({found.mode}, {found.app_id}) — {found.path}")
     out.table(
         ["COMMIT", "DATE", "CHANGE"],
         [[e.sha[:12], e.date, e.summary] for e in entries],

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import SecretStr, ValidationError
 
+from difyops._jobs import members_apply, members_export, members_plan
 from difyops._options import JsonOption, ProfileOption, WorkspaceOption
 from difyops._output import Output
 from difyops._plans import (
@@ -27,15 +28,10 @@ from difyops._plans import (
 )
 from difyops.connection import open_client, resolve_workspace
 from difyops.exceptions import DifyopsError, UsageError
-from flows.sync_members import (
-    MembersSync,
-    MembersSyncSettings,
-    PlanOverrides,
-    Source,
-    export_members_manifest,
-    run_members_apply,
-    run_members_plan,
-)
+from flows.params import MembersSyncSettings, PlanOverrides, Source
+
+if TYPE_CHECKING:
+    from flows.sync_members import MembersSync
 from reconcile.members_render import (
     APPLY_COLUMNS,
     PLAN_COLUMNS,
@@ -165,7 +161,7 @@ def plan(
         ),
         rate_limit=rate_limit,
     )
-    plan_set = run_members_plan(settings, Source(profile=profile))
+    plan_set = members_plan(settings, Source(profile=profile))
     if out_file is not None:
         write_plan_file(out_file, plan_set)
     if json_output:
@@ -239,7 +235,7 @@ def apply(
             overrides=overrides,
             rate_limit=rate_limit,
         )
-    run = run_members_apply(settings, Source(profile=profile), reviewed=reviewed)
+    run = members_apply(settings, Source(profile=profile), reviewed=reviewed)
     urls = run.applied.invite_urls if run.applied else {}
     if invite_urls is not None and urls:
         write_private_lines(
@@ -277,7 +273,7 @@ def export(
         raise UsageError(f"{out_file} exists", hint="Pass --force to overwrite it.")
     with open_client(profile) as (connection, client):
         choice = resolve_workspace(client, connection, workspace)
-    text = export_members_manifest(Source(profile=profile), choice.id)
+    text = members_export(Source(profile=profile), choice.id)
     if out_file is not None:
         try:
             out_file.write_text(text, encoding="utf-8")
@@ -332,9 +328,9 @@ def _print_plan(out: Output, plan_set: MembersPlanSet, *, show_unchanged: bool) 
         )
         for note in plan.notes:
             out.note(f"note: {note}")
-        out.out.print(f"Plan: {plan.summary()}.", markup=False)
+        out.line(f"Plan: {plan.summary()}.")
     verdict = "changes to apply" if plan_set.has_changes else "no changes"
-    out.out.print(f"{verdict} · checksum {plan_set.checksum}", markup=False)
+    out.line(f"{verdict} · checksum {plan_set.checksum}")
 
 
 def _report_apply(
@@ -356,9 +352,9 @@ def _report_apply(
         out.success("no changes; nothing to apply")
         return
     for result in run.applied.results:
-        out.out.print(f"{result.workspace_name} ({result.workspace_id})", markup=False)
+        out.line(f"{result.workspace_name} ({result.workspace_id})")
         out.table(APPLY_COLUMNS, apply_rows(result), empty="  nothing to apply")
-    out.out.print(f"Apply: {run.applied.summary()}.", markup=False)
+    out.line(f"Apply: {run.applied.summary()}.")
     if written:
         out.note(f"{len(urls)} invitation link(s) written to {written} (mode 0600)")
     elif urls:

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
+from difyops._jobs import promotion_apply as run_apply
+from difyops._jobs import promotion_plan as run_plan
 from difyops._options import JsonOption
 from difyops._output import Output
 from difyops._plans import (
@@ -18,15 +20,7 @@ from difyops._plans import (
     write_plan_file,
 )
 from difyops.exceptions import DifyopsError, UsageError
-from flows.promote import (
-    GitSide,
-    PromotionOptions,
-    PromotionRequest,
-    Selection,
-    WorkspaceSide,
-    run_apply,
-    run_plan,
-)
+from flows.params import GitSide, PromotionOptions, PromotionRequest, Selection, WorkspaceSide
 from reconcile.promotion_manifest import PromotionSection, load_promotion_section
 from reconcile.promotion_plan import PromotionPlan
 from reconcile.promotion_render import plan_rows
@@ -203,24 +197,23 @@ def plan_file(result: PromotionPlan, request: PromotionRequest) -> dict[str, Any
 
 
 def show_plan(out: Output, result: PromotionPlan) -> None:
-    out.out.print(
-        f"Promotion from {result.source.label()} to {result.target.label()}: {result.summary()}",
-        markup=False,
+    out.line(
+        f"Promotion from {result.source.label()} to {result.target.label()}: {result.summary()}"
     )
     out.table(["", "APP", "MODE", "ACTION", "WHAT"], plan_rows(result), empty="no apps selected")
     for planned in result.apps:
         notes = planned.breaking + planned.attention + planned.follow_ups
         if not (planned.diff_text or notes):
             continue
-        out.out.print(f"\n{planned.name} ({planned.action.value})", markup=False)
+        out.line(f"\n{planned.name} ({planned.action.value})")
         for item in planned.breaking:
-            out.out.print(f"  BREAKING: {item}", markup=False)
+            out.line(f"  BREAKING: {item}")
         for item in planned.attention:
-            out.out.print(f"  attention: {item}", markup=False)
+            out.line(f"  attention: {item}")
         for item in planned.follow_ups:
-            out.out.print(f"  follow-up: {item}", markup=False)
+            out.line(f"  follow-up: {item}")
         if planned.diff_text:
-            out.out.print("  " + planned.diff_text.rstrip().replace("\n", "\n  "), markup=False)
+            out.line("  " + planned.diff_text.rstrip().replace("\n", "\n  "))
     out.note(f"checksum {result.checksum}")
 
 

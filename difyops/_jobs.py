@@ -1,0 +1,83 @@
+"""The jobs the CLI runs, imported on first use.
+
+The flow modules load Prefect (about a second); commands that only read (list, diff,
+status…) should not pay for it, so each job is reached through a function here that
+imports its flow module when it is called.
+"""
+
+# ruff: noqa: PLC0415 — deferred imports are this module's purpose
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flows.backup import BackupStatus, HistoryEntry, IndexedApp
+    from flows.params import (
+        BackupSettings,
+        MembersSyncSettings,
+        PromotionRequest,
+        Source,
+    )
+    from flows.sync_members import MembersSync
+    from reconcile.backup_plan import BackupReport
+    from reconcile.members_run import MembersPlanSet
+    from reconcile.promotion_plan import PromotionPlan
+    from reconcile.promotion_result import PromotionResult
+
+
+def run_backup(
+    settings: BackupSettings, sources: list[Source], progress: Callable[[str], None] | None
+) -> BackupReport:
+    from flows.backup import run_backup as run
+
+    return run(settings, sources, progress)
+
+
+def backup_status(repo: str) -> BackupStatus:
+    from flows.backup import backup_status as status
+
+    return status(repo)
+
+
+def backup_log(
+    repo: str, app: str, *, workspace: str | None, max_count: int
+) -> tuple[IndexedApp, list[HistoryEntry]]:
+    from flows.backup import backup_log as log
+
+    return log(repo, app, workspace=workspace, max_count=max_count)
+
+
+def promotion_plan(request: PromotionRequest) -> PromotionPlan:
+    from flows.promote import run_plan
+
+    return run_plan(request)
+
+
+def promotion_apply(
+    request: PromotionRequest, expected_checksum: str | None = None
+) -> tuple[PromotionPlan, PromotionResult]:
+    from flows.promote import run_apply
+
+    return run_apply(request, expected_checksum)
+
+
+def members_plan(settings: MembersSyncSettings, source: Source) -> MembersPlanSet:
+    from flows.sync_members import run_members_plan
+
+    return run_members_plan(settings, source)
+
+
+def members_apply(
+    settings: MembersSyncSettings, source: Source, *, reviewed: MembersPlanSet | None
+) -> MembersSync:
+    from flows.sync_members import run_members_apply
+
+    return run_members_apply(settings, source, reviewed=reviewed)
+
+
+def members_export(source: Source, workspace_id: str) -> str:
+    from flows.sync_members import export_members_manifest
+
+    return export_members_manifest(source, workspace_id)

@@ -1,0 +1,81 @@
+"""The parameters of each job, as plain models: what flows, deployments and the CLI pass.
+
+Nothing here imports Prefect, so the CLI can build parameters (and validate them) without
+paying for loading it; the tasks that run the jobs live beside this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reconcile.members import PlanOverrides
+from reconcile.promotion import Selection
+from reconcile.promotion_plan import PromotionOptions
+from tasks.promote_sides import GitSide, WorkspaceSide
+
+
+class BackupSettings(BaseModel):
+    """Everything a backup run needs except credentials (see `Source`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    repo: str = Field(
+        description="Path of the backup repository (created if absent), or a git URL to "
+        "clone into a cache directory and push back to."
+    )
+    branch: str = "main"
+    push: bool = False
+    full: bool = False
+    include_secret: bool = False
+    # App ids or names whose credential-looking values the user chose to commit as they are.
+    no_redact: list[str] = Field(default_factory=list)
+    author_name: str = "difyops backup"
+    author_email: str = "difyops@localhost"
+    concurrency: int = Field(default=4, ge=1, le=32)
+    # Requests per minute per token; Dify's own limit is 60.
+    rate_limit: int | None = Field(default=50, ge=1)
+
+    @property
+    def remote(self) -> bool:
+        return "://" in self.repo or self.repo.startswith("git@")
+
+    def work_tree(self) -> Path:
+        """Where the files are written: the path given, or the cached clone of a URL."""
+        if not self.remote:
+            return Path(self.repo)
+        base = os.environ.get("DIFYOPS_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+        root = Path(base) if base else Path.home() / ".cache"
+        name = hashlib.sha256(self.repo.encode()).hexdigest()[:16]
+        return root / "difyops" / "repos" / name
+
+
+class MembersSyncSettings(BaseModel):
+    """Everything a members run needs except credentials (see `Source`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    manifest: str = Field(description="Path of the members manifest (YAML).")
+    only: list[str] = Field(
+        default_factory=list,
+        description="Plan only these manifest workspaces (id or name); empty means all.",
+    )
+    overrides: PlanOverrides = Field(default_factory=PlanOverrides)
+    # Requests per minute per token; Dify's own limit is 60.
+    rate_limit: int | None = Field(default=50, ge=1)
+
+
+class PromotionRequest(BaseModel):
+    """Everything needed to plan a promotion again identically (no secrets in it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: WorkspaceSide | GitSide = Field(discriminator="kind")
+    target: WorkspaceSide
+    selection: Selection = Field(default_factory=Selection)
+    options: PromotionOptions = Field(default_factory=PromotionOptions)
+    concurrency: int = Field(default=4, ge=1, le=32)
+    rate_limit: int | None = Field(default=50, ge=1)
