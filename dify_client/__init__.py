@@ -35,6 +35,7 @@ from dify_client._errors import (
     UnsupportedMediaTypeError,
 )
 from dify_client._http import REDACTED, redact_headers
+from dify_client._ids import is_uuid
 from dify_client._pagination import Page
 from dify_client._ratelimit import RequestRateLimiter
 from dify_client._retry import RetryPolicy
@@ -79,6 +80,7 @@ __all__ = [
     "UnsupportedMediaTypeError",
     "__version__",
     "default_user_agent",
+    "is_uuid",
     "normalize_base_url",
     "redact_headers",
 ]

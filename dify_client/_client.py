@@ -23,7 +23,7 @@ from dify_client._errors import (
     ResponseValidationError,
 )
 from dify_client._http import HttpCore, parse_json
-from dify_client._ratelimit import RequestRateLimiter
+from dify_client._ratelimit import RequestRateLimiter, shared_limiter
 from dify_client._retry import RetryPolicy
 from dify_client._version import __version__
 from dify_client.models.meta import HealthResponse, ServerVersion
@@ -33,6 +33,10 @@ from dify_client.resources.apps import AppsResource
 from dify_client.resources.device import DeviceResource
 from dify_client.resources.dsl import DslResource
 from dify_client.resources.workspaces import MembersResource, WorkspacesResource
+
+# One clock for every client by default: clients share rate limiters only when they share
+# a clock (tests give each client a fake one of its own).
+_SYSTEM_CLOCK = SystemClock()
 
 
 def normalize_base_url(url: str) -> str:
@@ -80,7 +84,7 @@ class DifyClient:
         verbose: bool = False,
     ) -> None:
         self.base_url = normalize_base_url(base_url)
-        self.clock = clock or SystemClock()
+        self.clock = clock or _SYSTEM_CLOCK
         policy = retry or RetryPolicy()
         if max_retries is not None:
             policy = RetryPolicy(
@@ -98,7 +102,16 @@ class DifyClient:
             timeout=httpx.Timeout(timeout, connect=min(timeout, DEFAULT_CONNECT_TIMEOUT_SECONDS)),
             retry=policy,
             clock=self.clock,
-            rate_limiter=RequestRateLimiter(rate_limit, clock=self.clock) if rate_limit else None,
+            rate_limiter=(
+                shared_limiter(
+                    self.base_url,
+                    secret.get_secret_value() if secret else None,
+                    rate_limit,
+                    clock=self.clock,
+                )
+                if rate_limit
+                else None
+            ),
             user_agent=user_agent or default_user_agent(),
             transport=transport,
             verbose=verbose,

@@ -8,7 +8,9 @@ that share one client.
 
 from __future__ import annotations
 
+import hashlib
 import threading
+import weakref
 from collections import deque
 
 from dify_client._clock import Clock
@@ -39,3 +41,28 @@ class RequestRateLimiter:
                 wait = self._starts[0] + self.period - now
             self.waited += wait
             self._clock.sleep(wait)
+
+
+_shared: weakref.WeakValueDictionary[tuple[str, str, int, int], RequestRateLimiter] = (
+    weakref.WeakValueDictionary()
+)
+_shared_lock = threading.Lock()
+
+
+def shared_limiter(
+    base_url: str, token: str | None, requests: int, *, clock: Clock
+) -> RequestRateLimiter:
+    """The limiter of everyone using this token on this server in this process.
+
+    Dify counts its limit per token, so two clients with the same token (a promotion's
+    source and target on one server, say) must share one budget, or together they would
+    send twice the rate the server allows.
+    """
+    token_key = hashlib.sha256((token or "").encode("utf-8")).hexdigest()
+    key = (base_url, token_key, requests, id(clock))
+    with _shared_lock:
+        limiter = _shared.get(key)
+        if limiter is None:
+            limiter = RequestRateLimiter(requests, clock=clock)
+            _shared[key] = limiter
+        return limiter

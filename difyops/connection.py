@@ -10,12 +10,11 @@ Precedence, so CI needs no browser and a person needs no flags:
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from dify_client import DifyClient
+from dify_client import DifyClient, is_uuid
 from dify_client.models import Workspace
 from dify_client.profiles import Credentials, resolve_credentials
 from difyops.exceptions import UsageError
@@ -30,14 +29,6 @@ def open_client(profile: str | None = None) -> Iterator[tuple[Connection, DifyCl
     connection = resolve_credentials(profile)
     with connection.client() as client:
         yield connection, client
-
-
-def is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from reconcile.backup_layout import AppListing, WorkspaceIndex
+from reconcile.markdown import cell, table
 
 ExportReason = Literal["new", "updated", "renamed", "file-missing", "file-changed", "full"]
 OutcomeStatus = Literal["added", "changed", "renamed", "removed", "unchanged", "failed"]
@@ -193,24 +194,19 @@ def backup_markdown(report: BackupReport) -> str:
         if report.commit
         else "No commit: nothing changed."
     )
-    lines += ["", "| workspace | apps | exported | added | changed | renamed | removed | failed |"]
-    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for r in report.results:
-        lines.append(
-            f"| {r.workspace_name} (`{r.directory}`) | {r.listed} | {r.exports} | "
-            f"{r.count('added')} | {r.count('changed')} | {r.count('renamed')} | "
-            f"{r.count('removed')} | {r.count('failed')} |"
-        )
-    lines.append(
-        f"| **total** | | | {counts['added']} | {counts['changed']} | {counts['renamed']} | "
-        f"{counts['removed']} | {counts['failed']} |"
-    )
+    rows: list[list[object]] = [
+        [f"{r.workspace_name} ({r.directory})", r.listed, r.exports]
+        + [r.count(status) for status in ("added", "changed", "renamed", "removed", "failed")]
+        for r in report.results
+    ]
+    rows.append(["**total**", "", ""] + [counts[s] for s in _ORDER])
+    lines += ["", *table(["workspace", "apps", "exported", *_ORDER], rows)]
     changed = [(r, o) for r in report.results for o in r.outcomes if o.status not in ("unchanged",)]
     if changed:
         lines += ["", "## Changes", ""]
         for r, o in changed:
             detail = o.summary or o.error or o.mode
-            lines.append(f"- **{o.status}** {o.name} ({r.workspace_name}): {detail}")
+            lines.append(f"- **{o.status}** {cell(o.name)} ({cell(r.workspace_name)}): {detail}")
             if o.redacted:
                 lines.append(f"  - redacted {len(o.redacted)} credential-looking value(s):")
                 lines += [f"    - {finding}" for finding in o.redacted]

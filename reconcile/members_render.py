@@ -6,8 +6,10 @@ them in a field that is excluded from every dump and rendered nowhere.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
+from reconcile.markdown import cell, table
 from reconcile.members import MemberItem, MembersPlan
 from reconcile.members_run import MembersApplyResult, MembersPlanSet, WorkspaceApplyResult
 
@@ -56,8 +58,8 @@ def plan_markdown(plan_set: MembersPlanSet) -> str:
     verdict = "changes to apply" if plan_set.has_changes else "no changes"
     lines += [f"**{verdict}** · checksum `{plan_set.checksum}`", ""]
     for plan in plan_set.plans:
-        lines += [f"## {_escape(plan_heading(plan))}", "", plan.summary() + ".", ""]
-        lines += [f"- {_escape(note)}" for note in plan.notes]
+        lines += [f"## {cell(plan_heading(plan))}", "", plan.summary() + ".", ""]
+        lines += [f"- {cell(note)}" for note in plan.notes]
         if plan.notes:
             lines.append("")
         shown = [i for i in plan.items if i.action != "unchanged"]
@@ -86,7 +88,7 @@ def apply_rows(result: WorkspaceApplyResult) -> list[list[str]]:
 def apply_markdown(result: MembersApplyResult) -> str:
     lines = ["# Members apply", "", f"**{result.summary()}**", ""]
     for workspace in result.results:
-        lines += [f"## {_escape(workspace.workspace_name)} ({workspace.workspace_id})", ""]
+        lines += [f"## {cell(workspace.workspace_name)} ({workspace.workspace_id})", ""]
         rows = apply_rows(workspace)
         if rows:
             lines += _table(APPLY_COLUMNS, rows, total=len(rows))
@@ -111,16 +113,7 @@ def _outcome_message(code: str | None, message: str | None, hint: str | None) ->
 def _table(
     columns: Iterable[str], rows: Iterable[Iterable[str | None]], *, total: int
 ) -> list[str]:
-    header = list(columns)
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for count, row in enumerate(rows):
-        if count == MARKDOWN_ROW_LIMIT:
-            break
-        lines.append("| " + " | ".join(_escape(cell or "") for cell in row) + " |")
+    lines = table(columns, itertools.islice(rows, MARKDOWN_ROW_LIMIT))
     if total > MARKDOWN_ROW_LIMIT:
         lines += ["", f"… and {total - MARKDOWN_ROW_LIMIT} more."]
     return [*lines, ""]
-
-
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")

@@ -56,7 +56,10 @@ class Selection(BaseModel):
     mapping: dict[str, str] = Field(default_factory=dict)
 
     def picks(self, app: AppRef) -> bool:
-        by_name = not self.apps or any(fnmatch.fnmatchcase(app.name, p) for p in self.apps)
+        # An exact name always matches, even one with glob characters ("FAQ [beta]").
+        by_name = not self.apps or any(
+            app.name == p or fnmatch.fnmatchcase(app.name, p) for p in self.apps
+        )
         by_mode = not self.modes or app.mode in self.modes
         return by_name and by_mode
 
@@ -93,6 +96,14 @@ def match_apps(
     for target in targets:
         by_name.setdefault(target.name, []).append(target)
     matches = [Match(a, selection.mapping.get(a.name, a.name), None) for a in chosen]
+    landing = Counter(m.target_name for m in matches)
+    crowded = sorted(name for name, count in landing.items() if count > 1)
+    if crowded:
+        who = {n: sorted(m.source.name for m in matches if m.target_name == n) for n in crowded}
+        raise PlanError(
+            f"several source apps would land on the same target app: {who}",
+            hint="Give each source app its own target name (check --map and the selection).",
+        )
     clashes = sorted({m.target_name for m in matches if len(by_name.get(m.target_name, [])) > 1})
     if clashes:
         ids = {n: [t.id for t in by_name[n]] for n in clashes}
@@ -122,22 +133,28 @@ def plan_promotion(
     secret value reaches the plan.
     """
     apps = [
-        _plan_app(
-            m,
-            source_docs[m.source.name],
-            target_docs.get(m.target.id) if m.target and m.target.id else None,
-            options,
-        )
+        _plan_app(m, source_docs[m.source.name], _target_doc(m, target_docs), options)
         for m in matches
     ]
     return PromotionPlan(source=source, target=target, options=options, apps=apps).sealed()
 
 
+def _target_doc(match: Match, target_docs: Mapping[str, DslDocument]) -> DslDocument | None:
+    if match.target is None or match.target.id is None:
+        return None
+    if match.target.id not in target_docs:
+        # Planning it as a create would make a second app of that name: refuse instead.
+        raise PlanError(f"no export of the target app {match.target_name!r} to compare with")
+    return target_docs[match.target.id]
+
+
 def _plan_app(
     match: Match, source: DslDocument, target: DslDocument | None, options: PromotionOptions
 ) -> PlannedApp:
-    source_view = comparable(source.data, name=match.target_name)
-    _, follow_ups = with_target_secrets(source.data, target.data if target else None)
+    # Compared as it would be imported: with the target's secrets restored where the source
+    # has blanks or placeholders, so a redacted backup equals the live app it came from.
+    merged, follow_ups = with_target_secrets(source.data, target.data if target else None)
+    source_view = comparable(merged, name=match.target_name)
     planned = PlannedApp(
         name=match.source.name,
         mode=match.source.mode,
@@ -150,7 +167,7 @@ def _plan_app(
     )
     if target is None or match.target is None:
         nodes = len(source_view.get("workflow", {}).get("graph", {}).get("nodes", []))
-        planned.summary = f"new {match.source.mode} app" + (f" ({nodes} nodes)" if nodes else "")
+        planned.summary = f"new app ({match.source.mode}" + (f", {nodes} nodes)" if nodes else ")")
         return planned
     target_view = comparable(target.data)
     diff = diff_documents(target_view, source_view)
@@ -165,7 +182,7 @@ def _plan_app(
     planned.diff = diff.to_json()
     planned.diff_text = render_text(diff)
     planned.diff_markdown = render_markdown(diff, heading_level=4)
-    planned.breaking = [str(b) for b in diff.breaking]
+    planned.breaking = [b.message for b in diff.breaking]
     reason = _why_blocked(match)
     if reason is None:
         planned.action = Action.UPDATE

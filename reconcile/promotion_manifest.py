@@ -102,11 +102,18 @@ def load_promotion_section(text: str, *, source: str) -> PromotionSection:
                 f"{source}:{line}:{column}: {key}: unknown key (expected one of "
                 f"{', '.join(TOP_LEVEL_KEYS)})"
             )
-    if root.get("version") != 1:
+    version = root.get("version")
+    if version != 1 or isinstance(version, bool):
         line, column = position_at(root, ("version",)) or (1, 1)
         problems.append(f"{source}:{line}:{column}: version: must be 1")
     if "promotion" not in root:
         problems.append(f"{source}:1:1: there is no `promotion:` section")
+        raise ManifestError("\n".join(problems))
+    try:
+        section = validate_at(PromotionSection, root, ("promotion",), source=source)
+    except ManifestError as error:
+        # Every problem at once: the section's own, after the top-level ones.
+        raise ManifestError("\n".join([*problems, error.message])) from None
     if problems:
         raise ManifestError("\n".join(problems))
-    return validate_at(PromotionSection, root, ("promotion",), source=source)
+    return section

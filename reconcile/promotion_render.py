@@ -3,6 +3,7 @@ pull requests). Secret values never appear: the plan holds none."""
 
 from __future__ import annotations
 
+from reconcile.markdown import table
 from reconcile.promotion_plan import Action, PromotionPlan
 from reconcile.promotion_result import PromotionResult
 
@@ -37,10 +38,8 @@ def plan_markdown(plan: PromotionPlan) -> str:
         f"Checksum `{plan.checksum}`; pending imports: {plan.options.confirm_pending}; "
         f"missing plugins: {plan.options.dependencies}.",
         "",
-        "| | app | mode | action | what |",
-        "|---|---|---|---|---|",
     ]
-    lines += [f"| {' | '.join(row)} |" for row in plan_rows(plan)]
+    lines += table(["", "app", "mode", "action", "what"], plan_rows(plan))
     for app in plan.apps:
         notes = app.breaking + app.attention + app.follow_ups
         if not (app.diff_markdown or notes):
@@ -59,8 +58,10 @@ def result_markdown(result: PromotionResult) -> str:
     lines = ["# Dify promotion result", "", f"{result.summary()} (plan `{result.checksum}`)", ""]
     if result.nothing_to_do:
         return "\n".join([*lines, "The plan had been applied already: nothing to do.", ""])
-    lines += ["| app | outcome | message |", "|---|---|---|"]
-    lines += [f"| {a.target_name} | {a.outcome.value} | {a.message} |" for a in result.apps]
+    lines += table(
+        ["app", "outcome", "message"],
+        [[a.target_name, a.outcome.value, a.message] for a in result.apps],
+    )
     follow = [(a.target_name, f) for a in result.apps for f in a.follow_ups]
     if follow:
         lines += ["", "## Follow-ups", ""]

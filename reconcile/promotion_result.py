@@ -18,7 +18,9 @@ class Outcome(StrEnum):
     BLOCKED = "blocked"
 
 
-FAILURES = frozenset({Outcome.ROLLED_BACK, Outcome.FAILED, Outcome.PENDING, Outcome.BLOCKED})
+# What makes a run fail. `blocked` is not among them: it was in the reviewed plan already,
+# and promoting the rest of the selection is exactly what the reviewer approved.
+FAILURES = frozenset({Outcome.ROLLED_BACK, Outcome.FAILED, Outcome.PENDING})
 
 
 class AppResult(BaseModel):

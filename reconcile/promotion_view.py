@@ -18,9 +18,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from dsl import REDACTED_PLACEHOLDER, WORKSPACE_BOUND_MARKER, normalize
-from dsl.graph import environment_variables
-from dsl.tree import copy_tree, format_path, get_path, iter_strings, set_path
+from dsl import REDACTED_PLACEHOLDER, WORKSPACE_BOUND_MARKER, normalize, redact
+from dsl.graph import ENVIRONMENT_PATH, NODES_PATH, environment_variables
+from dsl.tree import TreePath, copy_tree, format_path, get_path, iter_strings, set_path
 from reconcile.checksum import canonical_json
 
 _DROPPED_KEYS = frozenset({"credential_id"})
@@ -29,9 +29,12 @@ _DROPPED_KEYS = frozenset({"credential_id"})
 def comparable(data: Mapping[str, Any], *, name: str | None = None) -> dict[str, Any]:
     """The normalised document without workspace-bound values or secret values.
 
+    Secret environment values are blanked and credential-looking values (keys in HTTP
+    nodes, bearer headers…) are redacted, so a backup's `<redacted>` placeholder compares
+    equal to the live key it stands for, and no credential reaches a plan's hashes.
     `name` is the app name the import will give (a mapping may rename the app).
     """
-    view = normalize(blank_secrets(data))
+    view = normalize(redact(blank_secrets(data)))
     if name is not None and isinstance(view.get("app"), dict):
         view["app"]["name"] = name
     stripped: dict[str, Any] = _strip_bound(view)
@@ -87,7 +90,8 @@ def with_target_secrets(
     for path, text in list(iter_strings(merged)):
         if REDACTED_PLACEHOLDER not in text:
             continue
-        restored = _restore_redacted(text, get_path(target, path) if target else None)
+        counterpart = _counterpart(path, merged, target) if target else None
+        restored = _restore_redacted(text, get_path(target, counterpart) if counterpart else None)
         if restored is None:
             follow_ups.append(
                 f"re-enter the credential at {format_path(path)} (it was redacted in the backup)"
@@ -97,13 +101,31 @@ def with_target_secrets(
     return merged, follow_ups
 
 
+def _counterpart(
+    path: TreePath, source: Mapping[str, Any], target: Mapping[str, Any]
+) -> TreePath | None:
+    """The same place in the target: nodes are matched by id and environment variables by
+    name, never by their position in the list (the target may order them differently)."""
+    for prefix, key in ((NODES_PATH, "id"), (ENVIRONMENT_PATH, "name")):
+        depth = len(prefix)
+        if path[:depth] != prefix or len(path) <= depth or not isinstance(path[depth], int):
+            continue
+        wanted = get_path(source, (*prefix, path[depth], key))
+        items = get_path(target, prefix)
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict) and item.get(key) == wanted:
+                return (*prefix, index, *path[depth + 1 :])
+        return None
+    return path
+
+
 def _restore_redacted(text: str, current: Any) -> str | None:
     """The target's value for a redacted string, if the target's string has the same shape
-    with real values where the placeholders are."""
+    with a real value (one token, no spaces or line breaks) where each placeholder is."""
     if not isinstance(current, str) or REDACTED_PLACEHOLDER in current:
         return None
-    pattern = ".+?".join(re.escape(part) for part in text.split(REDACTED_PLACEHOLDER))
-    return current if re.fullmatch(pattern, current, re.DOTALL) else None
+    pattern = r"\S+?".join(re.escape(part) for part in text.split(REDACTED_PLACEHOLDER))
+    return current if re.fullmatch(pattern, current) else None
 
 
 def _strip_bound(value: Any) -> Any:

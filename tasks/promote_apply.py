@@ -61,10 +61,14 @@ def _apply_one(
     snapshot: str | None = None
     try:
         source = load_text(source_text, source=f"source:{app.name}")
+        current = None
         if app.action == Action.UPDATE:
-            snapshot = _snapshot(client, app)
+            snapshot = current = _snapshot(client, app)
+        elif app.action == Action.RECREATE and app.target_id:
+            # The new app takes the place of the old one: it inherits its secrets too.
+            current = client.dsl.export(app.target_id, include_secret=True)
         merged, result.follow_ups = with_target_secrets(
-            source.data, load_text(snapshot).data if snapshot else None
+            source.data, load_text(current).data if current else None
         )
         # Unless secrets were filled in, the source's own text is what gets imported.
         text = source_text if merged == source.data else canonical_text(merged)
@@ -152,9 +156,9 @@ def _import(
         raise _AppFailed(
             Outcome.PENDING,
             f"waiting for a decision: the DSL is version {answer.imported_dsl_version} and "
-            f"the server runs {answer.current_dsl_version}; nothing was imported. Apply again "
-            "with --confirm-pending minor|always to import it (pending imports expire after "
-            "10 minutes)",
+            f"the server runs {answer.current_dsl_version}; nothing was imported. To import it, "
+            "plan again with --confirm-pending minor or always, review, and apply (Dify keeps "
+            "a pending import only 10 minutes, so difyops confirms at once or not at all)",
         )
     confirmed = client.dsl.confirm(workspace_id, answer.id)
     result.import_status = f"pending, confirmed: {confirmed.status}"

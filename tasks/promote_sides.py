@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from dify_client import DifyClient
+from dify_client import DifyClient, is_uuid
 from dsl import DslDocument, load_text
 from gitstore import GitStore
 from reconcile.backup_layout import INDEX_FILE, host_dir, parse_index
@@ -60,7 +59,7 @@ class Listing:
 
 def list_workspace(client: DifyClient, side: WorkspaceSide) -> Listing:
     # Given an id, the app rows name the workspace: no lookup call is spent on it.
-    known = _Workspace(side.workspace, "") if _is_uuid(side.workspace) else None
+    known = _Workspace(side.workspace, "") if is_uuid(side.workspace) else None
     workspace = known or resolve_workspace(client, side.workspace)
     rows = list(client.apps.iter_all(workspace.id))
     name = workspace.name or next((r.workspace_name for r in rows if r.workspace_name), None)
@@ -71,14 +70,6 @@ def list_workspace(client: DifyClient, side: WorkspaceSide) -> Listing:
         workspace_name=name or None,
     )
     return Listing(endpoint, [AppRef(id=r.id, name=r.name, mode=r.mode) for r in rows], {})
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,13 @@ from typing import Annotated
 
 import typer
 
-from dify_client import DifyClient
+from dify_client import DifyClient, is_uuid
 from dify_client.models import App, Import
 from difyops._options import JsonOption, ProfileOption, WorkspaceOption
 from difyops._output import Output
 from difyops.connection import (
     Connection,
     WorkspaceChoice,
-    is_uuid,
     open_client,
     resolve_workspace,
 )

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
 from difyops._jobs import promotion_apply as run_apply
 from difyops._jobs import promotion_plan as run_plan
@@ -97,15 +98,18 @@ def plan(
     to_profile: ToProfileOption = None,
     repo: RepoOption = Path("."),
     recreate: RecreateOption = False,
+    confirm_pending: PendingOption = None,
+    dependencies: DependenciesOption = None,
     out: PlanOutOption = None,
     detailed_exitcode: DetailedExitcodeOption = False,
     json_output: JsonOption = False,
 ) -> None:
     """Show what a promotion would change in the target, app by app and node by node.
 
-    Nothing is written to Dify. `--out plan.json` saves the plan for
-    `difyops promote apply --plan plan.json`, which refuses it if anything changed since.
-    With --detailed-exitcode: 0 no changes, 2 changes, 1 error.
+    Nothing is written to Dify. `--out plan.json` saves the plan, with its policies
+    (--confirm-pending, --dependencies), for `difyops promote apply --plan plan.json`,
+    which refuses it if anything changed since. With --detailed-exitcode: 0 no changes,
+    2 changes, 1 error.
     """
     out_ = Output(json_mode=json_output)
     request = build_request(
@@ -119,6 +123,9 @@ def plan(
         to_profile,
         repo,
         recreate=recreate,
+    )
+    request = request.model_copy(
+        update={"options": _options(request.options, confirm_pending, dependencies)}
     )
     result = run_plan(request)
     if out is not None:
@@ -158,10 +165,35 @@ def apply(
     out_ = Output(json_mode=json_output)
     expected = None
     if plan_file_path is not None:
-        if from_ or to or manifest:
-            raise UsageError("give either --plan or --from/--to/--manifest, not both")
+        given = {
+            "--from": from_,
+            "--to": to,
+            "--app": app_names,
+            "--mode": modes,
+            "--map": mapping,
+            "--manifest": manifest,
+            "--from-profile": from_profile,
+            "--to-profile": to_profile,
+            "--recreate": recreate,
+            "--confirm-pending": confirm_pending,
+            "--dependencies": dependencies,
+        }
+        clashing = [flag for flag, value in given.items() if value]
+        if clashing:
+            raise UsageError(
+                f"--plan applies the reviewed plan as it is; it cannot be combined with "
+                f"{', '.join(clashing)}",
+                hint="Make a new plan with those options (`difyops promote plan … --out`).",
+            )
         data = read_plan_file(plan_file_path, kind="promotion")
-        request = PromotionRequest.model_validate(data.get("request") or {})
+        try:
+            request = PromotionRequest.model_validate(data.get("request") or {})
+        except ValidationError as exc:
+            raise UsageError(
+                f"{plan_file_path} does not hold a promotion request ({exc.error_count()} "
+                "problem(s))",
+                hint="Write plans with `difyops promote plan --out FILE`; do not edit them.",
+            ) from None
         expected = str(data.get("checksum") or "")
     else:
         request = build_request(
@@ -176,9 +208,9 @@ def apply(
             repo,
             recreate=recreate,
         )
-    request = request.model_copy(
-        update={"options": _options(request.options, confirm_pending, dependencies)}
-    )
+        request = request.model_copy(
+            update={"options": _options(request.options, confirm_pending, dependencies)}
+        )
     fresh, result = run_apply(request, expected or None)
     if json_output:
         out_.json({"plan": plan_file(fresh, request), "result": result})

@@ -111,3 +111,35 @@ def test_restore_a_past_version_from_the_backup(
     assert "Remember topic" not in export(emulator, PROD_HELPDESK)
     unknown = invoke("restore", "Nope", "--to", "Acme Prod", "--at", first, "--repo", str(repo))
     assert unknown.exit_code == 2 and "no app named 'Nope'" in unknown.stderr
+
+
+def test_a_reviewed_plan_keeps_its_policies_and_refuses_new_options(
+    invoke, signed_in, tmp_path: Path
+) -> None:
+    plan_path = tmp_path / "plan.json"
+    made = invoke(
+        "promote",
+        "plan",
+        *FROM_TO,
+        "--app",
+        "Policy Helpdesk",
+        "--confirm-pending",
+        "minor",
+        "--out",
+        str(plan_path),
+    )
+    assert made.exit_code == 0, made.output
+    assert json.loads(plan_path.read_text())["options"]["confirm_pending"] == "minor"
+    mixed = invoke("promote", "apply", "--plan", str(plan_path), "--confirm-pending", "always")
+    assert mixed.exit_code == 2
+    assert "cannot be combined with --confirm-pending" in mixed.stderr
+    plan_path.write_text(json.dumps({"kind": "promotion", "request": {"source": 3}}))
+    broken = invoke("promote", "apply", "--plan", str(plan_path))
+    assert broken.exit_code == 2 and "does not hold a promotion request" in broken.stderr
+
+
+def test_usage_errors_under_detailed_exitcode_are_errors_not_changes(invoke, signed_in) -> None:
+    typo = invoke("promote", "plan", *FROM_TO, "--detailed-exitcode", "--mapp", "x=y")
+    assert typo.exit_code == 1
+    bad_map = invoke("promote", "plan", *FROM_TO, "--detailed-exitcode", "--map", "nonsense")
+    assert bad_map.exit_code == 1 and "SOURCE=TARGET" in bad_map.stderr

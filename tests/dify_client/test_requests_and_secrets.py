@@ -141,6 +141,24 @@ def test_client_rate_limit_paces_real_calls(make_client, fake_clock: FakeClock) 
     assert sum(fake_clock.sleeps) == pytest.approx(120)
 
 
+def test_clients_with_one_token_share_one_budget(fake_clock: FakeClock) -> None:
+    # A promotion's source and target on the same server use the same token: Dify
+    # counts them together, so the client must too.
+    answer = httpx.MockTransport(lambda r: httpx.Response(200, json={"subject_type": "account"}))
+    options = {"clock": fake_clock, "transport": answer, "rate_limit": 2}
+    with (
+        DifyClient("https://dify.test", TOKEN, **options) as one,
+        DifyClient("https://dify.test", TOKEN, **options) as two,
+        DifyClient("https://dify.test", "dfoa_" + "o" * 43, **options) as other,
+    ):
+        one.account.get()
+        two.account.get()
+        other.account.get()  # another token: another budget
+        assert fake_clock.sleeps == []
+        two.account.get()
+        assert fake_clock.sleeps == [60]
+
+
 def test_token_never_appears_in_reprs_errors_or_debug_logs(
     make_client, caplog: pytest.LogCaptureFixture
 ) -> None:
