@@ -18,6 +18,7 @@ Targets: (a) ≤ 1.5×, (b) ≤ 1.5× with zero exports and zero new commits. Ex
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import subprocess
 import sys
@@ -125,7 +126,7 @@ def main() -> int:
 
 def run_rounds(args, home, baseline, emulator, backup_flow) -> int:  # type: ignore[no-untyped-def]
     def flow(repo: Path) -> None:
-        backup_flow(repo=str(repo), rate_limit=None, concurrency=args.concurrency)
+        asyncio.run(backup_flow(repo=str(repo), rate_limit=None, concurrency=args.concurrency))
 
     flow(Path(home) / "warm-up")  # first flow run pays for imports and server caches
     full_flow, full_base, rerun_flow, rerun_base = [], [], [], []

@@ -45,7 +45,13 @@ from dsl.document import (
 from dsl.errors import DslError, DslParseError, DslStructureError
 from dsl.normalize import RULES, NormalizationRule, normalize
 from dsl.render import render_markdown, render_rich, render_text
-from dsl.secrets import REDACTED_PLACEHOLDER, SecretFinding, find_secrets, redact
+from dsl.secrets import (
+    REDACTED_PLACEHOLDER,
+    SecretFinding,
+    find_secrets,
+    may_contain_secrets,
+    redact,
+)
 from dsl.workspace import WORKSPACE_BOUND_MARKER, WorkspaceBoundRef, workspace_bound_refs
 from dsl.yaml_io import dump_roundtrip, load_roundtrip, make_yaml, position_at
 
@@ -91,6 +97,7 @@ __all__ = [
     "load_roundtrip",
     "load_text",
     "make_yaml",
+    "may_contain_secrets",
     "normalize",
     "position_at",
     "redact",

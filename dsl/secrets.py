@@ -88,6 +88,35 @@ _CREDENTIAL_HEADER = re.compile(
 )
 
 
+# A key that names a credential, in YAML text (block or flow style); see _CREDENTIAL_NAME.
+_CREDENTIAL_KEY_IN_TEXT = re.compile(
+    r"(?i)(?:^|[\s{,])['\"]?(?:[\w-]*[_-])?(?:api[_-]?key|apikey|access[_-]?key|"
+    r"secret[_-]?key|secret|client[_-]?secret|password|passwd|access[_-]?token|auth[_-]?token|"
+    r"bearer[_-]?token|private[_-]?key|token|x-api-key)['\"]?[ \t]*:",
+    re.MULTILINE,
+)
+# Text that, when absent, rules out every kind of finding below without parsing.
+_TRIGGER_WORDS = ("value_type: secret", "http-request", "secret-input")
+
+
+def may_contain_secrets(text: str) -> bool:
+    """False only when `find_secrets` is sure to find nothing in this DSL text.
+
+    A cheap test on the raw text, so a backup need not parse every export: each finding
+    below needs one of these to be present — a secret-typed environment variable, an
+    HTTP-request node, a tool parameter declared `secret-input`, a key that names a
+    credential, or a token, bearer token or URL credential matching the same patterns the
+    detector applies to values (YAML never splits such a run of non-space characters
+    across lines). True means "look closer", not "found".
+    """
+    if any(word in text for word in _TRIGGER_WORDS):
+        return True
+    return any(
+        pattern.search(text)
+        for pattern in (_CREDENTIAL_KEY_IN_TEXT, _TOKEN_FORMATS, _BEARER, _URL_CREDENTIAL)
+    )
+
+
 @dataclass(frozen=True)
 class SecretFinding:
     """Where a secret is, and what it looks like — never the secret itself."""

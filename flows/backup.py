@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from prefect import flow
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import acreate_markdown_artifact
 
 from flows._calling import StepRunner, as_functions, as_tasks
 from reconcile.backup_layout import host_dir
@@ -72,7 +72,7 @@ def run_backup(
 
 
 @flow(name="backup", description="Export every Dify app into a git repository.")
-def backup_flow(
+async def backup_flow(
     repo: str,
     profile: str | None = None,
     server: str | None = None,
@@ -113,7 +113,7 @@ def backup_flow(
         Source(profile=profile, server=server, token_block=token_block, workspaces=workspaces or [])
     ]
     report = _steps(settings, chosen, as_tasks)
-    create_markdown_artifact(
+    await acreate_markdown_artifact(
         key=ARTIFACT_KEY, markdown=backup_markdown(report), description="Dify backup run"
     )
     if not report.ok:
@@ -135,6 +135,7 @@ def backup_log(
 
 
 if __name__ == "__main__":
+    import asyncio
     import sys
 
-    backup_flow(repo=sys.argv[1] if len(sys.argv) > 1 else "dify-backup")
+    asyncio.run(backup_flow(repo=sys.argv[1] if len(sys.argv) > 1 else "dify-backup"))

@@ -9,7 +9,7 @@ Markdown artifact before anything is applied; applying needs `confirm=True`, and
 from __future__ import annotations
 
 from prefect import flow
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import acreate_markdown_artifact
 
 from flows._calling import StepRunner, as_functions, as_tasks
 from reconcile.promotion import Selection
@@ -62,7 +62,7 @@ def _steps(
 
 
 @flow(name="promote", description="Plan, and on confirm apply, a promotion of Dify apps.")
-def promote_flow(
+async def promote_flow(
     source: WorkspaceSide | GitSide,
     target: WorkspaceSide,
     selection: Selection | None = None,
@@ -91,13 +91,13 @@ def promote_flow(
         rate_limit=rate_limit,
     )
     planned: Planned = as_tasks(plan_promotion_task, request)
-    create_markdown_artifact(
+    await acreate_markdown_artifact(
         key=PLAN_ARTIFACT_KEY, markdown=plan_markdown(planned.plan), description="Promotion plan"
     )
     if not confirm:
         return {"plan": planned.plan.model_dump(mode="json"), "applied": False}
     result: PromotionResult = as_tasks(apply_promotion_task, request, planned, plan_checksum)
-    create_markdown_artifact(
+    await acreate_markdown_artifact(
         key=RESULT_ARTIFACT_KEY, markdown=result_markdown(result), description="Promotion result"
     )
     if not result.ok:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 from pathlib import Path
@@ -285,7 +286,7 @@ def test_the_flow_publishes_the_plan_before_applying(
     change_dev(emulator, DEV_HELPDESK, "Through Prefect")
     source = WorkspaceSide(workspace="Acme Dev")
     target = WorkspaceSide(workspace="Acme Prod")
-    dry = promote_flow(source=source, target=target, rate_limit=None)
+    dry = asyncio.run(promote_flow(source=source, target=target, rate_limit=None))
     assert dry["applied"] is False
     assert "Through Prefect" not in export(emulator, PROD_HELPDESK)
     with get_client(sync_client=True) as client:
@@ -293,8 +294,10 @@ def test_the_flow_publishes_the_plan_before_applying(
     plan_md = str(artifacts["dify-promotion-plan"].data)
     assert "Policy Helpdesk" in plan_md and SECRET_PREFIX not in plan_md
     checksum = dry["plan"]["checksum"]  # type: ignore[index]
-    done = promote_flow(
-        source=source, target=target, rate_limit=None, confirm=True, plan_checksum=checksum
+    done = asyncio.run(
+        promote_flow(
+            source=source, target=target, rate_limit=None, confirm=True, plan_checksum=checksum
+        )
     )
     assert "result" in done
     assert "Through Prefect" in export(emulator, PROD_HELPDESK)
