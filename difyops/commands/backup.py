@@ -9,7 +9,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from difyops._jobs import backup_log, backup_status, run_backup
-from difyops._options import JsonOption, ProfileOption
+from difyops._options import JsonOption
 from difyops._output import Output
 from difyops.exceptions import DifyopsError
 from flows.params import BackupSettings, Source
@@ -57,7 +57,16 @@ def run(
     ] = 50,
     author_name: Annotated[str, typer.Option(help="Commit author name.")] = "difyops backup",
     author_email: Annotated[str, typer.Option(help="Commit author email.")] = "difyops@localhost",
-    profile: ProfileOption = None,
+    profiles: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--profile",
+            "-p",
+            help="Profile to back up (repeatable: several hosts or accounts in one run; "
+            "default: DIFY_SERVER/DIFY_TOKEN, then the default profile).",
+            envvar="DIFYOPS_PROFILE",
+        ),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Export every app the API can see into REPO and commit once if anything changed.
@@ -82,7 +91,8 @@ def run(
         concurrency=concurrency,
         rate_limit=rate_limit,
     )
-    source = Source(profile=profile, workspaces=workspace or [])
+    chosen: list[str | None] = list(profiles) if profiles else [None]
+    sources = [Source(profile=p, workspaces=workspace or []) for p in chosen]
     if out.interactive and not json_output:
         with Progress(
             SpinnerColumn(),
@@ -98,9 +108,9 @@ def run(
                 exported.append(name)
                 progress.update(job, description=f"exported {len(exported)}: {name}")
 
-            report = run_backup(settings, [source], tick)
+            report = run_backup(settings, sources, tick)
     else:
-        report = run_backup(settings, [source], None)
+        report = run_backup(settings, sources, None)
     if json_output:
         out.json(report.model_dump(mode="json"))
     else:

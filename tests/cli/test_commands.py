@@ -152,3 +152,34 @@ def test_help_documents_exit_codes(invoke) -> None:
     result = invoke("--help")
     assert result.exit_code == 0
     assert "7 rate limited" in result.stdout
+
+
+def test_backup_of_two_hosts_in_one_run(invoke, emulator_factory, tmp_path: Path) -> None:
+    from pydantic import SecretStr
+
+    from dify_client.profiles import CredentialStore, Profile, ProfileStore
+
+    hosts = {"first": emulator_factory(), "second": emulator_factory()}
+    for name, handle in hosts.items():
+        token = SecretStr(handle.admin.token("ada@acme.example"))
+        storage = CredentialStore().save(handle.base_url, "ada@acme.example", token)
+        profile = Profile(host=handle.base_url, email="ada@acme.example", token_storage=storage)
+        ProfileStore().upsert(name, profile, make_default=False)
+    repo = tmp_path / "backup"
+    result = invoke(
+        "backup",
+        "run",
+        "--repo",
+        str(repo),
+        "-p",
+        "first",
+        "-p",
+        "second",
+        "-w",
+        "Acme Prod",
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    hosts_done = {r["host"] for r in json.loads(result.stdout)["results"]}
+    assert len(hosts_done) == 2
+    assert all((repo / host / "acme-prod" / "_index.yml").exists() for host in hosts_done)
