@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import tempfile
 from collections.abc import Sequence
@@ -187,6 +188,8 @@ class GitStore:
                 handle.write(text.encode("utf-8"))
                 handle.flush()
                 os.fsync(handle.fileno())
+            # mkstemp makes 0600 files; a backup file gets the mode any new file would.
+            os.chmod(tmp_name, _new_file_mode())
             os.replace(tmp_name, target)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -237,28 +240,26 @@ class GitStore:
 
     def resolve(self, ref: str) -> str:
         """The commit sha a ref names (branch, tag, sha, HEAD~2…)."""
+        return str(self._commit(ref).hexsha)
+
+    def _commit(self, ref: str) -> git.Commit:
         try:
-            return str(self._repo.commit(ref).hexsha)
+            commit = self._repo.commit(ref)
         except (git.BadName, ValueError) as exc:
-            raise GitStoreError(
-                f"unknown git ref {ref!r} in {self.root}",
-                hint="Use a commit sha, a branch or a tag of the backup repository.",
-            ) from exc
+            raise _unknown_ref(ref, self.root) from exc
+        # GitPython maps the all-zero sha to a null object without looking it up.
+        if commit.binsha == git.Object.NULL_BIN_SHA:
+            raise _unknown_ref(ref, self.root)
+        return commit
 
     def parent(self, sha: str) -> str | None:
         """The first parent of a commit (None for the first commit)."""
-        parents = self._repo.commit(sha).parents
+        parents = self._commit(sha).parents
         return parents[0].hexsha if parents else None
 
     def read_at(self, ref: str, relpath: str) -> str | None:
         """A file's text at a commit, branch or tag; None when it does not exist there."""
-        try:
-            commit = self._repo.commit(ref)
-        except (git.BadName, ValueError) as exc:
-            raise GitStoreError(
-                f"unknown git ref {ref!r}",
-                hint="Use a commit sha, a branch or a tag of the backup repository.",
-            ) from exc
+        commit = self._commit(ref)
         try:
             blob = commit.tree / relpath
         except KeyError:
@@ -267,14 +268,13 @@ class GitStore:
         return data.decode("utf-8")
 
     def files_at(self, ref: str, prefix: str = "") -> list[str]:
-        try:
-            commit = self._repo.commit(ref)
-        except (git.BadName, ValueError) as exc:
-            raise GitStoreError(f"unknown git ref {ref!r}") from exc
+        """Files at a commit, under the directory `prefix` (like `files`)."""
+        commit = self._commit(ref)
+        under = prefix.rstrip("/") + "/" if prefix else ""
         paths = [
             str(item.path)
             for item in commit.tree.traverse()
-            if isinstance(item, git.Blob) and str(item.path).startswith(prefix)
+            if isinstance(item, git.Blob) and str(item.path).startswith(under)
         ]
         return sorted(paths)
 
@@ -335,9 +335,10 @@ class GitStore:
     def _tracked(self, relpath: str) -> bool:
         return bool(self.has_commits() and self._repo.git.ls_files("--", relpath))
 
-    def changed_paths(self, prefix: str = "") -> list[str]:
+    def changed_paths(self, prefix: str = "", *, untracked: bool = True) -> list[str]:
         scope = [prefix] if prefix else []
-        status = self._repo.git.status("--porcelain", "--untracked-files=all", "--", *scope)
+        show = "--untracked-files=all" if untracked else "--untracked-files=no"
+        status = self._repo.git.status("--porcelain", show, "--", *scope)
         return [line[3:] for line in status.splitlines() if line.strip()]
 
     def commit_all(self, message: str, *, author: Author, paths: Sequence[str] = ()) -> str | None:
@@ -406,15 +407,21 @@ class GitStore:
 
     def _rebase_onto_remote(self) -> None:
         upstream = f"origin/{self.branch}"
-        dirty = self.changed_paths()
+        # Untracked files do not stop a rebase (git refuses by itself if one is in the way).
+        dirty = self.changed_paths(untracked=False)
         if dirty:
             raise GitStoreError(
                 f"cannot bring {self.root} up to date with origin: it has uncommitted "
                 f"changes ({', '.join(dirty[:5])}{'…' if len(dirty) > 5 else ''})",
                 hint="Commit or discard them (they are not the backup's), then run again.",
             )
+        # Replayed commits are committed again: by whoever committed the one at HEAD (the
+        # job's own identity), so a machine without a git identity can still rebase.
+        head = self._repo.head.commit.committer
+        env = {"GIT_COMMITTER_NAME": head.name or "", "GIT_COMMITTER_EMAIL": head.email or ""}
         try:
-            self._repo.git.rebase(upstream)
+            with self._repo.git.custom_environment(**env):
+                self._repo.git.rebase(upstream)
         except git.GitCommandError as exc:
             with contextlib.suppress(git.GitCommandError):
                 self._repo.git.rebase("--abort")
@@ -425,9 +432,30 @@ class GitStore:
             ) from exc
 
 
+@functools.cache
+def _new_file_mode() -> int:
+    # The umask can only be read by setting it; done once, before any thread needs it.
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _unknown_ref(ref: str, root: Path) -> GitStoreError:
+    return GitStoreError(
+        f"unknown git ref {ref!r} in {root}",
+        hint="Use a commit sha, a branch or a tag of the backup repository.",
+    )
+
+
 def _last_line(text: object) -> str:
-    lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
-    return lines[-1] if lines else "unknown git error"
+    """git's reason for failing: its `fatal:`/`error:` line, else its last line."""
+    raw = str(text or "").strip()
+    # GitPython wraps git's stderr as "stderr: '…'".
+    if raw.startswith("stderr: '"):
+        raw = raw.removeprefix("stderr: '").removesuffix("'")
+    lines = [line.strip() for line in raw.splitlines() if line.strip()]
+    reasons = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    return (reasons or lines or ["unknown git error"])[0 if reasons else -1]
 
 
 def _safe_url(url: str) -> str:

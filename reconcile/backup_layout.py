@@ -7,18 +7,22 @@ Layout (documented in the README):
 
 Slugs are stable: once an app has a path it keeps it until its name changes (then the
 file moves, and git follows the rename). Two apps with the same name never share a file:
-the newcomer's slug gets the first 8 characters of its id. A workspace keeps its directory
-for good once assigned (found again through the workspace id in `_index.yml`), so a
-workspace rename does not move every file. Slugs start with a letter or digit, so
-`_index.yml` can never collide with an app.
+the newcomer's slug gets the first 8 characters of its id (all of it when another app
+already holds that suffix: ids made in sequence share their first characters). A
+workspace keeps its directory for good once assigned (found again through the workspace
+id in `_index.yml`), so a workspace rename does not move every file. Slugs start with a
+letter or digit, so `_index.yml` can never collide with an app.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from slugify import slugify
 
 from dsl.errors import DslParseError
@@ -78,7 +82,22 @@ def dump_index(index: WorkspaceIndex) -> str:
         "# Written by `difyops backup`: one entry per app of this workspace.\n"
         "# content_hash is the sha256 of the stored file; do not edit by hand.\n"
     )
-    return header + dump_roundtrip(index.sorted().model_dump(mode="json"))
+    return header + dump_roundtrip(_quote_ambiguous(index.sorted().model_dump(mode="json")))
+
+
+_RESOLVER = yaml.resolver.Resolver()
+
+
+def _quote_ambiguous(value: Any) -> Any:
+    """Quote strings a YAML 1.1 reader (PyYAML, which Dify and most scripts use) would
+    read as something else: ruamel writes YAML 1.2, where `yes` or `12:30` need no quotes."""
+    if isinstance(value, dict):
+        return {_quote_ambiguous(k): _quote_ambiguous(v) for k, v in value.items()}
+    if isinstance(value, str) and (
+        _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) != "tag:yaml.org,2002:str"
+    ):
+        return DoubleQuotedScalarString(value)
+    return value
 
 
 class AppListing(BaseModel):
@@ -97,9 +116,9 @@ def host_dir(base_url: str) -> str:
     return f"{host}_{parts.port}" if parts.port else host
 
 
-def slug(name: str, fallback_id: str) -> str:
+def slug(name: str, fallback_id: str, kind: str = "app") -> str:
     text = slugify(name, max_length=_MAX_SLUG, word_boundary=True)
-    return text or f"app-{fallback_id[:8]}"
+    return text or f"{kind}-{fallback_id[:8]}"
 
 
 def workspace_dir(
@@ -108,31 +127,37 @@ def workspace_dir(
     """The directory of a workspace: its old one if known (`existing`: id → dir)."""
     if workspace_id in existing:
         return existing[workspace_id]
-    base = f"{host}/{slug(workspace_name, workspace_id)}"
-    taken = set(existing.values())
-    return base if base not in taken else f"{base}-{workspace_id[:8]}"
+    base = f"{host}/{slug(workspace_name, workspace_id, kind='workspace')}"
+    return _first_free(_candidates(base, workspace_id), set(existing.values()))
 
 
 def assign_paths(
-    directory: str, apps: Iterable[AppListing], index: WorkspaceIndex
+    directory: str,
+    apps: Iterable[AppListing],
+    index: WorkspaceIndex,
+    held: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """app id → repository path for every listed app.
 
     An app keeps its recorded path while its slug is unchanged. Otherwise it gets the plain
     slug when no other listed app keeps or wants it, else the slug with an id suffix. Paths
     of apps that are gone or renamed are free to reuse in the same run (the backup vacates
-    them before writing).
+    them before writing). `held` (app id → path) pins apps to a path whatever their name:
+    apps whose export failed keep their last good file, and nobody else may take it.
     """
     apps = sorted(apps, key=lambda a: a.id)
     wanted = {app.id: slug(app.name, app.id) for app in apps}
-    paths: dict[str, str] = {}
-    taken: set[str] = set()
+    paths: dict[str, str] = dict(held or {})
+    taken: set[str] = set(paths.values())
     # Apps whose name did not change keep their file: they claim their path first.
     for app in apps:
         entry = index.apps.get(app.id)
-        if entry is not None and _slug_of(entry.path) in (
-            wanted[app.id],
-            _suffixed(wanted[app.id], app.id),
+        if (
+            app.id not in paths
+            and entry is not None
+            and entry.path not in taken
+            and entry.path.rsplit("/", 1)[0] == directory
+            and _slug_of(entry.path) in _candidates(wanted[app.id], app.id)
         ):
             paths[app.id] = entry.path
             taken.add(entry.path)
@@ -142,19 +167,31 @@ def assign_paths(
     for app in apps:
         if app.id in paths:
             continue
-        plain = f"{directory}/{wanted[app.id]}.yml"
-        shared = counts[wanted[app.id]] > 1
-        if plain in taken or shared:
-            path = f"{directory}/{_suffixed(wanted[app.id], app.id)}.yml"
-        else:
-            path = plain
+        candidates = _candidates(wanted[app.id], app.id)
+        if counts[wanted[app.id]] > 1:
+            candidates = candidates[1:]  # a shared name: nobody gets the plain slug
+        stems = [f"{directory}/{stem}" for stem in candidates]
+        path = _first_free(stems, {p.removesuffix(".yml") for p in taken}) + ".yml"
         paths[app.id] = path
         taken.add(path)
     return paths
 
 
-def _suffixed(base: str, app_id: str) -> str:
-    return f"{base}-{app_id[:8]}"
+def _candidates(base: str, object_id: str) -> list[str]:
+    """The names an object may take, in order of preference: plain, short id suffix,
+    whole id suffix (unique, since ids are)."""
+    return [base, f"{base}-{object_id[:8]}", f"{base}-{object_id}"]
+
+
+def _first_free(candidates: list[str], taken: set[str]) -> str:
+    for candidate in candidates:
+        if candidate not in taken:
+            return candidate
+    # Only a hand-edited index can hold the whole-id name of another object.
+    number = 2
+    while f"{candidates[-1]}-{number}" in taken:
+        number += 1
+    return f"{candidates[-1]}-{number}"
 
 
 def _slug_of(path: str) -> str:

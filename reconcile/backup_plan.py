@@ -44,7 +44,7 @@ def decide_exports(
             reason = "new"
         elif full:
             reason = "full"
-        elif entry.path != path:
+        elif entry.path != path or entry.name != app.name:
             reason = "renamed"
         elif entry.updated_at != app.updated_at:
             reason = "updated"
@@ -75,6 +75,10 @@ class AppOutcome(BaseModel):
     error: str | None = None
     # Descriptions (never values) of credential-looking findings that were redacted.
     redacted: list[str] = Field(default_factory=list)
+    # ...and of those committed as they are because the app is exempt (--no-redact).
+    unredacted: list[str] = Field(default_factory=list)
+    # A failed export whose app already had a file: that last good file stays.
+    kept_last_good: bool = False
     # --full found the content changed although `updated_at` did not move.
     changed_without_timestamp: bool = False
     # The app was exported in this run (as opposed to skipped as unchanged).
@@ -127,14 +131,13 @@ def commit_message(results: list[WorkspaceResult]) -> str:
     counts = totals(results)
     parts = [f"{counts[s]} {s}" for s in ("added", "changed", "renamed", "removed") if counts[s]]
     resaved = sum(1 for r in results for o in r.outcomes if o.status == "unchanged" and o.exported)
-    if parts:
-        subject = "Backup: " + ", ".join(parts)
-    elif resaved:
+    if not parts and resaved:
         # Apps saved again in Dify without a change: only their updated_at moved, so only
         # the index changes (recording it spares the next run from exporting them again).
-        subject = f"Backup: index refreshed ({resaved} app(s) re-saved without changes)"
-    else:
-        subject = "Backup: no changes"
+        parts.append(f"index refreshed ({resaved} app(s) re-saved without changes)")
+    if counts["failed"]:
+        parts.append(f"{counts['failed']} failed")
+    subject = "Backup: " + (", ".join(parts) if parts else "no changes")
     body: list[str] = []
     for result in results:
         lines = [_outcome_line(o) for o in result.outcomes if o.status != "unchanged"]
@@ -152,13 +155,20 @@ def _outcome_line(outcome: AppOutcome) -> str:
     if outcome.status == "removed":
         return f"{label} ({outcome.app_id}; deleted, or its Service API was switched off)"
     if outcome.status == "failed":
-        return f"{label}: export failed, kept the last good file ({outcome.error})"
+        return f"{label}: export failed, {_failure_effect(outcome)} ({outcome.error})"
     if outcome.status == "added":
-        return f"{label} ({outcome.mode})"
-    extra = f": {outcome.summary}" if outcome.summary else ""
+        extra = f" ({outcome.mode})"
+    else:
+        extra = f": {outcome.summary}" if outcome.summary else ""
     if outcome.redacted:
         extra += f" [redacted {len(outcome.redacted)} credential-looking value(s)]"
+    if outcome.unredacted:
+        extra += f" [{len(outcome.unredacted)} credential-looking value(s) kept: --no-redact]"
     return label + extra
+
+
+def _failure_effect(outcome: AppOutcome) -> str:
+    return "kept the last good file" if outcome.kept_last_good else "no file stored yet"
 
 
 class BackupReport(BaseModel):
@@ -205,11 +215,22 @@ def backup_markdown(report: BackupReport) -> str:
     if changed:
         lines += ["", "## Changes", ""]
         for r, o in changed:
-            detail = o.summary or o.error or o.mode
-            lines.append(f"- **{o.status}** {cell(o.name)} ({cell(r.workspace_name)}): {detail}")
+            detail = o.summary or o.mode
+            if o.status == "failed":
+                detail = f"{o.error}; {_failure_effect(o)}"
+            name = cell(o.name)
+            if o.status == "renamed" and o.old_name and o.old_name != o.name:
+                name = f"{cell(o.old_name)} → {name}"
+            lines.append(f"- **{o.status}** {name} ({cell(r.workspace_name)}): {detail}")
             if o.redacted:
                 lines.append(f"  - redacted {len(o.redacted)} credential-looking value(s):")
                 lines += [f"    - {finding}" for finding in o.redacted]
+            if o.unredacted:
+                lines.append(
+                    f"  - committed {len(o.unredacted)} credential-looking value(s) unredacted "
+                    "(exempt with --no-redact):"
+                )
+                lines += [f"    - {finding}" for finding in o.unredacted]
             if o.changed_without_timestamp:
                 lines.append("  - content changed although `updated_at` did not move")
     errors = [r for r in report.results if r.error]

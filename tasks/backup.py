@@ -34,6 +34,7 @@ from reconcile.backup_plan import (
 from tasks.backup_export import (
     export_all,
     forget_missing,
+    hold_failed_files,
     store_export,
     text_hash,
     vacate_paths,
@@ -145,6 +146,7 @@ def backup_workspace(
                 progress=progress,
             )
             result.exports = len(decisions)
+            decisions, paths = hold_failed_files(directory, listings, index, decisions, exported)
         listed = {a.id for a in listings}
         # Read what is about to change before any file moves, then vacate, then write.
         old_texts = {

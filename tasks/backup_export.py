@@ -24,7 +24,7 @@ from dsl import (
     redact,
 )
 from gitstore import GitStore
-from reconcile.backup_layout import IndexEntry, WorkspaceIndex
+from reconcile.backup_layout import AppListing, IndexEntry, WorkspaceIndex, assign_paths
 from reconcile.backup_plan import AppOutcome, ExportDecision, OutcomeStatus
 
 
@@ -85,8 +85,9 @@ def prepare(exported: str, *, redact_it: bool) -> PreparedExport:
         text = canonical_text(redact(document, findings))
         return PreparedExport(text, version, [str(f) for f in findings], redacted=True)
     # Dify's exporter writes canonical text (PyYAML's dump), so an export is stored byte
-    # for byte as the server sent it: exactly what a restore imports.
-    return PreparedExport(stored, version)
+    # for byte as the server sent it: exactly what a restore imports. Findings left in an
+    # exempt app are still reported, so nobody commits a credential without being told.
+    return PreparedExport(stored, version, [str(f) for f in findings])
 
 
 _VERSION_LINE = re.compile(r"^version: ['\"]?([^'\"\n]+?)['\"]?$", re.MULTILINE)
@@ -112,14 +113,14 @@ def store_export(
     app, path = decision.app, decision.path
     entry = index.apps.get(app.id)
     if not isinstance(result, PreparedExport):
-        kept = entry.path if entry else path
         return AppOutcome(
             app_id=app.id,
             name=app.name,
             mode=app.mode,
-            path=kept,
+            path=entry.path if entry else path,
             status="failed",
             error=str(result),
+            kept_last_good=entry is not None,
         )
     store.write_text(path, result.text)
     index.apps[app.id] = IndexEntry(
@@ -141,6 +142,7 @@ def store_export(
         old_path=entry.path if entry and entry.path != path else None,
         old_name=entry.name if entry else None,
         redacted=result.findings if result.redacted else [],
+        unredacted=[] if result.redacted else result.findings,
     )
     if old_text is not None and old_text != result.text:
         outcome.summary = _summary(old_text, result.text)
@@ -148,6 +150,25 @@ def store_export(
             full and entry and entry.updated_at == app.updated_at
         )
     return outcome
+
+
+def hold_failed_files(
+    directory: str,
+    listings: list[AppListing],
+    index: WorkspaceIndex,
+    decisions: list[ExportDecision],
+    exported: dict[str, ExportResult],
+) -> tuple[list[ExportDecision], dict[str, str]]:
+    """Decisions and paths again, with apps whose export failed pinned to their last good
+    file: when another app was to take that file (two apps swapping names), it gets
+    another path instead of overwriting the only copy of the failed app's backup."""
+    held = {
+        d.app.id: index.apps[d.app.id].path
+        for d in decisions
+        if d.app.id in index.apps and not isinstance(exported[d.app.id], PreparedExport)
+    }
+    paths = assign_paths(directory, listings, index, held=held)
+    return [d.model_copy(update={"path": paths[d.app.id]}) for d in decisions], paths
 
 
 def vacate_paths(

@@ -137,6 +137,8 @@ def _print_report(out: Output, report: BackupReport, repo: Path) -> None:
             out.line(f"  {outcome.status:<8} {outcome.name}: {detail}")
             for finding in outcome.redacted:
                 out.warn(f"redacted in {outcome.name}: {finding}")
+            for finding in outcome.unredacted:
+                out.warn(f"committed unredacted in {outcome.name} (--no-redact): {finding}")
             if outcome.changed_without_timestamp:
                 out.warn(f"{outcome.name} changed although its updated_at did not move")
         if result.unlisted_modes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import subprocess
 import sys
 import time
@@ -11,7 +13,7 @@ import pytest
 
 from flows.backup import BackupSettings, Source, backup_flow, run_backup
 from gitstore import PushRejectedError
-from reconcile.backup_layout import host_dir
+from reconcile.backup_layout import host_dir, parse_index
 from tests.flows.backup_support import (
     DIGEST,
     EXPORT_ROUTE,
@@ -25,6 +27,9 @@ from tests.flows.backup_support import (
     tracked_files,
 )
 from tests.support.emulator import EmulatorHandle
+
+# The demo seed's value of Support Ticket Triage's secret TICKETING_API_KEY.
+SEEDED_SECRET = "tk-demo-7Qm2Vx9LpA4sR8"
 
 
 @pytest.fixture
@@ -167,8 +172,17 @@ def test_same_named_apps_never_share_a_file(backup, emulator: EmulatorHandle, re
     backup()
     dev = app_dir(emulator)
     files = [f for f in tracked_files(repo) if f.startswith(f"{dev}/support-ticket-triage")]
-    assert f"{dev}/support-ticket-triage.yml" in files  # the first keeps its stable path
-    assert f"{dev}/support-ticket-triage-a0000000.yml" in files or len(files) == 2
+    # The first keeps its stable path; the newcomer's gets the first 8 characters of its id.
+    assert files == [
+        f"{dev}/support-ticket-triage-a0000000.yml",
+        f"{dev}/support-ticket-triage.yml",
+    ]
+    index = parse_index((repo / dev / "_index.yml").read_text())
+    assert index is not None
+    assert index.apps[TRIAGE].path == f"{dev}/support-ticket-triage.yml"
+    assert index.apps[HELPDESK].path == f"{dev}/support-ticket-triage-a0000000.yml"
+    assert "mode: advanced-chat" in (repo / dev / "support-ticket-triage-a0000000.yml").read_text()
+    assert "mode: workflow" in (repo / dev / "support-ticket-triage.yml").read_text()
 
 
 def test_an_export_failure_keeps_the_last_good_file(
@@ -202,8 +216,9 @@ def test_full_reports_content_that_changed_without_updated_at(
 
 
 def test_credentials_are_redacted_and_never_reach_git(
-    backup, emulator: EmulatorHandle, repo: Path
+    backup, emulator: EmulatorHandle, repo: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     live_key = "sk-live-9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 
     def hardcode(data):  # type: ignore[no-untyped-def]
@@ -218,6 +233,40 @@ def test_credentials_are_redacted_and_never_reach_git(
     assert "tk-demo" not in git(repo, "log", "-p", "--all")
     assert live_key not in git(repo, "log", "-p", "--all")
     assert "<redacted>" in (repo / app_dir(emulator) / "release-notes-digest.yml").read_text()
+    # Nor the logs (at DEBUG, where HTTP traffic is logged) nor the report.
+    assert caplog.records
+    logged = caplog.text + "".join(str(r.args) for r in caplog.records)
+    report_json = report.model_dump_json()
+    for secret in (live_key, SEEDED_SECRET):
+        assert secret not in logged
+        assert secret not in report_json
+    assert "tk-demo" not in logged and "tk-demo" not in report_json
+
+
+def test_a_file_url_repository_is_cloned_committed_and_pushed(
+    emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    sign_in(emulator, monkeypatch)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("DIFYOPS_CACHE_DIR", str(cache))
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "--bare", "-q", "-b", "main", str(remote)], check=True)
+    settings = BackupSettings(repo=f"file://{remote}", push=True, rate_limit=None)
+    assert settings.work_tree().is_relative_to(cache)
+
+    first = run_backup(settings, [Source()])
+    assert first.ok and first.commit and first.pushed
+    assert git(remote, "rev-parse", "main").strip() == first.commit
+    assert git(remote, "log", "--format=%s", "main").splitlines() == ["Backup: 10 added"]
+    dev = app_dir(emulator)
+    pushed_files = git(remote, "ls-tree", "-r", "--name-only", "main").split()
+    assert f"{dev}/support-ticket-triage.yml" in pushed_files
+    assert len([f for f in pushed_files if not f.endswith("_index.yml")]) == 10
+    assert commits(settings.work_tree()) == [first.commit]
+
+    second = run_backup(settings, [Source()])
+    assert second.commit is None and second.pushed
+    assert git(remote, "log", "--format=%H", "main").split() == [first.commit]
 
 
 def test_push_to_a_bare_remote_and_a_remote_that_moved_on(
@@ -313,7 +362,7 @@ def test_the_real_flow_commits_and_publishes_an_artifact(
     prefect_harness, emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch, repo: Path
 ) -> None:
     sign_in(emulator, monkeypatch)
-    result = backup_flow(repo=str(repo), rate_limit=None)
+    result = asyncio.run(backup_flow(repo=str(repo), rate_limit=None))
     assert result["commit"]
     from prefect.client.orchestration import get_client
 
