@@ -8,6 +8,8 @@ so editors and CI logs make them clickable.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DslError(Exception):
     """Root of every error raised by the `dsl` package."""
@@ -62,3 +64,12 @@ def _rebuild_parse_error(
     hint: str | None,
 ) -> DslParseError:
     return cls(message, source=source, line=line, column=column, hint=hint)
+
+
+def marked_error_details(error: Any) -> tuple[int, int, str]:
+    """1-based line, column and message of a YAML library's marked error (PyYAML's and
+    ruamel's `MarkedYAMLError` have the same attributes)."""
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    parts = [str(part).strip() for part in (error.context, error.problem) if part]
+    return line, column, ", ".join(parts) or "invalid YAML"

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from dsl.errors import DslParseError
+from dsl.errors import DslParseError, marked_error_details
 from dsl.tree import TreePath
 
 _FastLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -46,11 +46,7 @@ def yaml_error_to_parse_error(
     """Turn a PyYAML error into `DslParseError` with its line, column and a hint."""
     line, column = 1, 1
     if isinstance(error, yaml.MarkedYAMLError):
-        mark = error.problem_mark or error.context_mark
-        if mark is not None:
-            line, column = mark.line + 1, mark.column + 1
-        parts = [part for part in (error.context, error.problem) if part]
-        message = ", ".join(parts) if parts else "invalid YAML"
+        line, column, message = marked_error_details(error)
     elif isinstance(error, yaml.reader.ReaderError):
         line, column = position_of_offset(text, error.position)
         message = f"character {error.character!r} is not allowed in YAML"

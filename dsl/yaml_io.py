@@ -38,7 +38,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from dsl.errors import DslParseError
+from dsl.errors import DslParseError, marked_error_details
 from dsl.tree import TreePath
 
 Position = tuple[int, int]
@@ -67,10 +67,7 @@ def load_roundtrip(text: str, *, source: str = "<string>") -> Any:
     try:
         return make_yaml().load(text)
     except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        parts = [part for part in (error.context, error.problem) if part]
-        message = ", ".join(str(part).strip() for part in parts) or "invalid YAML"
+        line, column, message = marked_error_details(error)
         raise DslParseError(
             f"invalid YAML: {message}", source=source, line=line, column=column
         ) from None

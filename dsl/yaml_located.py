@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from dsl.errors import DslParseError
+from dsl.errors import DslParseError, marked_error_details
 
 _BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -103,10 +103,7 @@ def load_located(text: str, *, source: str = "<string>") -> Any:
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 — a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        parts = [part for part in (error.context, error.problem) if part]
-        message = ", ".join(str(part).strip() for part in parts) or "invalid YAML"
+        line, column, message = marked_error_details(error)
         raise DslParseError(
             f"invalid YAML: {message}", source=source, line=line, column=column
         ) from None

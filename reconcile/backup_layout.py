@@ -94,7 +94,8 @@ def _quote_ambiguous(value: Any) -> Any:
     if isinstance(value, dict):
         return {_quote_ambiguous(k): _quote_ambiguous(v) for k, v in value.items()}
     if isinstance(value, str) and (
-        _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) != "tag:yaml.org,2002:str"
+        _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+        != "tag:yaml.org,2002:str"
     ):
         return DoubleQuotedScalarString(value)
     return value
