@@ -20,7 +20,7 @@ if TYPE_CHECKING:
         PromotionRequest,
         Source,
     )
-    from flows.sync_members import MembersSync
+    from flows.sync_members import BeforeApply, MembersSync
     from reconcile.backup_plan import BackupReport
     from reconcile.members_run import MembersPlanSet
     from reconcile.promotion_plan import PromotionPlan
@@ -70,11 +70,22 @@ def members_plan(settings: MembersSyncSettings, source: Source) -> MembersPlanSe
 
 
 def members_apply(
-    settings: MembersSyncSettings, source: Source, *, reviewed: MembersPlanSet | None
+    settings: MembersSyncSettings,
+    source: Source,
+    *,
+    reviewed: MembersPlanSet | None,
+    before_apply: BeforeApply | None = None,
+    invite_urls_file: str | None = None,
 ) -> MembersSync:
     from flows.sync_members import run_members_apply
 
-    return run_members_apply(settings, source, reviewed=reviewed)
+    return run_members_apply(
+        settings,
+        source,
+        reviewed=reviewed,
+        before_apply=before_apply,
+        invite_urls_file=invite_urls_file,
+    )
 
 
 def members_export(source: Source, workspace_id: str) -> str:

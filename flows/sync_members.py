@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from prefect import flow
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import acreate_markdown_artifact
 from pydantic import BaseModel
 
 from flows._calling import StepRunner, as_functions, as_tasks
@@ -33,6 +33,7 @@ APPLY_ARTIFACT_KEY = "dify-members-apply"
 __all__ = [
     "APPLY_ARTIFACT_KEY",
     "PLAN_ARTIFACT_KEY",
+    "BeforeApply",
     "MembersSync",
     "MembersSyncSettings",
     "PlanOverrides",
@@ -58,6 +59,8 @@ class MembersSync(BaseModel):
 
 
 Publish = Callable[[str, str, str], None]
+# Called with the fresh plan once it is known to be applied, before its first change.
+BeforeApply = Callable[[MembersPlanSet], None]
 
 
 def _steps(
@@ -68,6 +71,8 @@ def _steps(
     apply: bool,
     reviewed: MembersPlanSet | None = None,
     publish: Publish | None = None,
+    before_apply: BeforeApply | None = None,
+    invite_urls_file: str | None = None,
 ) -> MembersSync:
     plan_set: MembersPlanSet = call(plan_members_sync, settings, source)
     if publish is not None:
@@ -76,7 +81,11 @@ def _steps(
         ensure_fresh(reviewed, plan_set)
     if not apply or not plan_set.has_changes:
         return MembersSync(plan=plan_set)
-    applied: MembersApplyResult = call(apply_members_sync, plan_set, source, settings.rate_limit)
+    if before_apply is not None:
+        before_apply(plan_set)
+    applied: MembersApplyResult = call(
+        apply_members_sync, plan_set, source, settings.rate_limit, invite_urls_file
+    )
     if publish is not None:
         publish(APPLY_ARTIFACT_KEY, apply_markdown(applied), "Dify members apply")
     return MembersSync(plan=plan_set, applied=applied)
@@ -92,10 +101,22 @@ def run_members_apply(
     source: Source | None = None,
     *,
     reviewed: MembersPlanSet | None = None,
+    before_apply: BeforeApply | None = None,
+    invite_urls_file: str | None = None,
 ) -> MembersSync:
     """Plan afresh and apply (what `difyops members apply` runs). With `reviewed`, the
-    fresh plan must match it exactly (`StalePlanError` otherwise) before anything changes."""
-    return _steps(settings, source or Source(), as_functions, apply=True, reviewed=reviewed)
+    fresh plan must match it exactly (`StalePlanError` otherwise) before anything changes.
+    `before_apply` sees the plan about to be applied; `invite_urls_file` receives each
+    invitation link as its invite succeeds (see `tasks.members.InviteLinkFile`)."""
+    return _steps(
+        settings,
+        source or Source(),
+        as_functions,
+        apply=True,
+        reviewed=reviewed,
+        before_apply=before_apply,
+        invite_urls_file=invite_urls_file,
+    )
 
 
 def sync_members(
@@ -121,12 +142,8 @@ def export_members_manifest(source: Source, workspace_id: str) -> str:
     return text
 
 
-def _publish_artifact(key: str, markdown: str, description: str) -> None:
-    create_markdown_artifact(key=key, markdown=markdown, description=description)
-
-
 @flow(name="sync-members", description="Sync Dify workspace members from a YAML manifest.")
-def sync_members_flow(
+async def sync_members_flow(
     manifest: str,
     apply: bool = False,
     profile: str | None = None,
@@ -158,7 +175,15 @@ def sync_members_flow(
         rate_limit=rate_limit,
     )
     source = Source(profile=profile, server=server, token_block=token_block)
-    run = _steps(settings, source, as_tasks, apply=apply, publish=_publish_artifact)
+    artifacts: list[tuple[str, str, str]] = []
+    try:
+        run = _steps(
+            settings, source, as_tasks, apply=apply, publish=lambda *a: artifacts.append(a)
+        )
+    finally:
+        # Published even when a step raised: the plan is what the failed run was about.
+        for key, markdown, description in artifacts:
+            await acreate_markdown_artifact(key=key, markdown=markdown, description=description)
     if run.applied is not None and not run.applied.ok:
         failed = ", ".join(o.email for r in run.applied.results for o in r.failed)
         raise RuntimeError(f"some member changes failed ({failed}); see the artifact")
@@ -169,6 +194,7 @@ def sync_members_flow(
 
 
 if __name__ == "__main__":
+    import asyncio
     import sys
 
-    sync_members_flow(manifest=sys.argv[1] if len(sys.argv) > 1 else "members.yml")
+    asyncio.run(sync_members_flow(manifest=sys.argv[1] if len(sys.argv) > 1 else "members.yml"))

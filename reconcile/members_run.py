@@ -114,8 +114,8 @@ class WorkspaceApplyResult(BaseModel):
     workspace_id: str
     workspace_name: str
     outcomes: list[ChangeOutcome] = Field(default_factory=list)
-    # Invitation links carry a secret token: never dumped, never in repr; the CLI writes
-    # them to a 0600 file only when asked (--invite-urls).
+    # Invitation links carry a secret token: never dumped, never in repr; apply writes
+    # them to a 0600 file only when asked (--invite-urls), each as its invite succeeds.
     invite_urls: dict[str, SecretStr] = Field(default_factory=dict, exclude=True, repr=False)
 
     @property
@@ -125,6 +125,8 @@ class WorkspaceApplyResult(BaseModel):
 
 class MembersApplyResult(BaseModel):
     results: list[WorkspaceApplyResult] = Field(default_factory=list)
+    # How many invitation links were written to the operator's file (the links never are).
+    invite_links_saved: int = 0
 
     @property
     def ok(self) -> bool:

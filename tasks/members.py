@@ -7,12 +7,14 @@ which workspaces it sees) plus the member pages at the largest page size (200).
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
+from pydantic import SecretStr
 
 from dify_client import (
     MAX_PAGE_LIMIT,
@@ -37,6 +39,8 @@ from reconcile.members_run import (
 )
 from tasks.params import MembersSyncSettings
 from tasks.sources import Source, open_client
+
+logger = logging.getLogger(__name__)
 
 
 def read_manifest(path: str) -> MembersManifest:
@@ -111,26 +115,61 @@ def plan_manifest(
 # links travel only in a field that every dump excludes.
 @task(name="apply-members", persist_result=False, cache_policy=NO_CACHE)
 def apply_members_sync(
-    plan_set: MembersPlanSet, source: Source, rate_limit: int | None = 50
+    plan_set: MembersPlanSet,
+    source: Source,
+    rate_limit: int | None = 50,
+    invite_urls_file: str | None = None,
 ) -> MembersApplyResult:
-    """Make every change of the plan, one API call each, carrying on past failures."""
-    results = []
-    for plan in plan_set.plans:
-        result = WorkspaceApplyResult(
-            workspace_id=plan.workspace_id, workspace_name=plan.workspace_name
-        )
-        if plan.has_changes:
-            with open_client(source_for(source, plan.profile), rate_limit=rate_limit) as client:
-                if plan.base_url and client.base_url != plan.base_url:
-                    raise PlanError(
-                        f"the plan for {plan.workspace_name!r} was made on {plan.base_url}, "
-                        f"but the connection is to {client.base_url}",
-                        hint="Apply with the profile or DIFY_SERVER the plan was made with.",
-                    )
-                for change in plan.changes:
-                    result.outcomes.append(_apply_change(client, plan, change, result))
-        results.append(result)
-    return MembersApplyResult(results=results)
+    """Make every change of the plan, one API call each, carrying on past failures.
+
+    With `invite_urls_file`, each invitation link is written there (mode 0600) the moment
+    its invite succeeds; the file is opened before the first change, so a path that cannot
+    be written stops the apply before anything changed.
+    """
+    links = InviteLinkFile(invite_urls_file) if invite_urls_file and _invites(plan_set) else None
+    try:
+        results = [_apply_workspace(plan, source, rate_limit, links) for plan in plan_set.plans]
+    finally:
+        if links is not None:
+            links.close()
+    return MembersApplyResult(
+        results=results, invite_links_saved=links.saved if links is not None else 0
+    )
+
+
+class InviteLinkFile:
+    """`email<TAB>link` lines in a file only its owner can read, one per successful invite.
+
+    Each line goes to the operating system as its invite succeeds (no buffering), so an
+    exception or an interruption later in the apply loses none of the links already
+    issued: the planner never invites a pending member again, so a link not kept then is
+    never kept. For the same reason lines are appended: a later run never drops the links
+    of an earlier one (delete the file once the links are handed out).
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.saved = 0
+        try:
+            self._descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        except OSError as exc:
+            raise _unwritable(path, exc) from None
+        try:
+            # Created 0600, but an existing file keeps its mode unless told: tighten it
+            # before any link is written.
+            os.fchmod(self._descriptor, 0o600)
+        except OSError as exc:
+            os.close(self._descriptor)
+            raise _unwritable(path, exc) from None
+
+    def add(self, email: str, url: SecretStr) -> None:
+        data = f"{email}\t{url.get_secret_value()}\n".encode()
+        while data:
+            data = data[os.write(self._descriptor, data) :]
+        self.saved += 1
+
+    def close(self) -> None:
+        os.close(self._descriptor)
 
 
 @task(name="export-members")
@@ -142,8 +181,47 @@ def export_members(source: Source, workspace_id: str) -> str:
         return manifest_from_members(workspace, members, base_url=client.base_url)
 
 
+def _unwritable(path: str, exc: OSError) -> PlanError:
+    return PlanError(
+        f"cannot write the invitation links to {path}: {exc.strerror or exc}",
+        hint="Pass --invite-urls a file you can write, in a directory you can write to; "
+        "nothing was changed.",
+    )
+
+
+def _apply_workspace(
+    plan: MembersPlan, source: Source, rate_limit: int | None, links: InviteLinkFile | None
+) -> WorkspaceApplyResult:
+    result = WorkspaceApplyResult(
+        workspace_id=plan.workspace_id, workspace_name=plan.workspace_name
+    )
+    if not plan.has_changes:
+        return result
+    try:
+        client = open_client(source_for(source, plan.profile), rate_limit=rate_limit)
+    except Exception as exc:  # noqa: BLE001 — see _failure: one workspace must not stop the rest
+        result.outcomes += [_failure(change, exc) for change in plan.changes]
+        return result
+    with client:
+        if plan.base_url and client.base_url != plan.base_url:
+            wrong_host = PlanError(
+                f"the plan for {plan.workspace_name!r} was made on {plan.base_url}, "
+                f"but the connection is to {client.base_url}",
+                hint="Apply with the profile or DIFY_SERVER the plan was made with.",
+            )
+            result.outcomes += [_failure(change, wrong_host) for change in plan.changes]
+            return result
+        for change in plan.changes:
+            result.outcomes.append(_apply_change(client, plan, change, result, links))
+    return result
+
+
 def _apply_change(
-    client: DifyClient, plan: MembersPlan, change: MemberItem, result: WorkspaceApplyResult
+    client: DifyClient,
+    plan: MembersPlan,
+    change: MemberItem,
+    result: WorkspaceApplyResult,
+    links: InviteLinkFile | None,
 ) -> ChangeOutcome:
     try:
         if change.action == "invite":
@@ -151,6 +229,8 @@ def _apply_change(
                 plan.workspace_id, change.email, _assignable(change.desired_role)
             )
             result.invite_urls[change.email] = invite.invite_url
+            if links is not None:
+                return _keep_link(links, change, invite.invite_url)
         elif change.action == "role_change":
             client.members.update_role(
                 plan.workspace_id, _member_id(change), _assignable(change.desired_role)
@@ -169,11 +249,47 @@ def _apply_change(
             message=exc.message,
             hint=exc.hint,
         )
-    except DifyError as exc:
-        # Connection and response-shape failures: the change may or may not have happened;
-        # the next plan tells which.
-        return ChangeOutcome.of(change, "failed", message=str(exc), hint=exc.hint)
+    except Exception as exc:  # noqa: BLE001 — see _failure
+        return _failure(change, exc)
     return ChangeOutcome.of(change, "done")
+
+
+def _keep_link(links: InviteLinkFile, change: MemberItem, url: SecretStr) -> ChangeOutcome:
+    """The invite is made whatever happens here; only the saving of its link can fail."""
+    try:
+        links.add(change.email, url)
+    except OSError as exc:
+        return ChangeOutcome.of(
+            change,
+            "done",
+            message=f"invited, but its link could not be written to {links.path}: "
+            f"{exc.strerror or exc}",
+            hint="Dify e-mails the invitation to the invitee.",
+        )
+    return ChangeOutcome.of(change, "done")
+
+
+def _failure(change: MemberItem, exc: Exception) -> ChangeOutcome:
+    """Any exception from one change becomes that change's failed outcome, so the changes
+    after it are still made and every outcome is still reported (exit 1 all the same).
+
+    Client errors (a connection lost past the retries, a malformed answer) carry their own
+    message and hint; anything else is named by its type. Either way the change may or may
+    not have been made, and the next plan tells which.
+    """
+    if isinstance(exc, DifyError | PlanError):
+        return ChangeOutcome.of(change, "failed", message=exc.message, hint=exc.hint)
+    logger.debug("unexpected failure of %s %s", change.action, change.email, exc_info=True)
+    return ChangeOutcome.of(
+        change,
+        "failed",
+        message=f"unexpected {type(exc).__name__}: {exc}",
+        hint="The next plan shows whether it was made; if this repeats, report it as a bug.",
+    )
+
+
+def _invites(plan_set: MembersPlanSet) -> int:
+    return sum(plan.count("invite") for plan in plan_set.plans)
 
 
 def _assignable(role: str | None) -> AssignableRole:

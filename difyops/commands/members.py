@@ -7,13 +7,12 @@ fresh); `export` writes the current membership as a manifest to start from.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 
 from difyops._jobs import members_apply, members_export, members_plan
 from difyops._options import JsonOption, ProfileOption, WorkspaceOption
@@ -96,7 +95,9 @@ InviteUrlsOption = Annotated[
     Path | None,
     typer.Option(
         "--invite-urls",
-        help="Write the invitation links (they hold a secret token) to this file, mode 0600.",
+        help="Append each invitation link (it holds a secret token) to this file, mode 0600, "
+        "as soon as its invite succeeds. Without it the links are not kept: Dify e-mails "
+        "the invitations, and pending invitees are not invited again.",
         dir_okay=False,
     ),
 ]
@@ -203,7 +204,9 @@ def apply(
     With --plan FILE, the fresh plan must be identical to the reviewed one (same
     checksum), else nothing changes. A change that fails (e.g. member_limit_exceeded) is
     reported with Dify's message and hint and the others still run; exit 1 if any failed.
-    Invitation links are never printed: --invite-urls FILE saves them (mode 0600).
+    Invitation links are never printed: --invite-urls FILE saves each one (mode 0600)
+    as its invite succeeds; without it, apply warns before it starts that they will not
+    be kept (Dify e-mails the invitations).
     """
     out = Output(json_mode=json_output)
     overrides = PlanOverrides(
@@ -235,14 +238,24 @@ def apply(
             overrides=overrides,
             rate_limit=rate_limit,
         )
-    run = members_apply(settings, Source(profile=profile), reviewed=reviewed)
-    urls = run.applied.invite_urls if run.applied else {}
-    if invite_urls is not None and urls:
-        write_private_lines(
-            invite_urls,
-            [f"{email}\t{url.get_secret_value()}" for email, url in sorted(urls.items())],
-        )
-    _report_apply(out, run, invite_urls, urls, json_output=json_output)
+
+    def announce(plan_set: MembersPlanSet) -> None:
+        invites = _invites(plan_set)
+        if invites and invite_urls is None:
+            out.warn(
+                f"{invites} invitation(s) to send and no --invite-urls: the invitation links "
+                "will not be saved; Dify e-mails each invitee their invitation (when the "
+                "server's mail is set up)"
+            )
+
+    run = members_apply(
+        settings,
+        Source(profile=profile),
+        reviewed=reviewed,
+        before_apply=announce,
+        invite_urls_file=str(invite_urls) if invite_urls is not None else None,
+    )
+    _report_apply(out, run, invite_urls, json_output=json_output)
     if not run.ok:
         raise DifyopsError(
             "some member changes failed",
@@ -296,17 +309,6 @@ def export(
         )
 
 
-def write_private_lines(path: Path, lines: list[str]) -> None:
-    """Write secret lines to a file only its owner can read (0600, even if it existed)."""
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(descriptor, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            stream.write("".join(f"{line}\n" for line in lines))
-    except OSError as exc:
-        raise DifyopsError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
 def _read_members_plan(path: Path) -> MembersPlanSet:
     data = read_plan_file(path, kind=PLAN_KIND)
     try:
@@ -331,34 +333,43 @@ def _print_plan(out: Output, plan_set: MembersPlanSet, *, show_unchanged: bool) 
         out.line(f"Plan: {plan.summary()}.")
     verdict = "changes to apply" if plan_set.has_changes else "no changes"
     out.line(f"{verdict} · checksum {plan_set.checksum}")
+    invites = _invites(plan_set)
+    if invites:
+        # Said now, while it can still be acted on: once invited, a member is pending and
+        # is never invited again, so a link not saved by that apply is never saved.
+        out.note(
+            f"note: {invites} invitation(s): Dify e-mails each invitee; to keep their links, "
+            "apply with --invite-urls FILE (written 0600 as each invite succeeds)"
+        )
 
 
-def _report_apply(
-    out: Output,
-    run: MembersSync,
-    path: Path | None,
-    urls: dict[str, SecretStr],
-    *,
-    json_output: bool,
-) -> None:
-    written = str(path) if path is not None and urls else None
+def _invites(plan_set: MembersPlanSet) -> int:
+    return sum(plan.count("invite") for plan in plan_set.plans)
+
+
+def _report_apply(out: Output, run: MembersSync, path: Path | None, *, json_output: bool) -> None:
+    applied = run.applied
+    saved = applied.invite_links_saved if applied is not None else 0
+    written = str(path) if path is not None and saved else None
     if json_output:
-        out.json({"plan": run.plan, "applied": run.applied, "invite_urls_file": written})
+        out.json({"plan": run.plan, "applied": applied, "invite_urls_file": written})
         return
     for plan in run.plan.plans:
         for note in plan.notes:
             out.note(f"note: {plan.workspace_name}: {note}")
-    if run.applied is None:
+    if applied is None:
         out.success("no changes; nothing to apply")
         return
-    for result in run.applied.results:
+    for result in applied.results:
         out.line(f"{result.workspace_name} ({result.workspace_id})")
         out.table(APPLY_COLUMNS, apply_rows(result), empty="  nothing to apply")
-    out.line(f"Apply: {run.applied.summary()}.")
+    out.line(f"Apply: {applied.summary()}.")
+    sent = len(applied.invite_urls)
     if written:
-        out.note(f"{len(urls)} invitation link(s) written to {written} (mode 0600)")
-    elif urls:
+        out.note(f"{saved} invitation link(s) added to {written} (mode 0600)")
+    if sent > saved:
+        # No advice here: these invitees are pending now and are never invited again.
         out.note(
-            f"{len(urls)} invitation(s) sent; the links are not shown (they hold a secret "
-            "token): pass --invite-urls FILE to save them"
+            f"{sent - saved} invitation(s) sent; Dify e-mails each invitee their invitation "
+            "(when the server's mail is set up). The links were not saved."
         )

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from dify_client import FakeClock
+from dify_client.resources.workspaces import MembersResource
 from tests.support.emulator import DEMO, EmulatorHandle
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "members.yml"
@@ -80,7 +82,7 @@ def test_the_example_invites_promotes_demotes_and_then_plans_nothing(
     applied = invoke("members", "apply", "-f", str(EXAMPLE))
     assert applied.exit_code == 0, applied.output
     assert "Apply: 3 done, 0 already done, 0 failed." in applied.stdout
-    assert "pass --invite-urls FILE to save them" in flat(applied.stderr)
+    assert "Dify e-mails each invitee" in flat(applied.stderr)
     live = roles(emulator)
     assert live["katherine@acme.example"] == ("admin", "active")
     assert live["grace@acme.example"] == ("normal", "active")
@@ -191,7 +193,11 @@ def test_seat_limit_reached_mid_apply_keeps_going_and_reports_dify_words(
         "message": "Subscription member limit reached.",
         "hint": "Upgrade your plan to invite more members or remove an existing member first.",
     }
-    assert json.loads(result.stderr)["error"]["message"] == "some member changes failed"
+    # stderr: the warning that the links will not be saved, then the error as JSON
+    assert result.stderr.startswith("warning: 2 invitation(s) to send and no --invite-urls")
+    assert json.loads(result.stderr.splitlines()[-1])["error"]["message"] == (
+        "some member changes failed"
+    )
 
     human = invoke("members", "apply", "-f", path)
     assert human.exit_code == 1
@@ -353,14 +359,16 @@ def test_invite_links_reach_only_the_0600_file(
         assert result.exit_code == 0, result.output
         outputs.append(result.stdout + result.stderr)
     assert stat.S_IMODE(links.stat().st_mode) == 0o600
-    (line,) = links.read_text().splitlines()
+    # Appended: what the file held stays, and each run's link is kept.
+    kept, first, line = links.read_text().splitlines()
+    assert kept == "left over" and first.split("\t")[0] == "hedy@acme.example"
     email, url = line.split("\t")
     assert email == "hedy@acme.example" and "/activate?email=hedy%40acme.example&token=" in url
     secret = url.rsplit("token=", 1)[1]
     assert len(secret) >= 32
     everything = "\n".join([*outputs, caplog.text])
     assert secret not in everything and "/activate?" not in everything
-    assert f"1 invitation link(s) written to {links} (mode 0600)" in flat(outputs[1])
+    assert f"1 invitation link(s) added to {links} (mode 0600)" in flat(outputs[1])
 
 
 def test_the_acting_account_is_never_demoted(
@@ -379,3 +387,245 @@ def test_the_acting_account_is_never_demoted(
     ]
     assert invoke("members", "apply", "-f", path, "--skip-untouchable").exit_code == 0
     assert roles(emulator)["grace@acme.example"] == ("admin", "active")
+
+
+ROLE_ROUTE = "PUT /workspaces/{workspace_id}/members/{member_id}/role"
+
+
+def interrupt_at(monkeypatch: pytest.MonkeyPatch, method: str, email: str) -> None:
+    """Make the client's `method` (invite or update_role) raise KeyboardInterrupt for
+    `email`, as a person pressing Ctrl-C in the middle of an apply would."""
+    original = getattr(MembersResource, method)
+    member_ids = {"katherine@acme.example": "ac000000-0000-4000-8000-000000000004"}
+
+    def patched(self: MembersResource, workspace_id: str, who: str, role: str) -> object:
+        if who in (email, member_ids.get(email)):
+            raise KeyboardInterrupt
+        return original(self, workspace_id, who, role)
+
+    monkeypatch.setattr(MembersResource, method, patched)
+
+
+def no_link_in(texts: list[str], links: Path) -> None:
+    secrets = [line.rsplit("token=", 1)[1] for line in links.read_text().splitlines()]
+    everything = "\n".join(texts)
+    assert "/activate?" not in everything and "token=" not in everything
+    assert not any(secret in everything for secret in secrets)
+
+
+def test_without_invite_urls_apply_says_before_it_starts_that_links_are_not_kept(
+    invoke, signed_in, emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planned = invoke("members", "plan", "-f", str(EXAMPLE))
+    assert "to keep their links, apply with --invite-urls FILE" in flat(planned.stderr)
+
+    with monkeypatch.context() as patch:
+        interrupt_at(patch, "update_role", "katherine@acme.example")  # the first change
+        interrupted = invoke("members", "apply", "-f", str(EXAMPLE))
+    assert interrupted.exit_code == 130
+    assert (
+        "warning: 1 invitation(s) to send and no --invite-urls: the invitation links will not "
+        "be saved; Dify e-mails each invitee their invitation"
+    ) in flat(interrupted.stderr)
+    assert roles(emulator)["katherine@acme.example"] == ("normal", "active")
+
+    applied = invoke("members", "apply", "-f", str(EXAMPLE))
+    assert applied.exit_code == 0, applied.output
+    stderr = flat(applied.stderr)
+    closing = stderr[stderr.index("1 invitation(s) sent") :]
+    assert stderr.index("warning: 1 invitation(s) to send") < stderr.index(closing)
+    assert closing == (
+        "1 invitation(s) sent; Dify e-mails each invitee their invitation (when the server's "
+        "mail is set up). The links were not saved."
+    )
+    # The invitee is pending now and is never invited again: nothing can save that link
+    # any more, so nothing suggests it.
+    assert "--invite-urls" not in closing
+
+    as_json = invoke("members", "apply", "-f", str(EXAMPLE), "--json")
+    assert as_json.exit_code == 0 and "warning" not in as_json.stderr  # nothing to invite
+
+
+def test_invite_links_issued_before_a_failure_are_already_in_the_file(
+    invoke,
+    signed_in,
+    emulator: EmulatorHandle,
+    write_manifest,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    emulator.admin.settings(member_limit=8)  # 7 members now: room for one more
+    invitees = [("hedy@acme.example", "normal"), ("ida@acme.example", "admin")]
+    path = write_manifest([*ACME_DEV, *invitees, ("joan@acme.example", "normal")])
+    links = tmp_path / "invites.tsv"
+
+    # The seat limit is reached at ida; joan's invite is interrupted (Ctrl-C).
+    interrupt_at(monkeypatch, "invite", "joan@acme.example")
+    result = invoke("members", "apply", "-f", path, "--invite-urls", str(links), "--json")
+    assert result.exit_code == 130  # cancelled: the process never reached its report
+    assert stat.S_IMODE(links.stat().st_mode) == 0o600
+    (line,) = links.read_text().splitlines()
+    email, url = line.split("\t")
+    assert email == "hedy@acme.example" and "/activate?email=hedy%40acme.example&token=" in url
+    assert roles(emulator)["hedy@acme.example"] == ("normal", "pending")
+    assert "ida@acme.example" not in roles(emulator)
+    no_link_in([result.stdout, result.stderr, caplog.text], links)
+
+
+def test_invite_links_of_a_partly_failed_apply_reach_only_the_file(
+    invoke,
+    signed_in,
+    emulator: EmulatorHandle,
+    write_manifest,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    emulator.admin.settings(member_limit=9)  # room for two of the three invitees
+    people = [("hedy@acme.example", "normal"), ("ida@acme.example", "admin")]
+    path = write_manifest([*ACME_DEV, *people, ("joan@acme.example", "normal")])
+    links = tmp_path / "invites.tsv"
+    outputs = []
+    for args in (("--json",), ()):
+        result = invoke("members", "apply", "-f", path, "--invite-urls", str(links), *args)
+        assert result.exit_code == 1
+        outputs += [result.stdout, result.stderr]
+        if args:
+            applied = json.loads(result.stdout)
+            assert applied["invite_urls_file"] == str(links)
+            outcomes = {
+                o["email"]: o["status"] for o in applied["applied"]["results"][0]["outcomes"]
+            }
+            assert outcomes == {
+                "hedy@acme.example": "done",
+                "ida@acme.example": "done",
+                "joan@acme.example": "failed",
+            }
+            assert [line.split("\t")[0] for line in links.read_text().splitlines()] == [
+                "hedy@acme.example",
+                "ida@acme.example",
+            ]
+            no_link_in([*outputs, caplog.text], links)
+    # The second run had only joan to invite, and the seat limit refused: no link issued,
+    # so the file of the first run is left as it was.
+    assert len(links.read_text().splitlines()) == 2
+    assert "2 invitation link(s) written" not in flat(outputs[-1])
+    no_link_in([*outputs, caplog.text], links)
+
+
+def test_an_unwritable_invite_urls_file_stops_apply_before_any_change(
+    invoke, signed_in, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    target = tmp_path / "missing-dir" / "invites.tsv"
+    result = invoke("members", "apply", "-f", str(EXAMPLE), "--invite-urls", str(target))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-2].startswith(
+        f"error: cannot write the invitation links to {target}:"
+    )
+    assert "nothing was changed" in result.stderr
+    assert roles(emulator)["katherine@acme.example"] == ("normal", "active")
+    assert "hedy@acme.example" not in roles(emulator)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "message", "code", "hint"),
+    [
+        pytest.param(
+            "drop_connection",
+            # then the httpx error's name: RemoteProtocolError, or ReadError when the
+            # aborted socket's reset arrives first
+            "connection to 127.0.0.1 failed during PUT /openapi/v1/workspaces/"
+            f"{DEMO.ACME_DEV}/members/ac000000-0000-4000-8000-000000000004/role: ",
+            None,
+            "Check the server URL and that the server is running.",
+            id="connection-dropped-past-the-retries",
+        ),
+        pytest.param(
+            "server_error",
+            "Internal Server Error",
+            "internal_server_error",
+            None,
+            id="server-error-past-the-retries",
+        ),
+    ],
+)
+def test_a_fault_on_one_change_fails_only_that_change(
+    invoke,
+    signed_in,
+    emulator: EmulatorHandle,
+    monkeypatch: pytest.MonkeyPatch,
+    scenario: str,
+    message: str,
+    code: str | None,
+    hint: str | None,
+) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr("dify_client._client._SYSTEM_CLOCK", clock)  # retries sleep on it
+    # Five: the first change's four attempts (one try, three retries), then one more that
+    # the next change on the same route survives by retrying.
+    emulator.admin.fault(scenario, route=ROLE_ROUTE, times=5)
+    result = invoke("members", "apply", "-f", str(EXAMPLE), "--json")
+    assert result.exit_code == 1
+    outcomes = json.loads(result.stdout)["applied"]["results"][0]["outcomes"]
+    assert [(o["email"], o["status"]) for o in outcomes] == [
+        ("katherine@acme.example", "failed"),
+        ("grace@acme.example", "done"),
+        ("hedy@acme.example", "done"),
+    ]
+    assert outcomes[0]["message"].startswith(message)
+    assert (outcomes[0]["code"], outcomes[0]["hint"]) == (code, hint)
+    assert len(clock.sleeps) >= 4  # the client retried, on the fake clock
+    live = roles(emulator)
+    assert live["katherine@acme.example"] == ("normal", "active")
+    assert live["grace@acme.example"] == ("normal", "active")
+    assert live["hedy@acme.example"] == ("normal", "pending")
+
+    emulator.admin.clear_faults()
+    finished = invoke("members", "apply", "-f", str(EXAMPLE))
+    assert finished.exit_code == 0, finished.output
+    assert "Apply: 1 done, 0 already done, 0 failed." in finished.stdout
+
+
+def test_an_unexpected_exception_from_one_change_is_that_change_failure(
+    invoke, signed_in, emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = MembersResource.update_role
+
+    def update_role(self: MembersResource, workspace_id: str, member_id: str, role: str) -> object:
+        if member_id == "ac000000-0000-4000-8000-000000000004":  # katherine
+            raise RuntimeError("something nobody expected")
+        return original(self, workspace_id, member_id, role)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(MembersResource, "update_role", update_role)
+    result = invoke("members", "apply", "-f", str(EXAMPLE))
+    assert result.exit_code == 1
+    rows = table(result.stdout)
+    failed = next(
+        row for row in rows if row[:3] == ["failed", "role change", "katherine@acme.example"]
+    )
+    assert failed[4].startswith("unexpected RuntimeError: something nobody expected — ")
+    assert ["done", "role change", "grace@acme.example", "admin → normal"] in rows
+    assert ["done", "invite", "hedy@acme.example", "→ normal"] in rows
+    assert "Apply: 2 done, 0 already done, 1 failed." in result.stdout
+    assert roles(emulator)["hedy@acme.example"] == ("normal", "pending")
+
+
+def test_the_invite_urls_file_is_0600_before_the_first_invite_is_sent(
+    invoke, signed_in, emulator: EmulatorHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    links = tmp_path / "invites.tsv"
+    seen: list[int | None] = []
+    original = MembersResource.invite
+
+    def invite(self: MembersResource, workspace_id: str, email: str, role: str) -> object:
+        seen.append(stat.S_IMODE(links.stat().st_mode) if links.exists() else None)
+        return original(self, workspace_id, email, role)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(MembersResource, "invite", invite)
+    result = invoke("members", "apply", "-f", str(EXAMPLE), "--invite-urls", str(links))
+    assert result.exit_code == 0, result.output
+    assert seen == [0o600]
+    assert "warning" not in result.stderr
+    assert flat(result.stderr) == f"1 invitation link(s) added to {links} (mode 0600)"

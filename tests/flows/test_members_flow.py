@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -10,9 +11,14 @@ import pytest
 from flows.sync_members import (
     APPLY_ARTIFACT_KEY,
     PLAN_ARTIFACT_KEY,
+    MembersSyncSettings,
+    Source,
+    run_members_plan,
     sync_members,
     sync_members_flow,
 )
+from reconcile.members_run import MembersPlanSet
+from tasks.members import apply_members_sync
 from tests.support.emulator import DEMO, EmulatorHandle
 
 EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "members.yml")
@@ -56,9 +62,9 @@ def test_the_flow_publishes_the_plan_then_applies_without_leaking_invite_links(
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="prefect")  # the suite runs Prefect at WARNING
     sign_in(emulator, monkeypatch)
-    planned = sync_members_flow(manifest=EXAMPLE, rate_limit=None)
+    planned = asyncio.run(sync_members_flow(manifest=EXAMPLE, rate_limit=None))
     assert planned["applied"] is None and roles(emulator)["grace@acme.example"] == "admin"
-    applied = sync_members_flow(manifest=EXAMPLE, apply=True, rate_limit=None)
+    applied = asyncio.run(sync_members_flow(manifest=EXAMPLE, apply=True, rate_limit=None))
     outcomes = applied["applied"]["results"][0]["outcomes"]
     assert [o["status"] for o in outcomes] == ["done", "done", "done"]
     assert roles(emulator)["grace@acme.example"] == "normal"
@@ -85,6 +91,75 @@ def test_the_flow_publishes_the_plan_then_applies_without_leaking_invite_links(
     )
     assert "sync-members" in logs or "Finished in state" in logs  # the logs were read
     assert "/activate?" not in everything and "token=" not in everything
+
+
+def test_a_seat_limit_reached_mid_flow_reports_dify_words_and_no_invite_link(
+    prefect_harness,
+    emulator: EmulatorHandle,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.logging.handlers import APILogWorker
+
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="prefect")
+    sign_in(emulator, monkeypatch)
+    emulator.admin.settings(member_limit=8)  # 7 members now: room for one more
+    manifest = tmp_path / "members.yml"
+    manifest.write_text(
+        Path(EXAMPLE).read_text() + "      - email: ida@acme.example\n        role: admin\n"
+    )
+    with pytest.raises(RuntimeError, match=r"some member changes failed \(ida@acme.example\)"):
+        asyncio.run(sync_members_flow(manifest=str(manifest), apply=True, rate_limit=None))
+    assert roles(emulator)["hedy@acme.example"] == "normal"  # the others were made
+
+    APILogWorker.drain_all(timeout=5)
+    with get_client(sync_client=True) as client:
+        artifacts = {a.key: str(a.data) for a in client.read_latest_artifacts()}
+        logs = "\n".join(log.message for log in client.read_logs())
+    applied = artifacts[APPLY_ARTIFACT_KEY]
+    assert "**3 done, 0 already done, 1 failed**" in applied
+    assert "| done | invite | hedy@acme.example | → normal |" in applied
+    assert (
+        "| failed | invite | ida@acme.example | → admin | member_limit_exceeded: Subscription "
+        "member limit reached. — Upgrade your plan"
+    ) in applied
+    captured = capsys.readouterr()
+    everything = "\n".join([*artifacts.values(), logs, caplog.text, captured.out, captured.err])
+    assert "/activate?" not in everything and "token=" not in everything
+
+
+def test_a_workspace_that_cannot_be_applied_does_not_stop_the_others(
+    emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_in(emulator, monkeypatch)
+    plan_set = run_members_plan(MembersSyncSettings(manifest=EXAMPLE))
+    (plan,) = plan_set.plans
+    elsewhere = plan.model_copy(
+        update={"workspace_name": "Acme Dev (other host)", "base_url": "https://dify.other.example"}
+    )
+    two = MembersPlanSet(manifest=EXAMPLE, plans=[elsewhere, plan]).sealed()
+    applied = apply_members_sync.fn(two, Source(), None)
+    refused, made = applied.results
+    assert {(o.status, o.message, o.hint) for o in refused.outcomes} == {
+        (
+            "failed",
+            "the plan for 'Acme Dev (other host)' was made on https://dify.other.example, but "
+            f"the connection is to {emulator.base_url}",
+            "Apply with the profile or DIFY_SERVER the plan was made with.",
+        )
+    }
+    assert len(refused.outcomes) == 3
+    assert [(o.email, o.status) for o in made.outcomes] == [
+        ("katherine@acme.example", "done"),
+        ("grace@acme.example", "done"),
+        ("hedy@acme.example", "done"),
+    ]
+    assert list(applied.invite_urls) == ["hedy@acme.example"]
+    assert roles(emulator)["katherine@acme.example"] == "admin"
 
 
 def test_the_deployment_passes_parameters_the_flow_takes() -> None:
