@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import os
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
+
+
+def isolated_home() -> Path:
+    """A fresh temporary home for Prefect and difyops settings, set in the environment
+    before anything imports Prefect (no analytics, no network, quiet logs)."""
+    home = Path(tempfile.mkdtemp(prefix="difyops-bench-"))
+    os.environ.update(
+        PREFECT_HOME=str(home / "prefect"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        DO_NOT_TRACK="1",
+        PREFECT_LOGGING_LEVEL="ERROR",
+        DIFYOPS_CONFIG_DIR=str(home / "cfg"),
+    )
+    return home
 
 
 def timed(action: Callable[[], object]) -> float:

@@ -22,12 +22,11 @@ import asyncio
 import os
 import subprocess
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-from _common import Emulator, median, milliseconds, peak_rss_mib, timed
+from _common import Emulator, isolated_home, median, milliseconds, peak_rss_mib, timed
 
 TARGET = 1.5
 EMAIL = "bench@bench.example"
@@ -98,14 +97,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
 
-    home = tempfile.mkdtemp(prefix="difyops-bench-")
-    os.environ.update(
-        PREFECT_HOME=f"{home}/prefect",
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        DO_NOT_TRACK="1",
-        PREFECT_LOGGING_LEVEL="ERROR",
-        DIFYOPS_CONFIG_DIR=f"{home}/cfg",
-    )
+    home = isolated_home()
     from prefect.testing.utilities import prefect_test_harness
 
     from flows.backup import backup_flow

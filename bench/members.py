@@ -5,15 +5,20 @@ its owner (`POST /_emulator/bulk`), and writes a manifest that differs from it i
 places: 20 invitations, 10 promotions, 10 demotions and 10 removals (prune on). Then:
 
 - request counts (`GET /_emulator/stats`, reset with `DELETE /_emulator/stats`) of one
-  plan and one apply. Target: the member listing pages at limit=200, one `GET /account`
-  (who acts, which workspaces it sees), and exactly one call per change — nothing else;
-- planning time (live read + plan, the manifest already loaded) against the time of the
-  listing alone, medians over interleaved rounds (alternating which goes first, each
-  from a collected heap). Target: ≤ 1.2×;
+  plan and one apply. Target: the member listing pages at limit=200 and exactly one call
+  per change, plus the one documented extra call: `GET /account`, once per manifest
+  workspace, so once here (it names the acting account for the "never the acting
+  account" guard and resolves the manifest's workspace names) — nothing else;
+- timings, medians over interleaved rounds (the order rotates each round, each step
+  starts from a collected heap): the listing alone; planning (live read + plan, the
+  manifest already loaded); planning including the manifest read (what one run costs
+  end to end); and the manifest read alone (local, independent of the server). Both
+  ratios to the listing are printed. The ≤ 1.2× target is judged on planning, as the
+  issue words it ("the planning time against the time of listing alone"); the ratio
+  with the manifest read is shown beside it, not judged;
 - after the apply, a fresh plan has no changes.
 
-The manifest's parse time (local, once per run, independent of the server) is printed
-for information. Exit 1 when a target is missed.
+Exit 1 when a target is missed.
 
     .venv/bin/python bench/members.py [--members 5000] [--rounds 9]
 """
@@ -25,15 +30,16 @@ import gc
 import math
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from _common import Emulator, median, milliseconds, timed
+from _common import Emulator, isolated_home, median, milliseconds, timed
 
 TARGET_RATIO = 1.2
 EMAIL = "owner@bench.example"
 LISTING_ROUTE = "GET /workspaces/{workspace_id}/members"
+# The one call a plan makes besides the listing pages (documented in the README).
+ACCOUNT_ROUTE = "GET /account"
 CHANGE_ROUTES = {
     "invite": "POST /workspaces/{workspace_id}/members",
     "role_change": "PUT /workspaces/{workspace_id}/members/{member_id}/role",
@@ -74,14 +80,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=9)
     args = parser.parse_args()
 
-    home = tempfile.mkdtemp(prefix="difyops-bench-")
-    os.environ.update(
-        PREFECT_HOME=f"{home}/prefect",
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        DO_NOT_TRACK="1",
-        PREFECT_LOGGING_LEVEL="ERROR",
-        DIFYOPS_CONFIG_DIR=f"{home}/cfg",
-    )
+    home = isolated_home()
     emulator = Emulator()
     try:
         workspace_id = seed(emulator, args.members)
@@ -95,11 +94,12 @@ def run(args: argparse.Namespace, home: Path, workspace_id: str, emulator: Emula
     from dify_client import DifyClient
     from reconcile.members import PlanOverrides
     from tasks.members import (
-        MembersSyncSettings,
         apply_members_sync,
         plan_manifest,
+        plan_members_sync,
         read_manifest,
     )
+    from tasks.params import MembersSyncSettings
     from tasks.sources import Source
 
     server, token = os.environ["DIFY_SERVER"], os.environ["DIFY_TOKEN"]
@@ -115,14 +115,27 @@ def run(args: argparse.Namespace, home: Path, workspace_id: str, emulator: Emula
     path.write_text(text, encoding="utf-8")
     # Rate limiting off: the emulator does not limit, and pacing would time the limiter.
     settings = MembersSyncSettings(manifest=str(path), overrides=PlanOverrides(), rate_limit=None)
-    parse_seconds = timed(lambda: read_manifest(str(path)))
     manifest = read_manifest(str(path))
     source = Source()
 
     def planning() -> object:
         return plan_manifest(manifest, settings, source)
 
-    list_median, plan_median = time_rounds(listing, planning, args.rounds)
+    def planning_with_read() -> object:
+        return plan_members_sync.fn(settings, source)  # what a run does: read, then plan
+
+    def manifest_read() -> object:
+        return read_manifest(str(path))
+
+    medians = time_rounds(
+        {
+            "listing": listing,
+            "planning": planning,
+            "planning_with_read": planning_with_read,
+            "manifest_read": manifest_read,
+        },
+        args.rounds,
+    )
 
     emulator.reset_stats()
     plan_set = plan_manifest(manifest, settings, source)
@@ -134,19 +147,35 @@ def run(args: argparse.Namespace, home: Path, workspace_id: str, emulator: Emula
 
     (plan,) = plan_set.plans
     planned = {action: plan.count(action) for action in CHANGE_ROUTES}  # type: ignore[arg-type]
-    ratio = plan_median / list_median
+    listing_median = medians["listing"]
+    ratio = medians["planning"] / listing_median
+    ratio_with_read = medians["planning_with_read"] / listing_median
     print(f"workspace: {len(live)} members ({args.members} generated + owner), {pages} pages")
     print(f"manifest: {len(manifest.workspaces[0].members)} members, {len(plan.changes)} changes")
     print(f"  planned: {planned}")
     print(f"requests of one plan:  {dict(sorted(plan_counts.items()))}")
-    print(f"requests of one apply: {dict(sorted(apply_counts.items()))}")
-    print(f"apply: {applied.summary()}; a fresh plan afterwards: {after.plans[0].summary()}")
     print(
-        f"listing alone: {milliseconds(list_median)}, planning (live read + plan): "
-        f"{milliseconds(plan_median)} — ratio {ratio:.2f}x (target ≤ {TARGET_RATIO}x, "
-        f"medians of {args.rounds} rounds)"
+        f"  = {plan_counts.get(LISTING_ROUTE, 0)} listing page(s) at limit=200 + "
+        f"{plan_counts.get(ACCOUNT_ROUTE, 0)} {ACCOUNT_ROUTE}: the one documented extra call "
+        "(it names the acting account for the 'never the acting account' guard and "
+        "resolves the manifest's workspace names)"
     )
-    print(f"manifest parse (local, once per run): {milliseconds(parse_seconds)}")
+    print(f"requests of one apply: {dict(sorted(apply_counts.items()))}")
+    print(f"  = {sum(apply_counts.values())} calls for {len(plan.changes)} changes")
+    print(f"apply: {applied.summary()}; a fresh plan afterwards: {after.plans[0].summary()}")
+    print(f"timings (medians of {args.rounds} interleaved rounds):")
+    judged = f"{ratio:.2f}x the listing  <- the target (≤ {TARGET_RATIO}x) is judged on this"
+    shown = (
+        f"{ratio_with_read:.2f}x the listing  (shown, not judged: the issue times planning "
+        "against listing)"
+    )
+    for label, seconds, remark in (
+        ("listing alone", listing_median, ""),
+        ("planning (live read + plan)", medians["planning"], judged),
+        ("planning including the manifest read", medians["planning_with_read"], shown),
+        ("manifest read alone (local)", medians["manifest_read"], ""),
+    ):
+        print(f"  {label + ':':<38} {milliseconds(seconds):>9}  {remark}".rstrip())
 
     misses = missed_targets(
         planned=planned,
@@ -176,7 +205,7 @@ def missed_targets(
     misses = []
     if planned != expected:
         misses.append(f"the plan found {planned}, expected {expected}")
-    wanted_plan = {"GET /account": 1, LISTING_ROUTE: pages}
+    wanted_plan = {ACCOUNT_ROUTE: 1, LISTING_ROUTE: pages}
     if plan_counts != wanted_plan:
         misses.append(f"plan requests {plan_counts}, expected {wanted_plan}")
     wanted_apply = {CHANGE_ROUTES[action]: count for action, count in expected.items()}
@@ -189,21 +218,20 @@ def missed_targets(
     return misses
 
 
-def time_rounds(
-    listing: Callable[[], object], planning: Callable[[], object], rounds: int
-) -> tuple[float, float]:
-    """Median seconds of (listing, planning) over interleaved rounds."""
-    listing(), planning()  # warm up connections and imports
-    list_times: list[float] = []
-    plan_times: list[float] = []
+def time_rounds(steps: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
+    """Median seconds of each named step over interleaved rounds."""
+    for step in steps.values():
+        step()  # warm up connections and imports
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    names = list(steps)
     for round_number in range(rounds):
-        # Alternate which goes first, and start each from a collected heap, so neither
-        # pays for the other's garbage or for a warmer server.
-        steps = [(listing, list_times), (planning, plan_times)]
-        for action, times in steps if round_number % 2 == 0 else reversed(steps):
+        # Rotate which goes first, and start each from a collected heap, so no step pays
+        # for another's garbage or always meets a warmer server.
+        shift = round_number % len(names)
+        for name in names[shift:] + names[:shift]:
             gc.collect()
-            times.append(timed(action))
-    return median(list_times), median(plan_times)
+            times[name].append(timed(steps[name]))
+    return {name: median(values) for name, values in times.items()}
 
 
 if __name__ == "__main__":

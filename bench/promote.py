@@ -19,14 +19,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import yaml
-from _common import Emulator, median, milliseconds, timed
+from _common import Emulator, isolated_home, median, milliseconds, timed
 
 TARGET = 1.5
 EMAIL = "bench@bench.example"
@@ -112,13 +111,7 @@ def main() -> int:
     parser.add_argument("--changed", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    home = tempfile.mkdtemp(prefix="difyops-bench-")
-    os.environ.update(
-        DIFYOPS_CONFIG_DIR=f"{home}/cfg",
-        PREFECT_HOME=f"{home}/prefect",
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        DO_NOT_TRACK="1",
-    )
+    isolated_home()
     from flows.promote import PromotionRequest, Selection, WorkspaceSide, run_apply
 
     emulator = Emulator()
