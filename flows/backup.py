@@ -119,7 +119,7 @@ async def backup_flow(
     if not report.ok:
         failed = ", ".join(o.name for _, o in report.failed) or "workspace listing"
         raise RuntimeError(f"backup finished with failures ({failed}); see the artifact")
-    return report.model_dump(mode="json")
+    return report.summary()
 
 
 def backup_status(repo: str) -> BackupStatus:

@@ -188,6 +188,16 @@ class BackupReport(BaseModel):
     def ok(self) -> bool:
         return not self.failed and not any(r.error for r in self.results)
 
+    def summary(self) -> dict[str, object]:
+        """The report without its "unchanged" outcomes (one per app on a quiet run): the
+        flow's return value, kept small because Prefect walks it."""
+        data = self.model_dump(mode="json")
+        for result in data["results"]:
+            result["unchanged"] = sum(1 for o in result["outcomes"] if o["status"] == "unchanged")
+            result["outcomes"] = [o for o in result["outcomes"] if o["status"] != "unchanged"]
+        data["totals"] = totals(self.results)
+        return data
+
 
 HIDDEN_APPS_NOTE = (
     "Dify's OpenAPI does not show apps whose Service API is switched off, so they are not "
