@@ -362,3 +362,24 @@ def test_the_summary_and_message_carry_finding_descriptions_never_secret_values(
     for rendered in (markdown, commit_message(report.results), report.model_dump_json()):
         assert secret not in rendered
         assert "tk-live" not in rendered
+
+
+def test_the_flows_summary_counts_unchanged_apps_instead_of_listing_them() -> None:
+    report = BackupReport(
+        results=[
+            result(
+                outcome("u1", "One", "unchanged"),
+                outcome("c1", "Two", "changed", summary="1 node changed"),
+                outcome("u2", "Three", "unchanged", exported=True),
+            )
+        ],
+        commit="abc",
+    )
+    summary = report.summary()
+    results = summary["results"]
+    assert isinstance(results, list)
+    (workspace,) = results
+    assert workspace["unchanged"] == 2
+    assert [o["app_id"] for o in workspace["outcomes"]] == ["c1"]
+    assert summary["commit"] == "abc"
+    assert summary["totals"] == {"added": 0, "changed": 1, "renamed": 0, "removed": 0, "failed": 0}
