@@ -133,22 +133,30 @@ def _match_ports(
     return removed, renamed, added
 
 
-def _start_input_changes(old: list[_Port], new: list[_Port]) -> Iterator[BreakingChange]:
-    removed, renamed, added = _match_ports(old, new)
+def _removed_and_renamed(
+    kind: str, removed: list[_Port], renamed: list[tuple[_Port, _Port]]
+) -> Iterator[BreakingChange]:
+    """`kind` is "start input" or "end output"; codes read like "start-input-removed"."""
+    code = kind.replace(" ", "-")
     for port in removed:
         yield BreakingChange(
-            "start-input-removed",
-            f"start input '{port.name}' removed (was in node \"{port.node_title}\")",
+            f"{code}-removed",
+            f"{kind} '{port.name}' removed (was in node \"{port.node_title}\")",
             port.node_id or None,
             port.node_title,
         )
     for before, after in renamed:
         yield BreakingChange(
-            "start-input-renamed",
-            f"start input '{before.name}' renamed to '{after.name}' (node \"{after.node_title}\")",
+            f"{code}-renamed",
+            f"{kind} '{before.name}' renamed to '{after.name}' (node \"{after.node_title}\")",
             after.node_id or None,
             after.node_title,
         )
+
+
+def _start_input_changes(old: list[_Port], new: list[_Port]) -> Iterator[BreakingChange]:
+    removed, renamed, added = _match_ports(old, new)
+    yield from _removed_and_renamed("start input", removed, renamed)
     was_required = {port.name for port in old if port.required}
     renamed_required = {after.name for before, after in renamed if before.required}
     for port in new:
@@ -164,20 +172,7 @@ def _start_input_changes(old: list[_Port], new: list[_Port]) -> Iterator[Breakin
 
 def _end_output_changes(old: list[_Port], new: list[_Port]) -> Iterator[BreakingChange]:
     removed, renamed, _ = _match_ports(old, new)
-    for port in removed:
-        yield BreakingChange(
-            "end-output-removed",
-            f"end output '{port.name}' removed (was in node \"{port.node_title}\")",
-            port.node_id or None,
-            port.node_title,
-        )
-    for before, after in renamed:
-        yield BreakingChange(
-            "end-output-renamed",
-            f"end output '{before.name}' renamed to '{after.name}' (node \"{after.node_title}\")",
-            after.node_id or None,
-            after.node_title,
-        )
+    yield from _removed_and_renamed("end output", removed, renamed)
 
 
 def _renamed_to(port: _Port, candidates: Iterable[_Port]) -> _Port | None:

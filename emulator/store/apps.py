@@ -30,6 +30,32 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _app_columns(app: AppRow) -> dict[str, Any]:
+    """The `apps` table's columns and this app's values for them (column names are
+    constants, never input)."""
+    return {
+        "id": app.id,
+        "workspace_id": app.workspace_id,
+        "mode": app.mode,
+        "name": app.name,
+        "description": app.description,
+        "icon_type": app.icon_type,
+        "icon": app.icon,
+        "icon_background": app.icon_background,
+        "use_icon_as_answer_icon": int(app.use_icon_as_answer_icon),
+        "enable_site": int(app.enable_site),
+        "enable_api": int(app.enable_api),
+        "status": app.status,
+        "access_mode": app.access_mode,
+        "tags": _dumps(app.tags),
+        "config": _dumps(app.config),
+        "dependencies": _dumps(app.dependencies),
+        "created_by": app.created_by,
+        "created_at": app.created_at,
+        "updated_at": app.updated_at,
+    }
+
+
 class AppRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -37,59 +63,22 @@ class AppRepository:
     # --- apps -----------------------------------------------------------------------
 
     def insert_app(self, app: AppRow) -> None:
-        self._db.execute(
-            "INSERT INTO apps (id, workspace_id, mode, name, description, icon_type, icon,"
-            " icon_background, use_icon_as_answer_icon, enable_site, enable_api, status,"
-            " access_mode, tags, config, dependencies, created_by, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                app.id,
-                app.workspace_id,
-                app.mode,
-                app.name,
-                app.description,
-                app.icon_type,
-                app.icon,
-                app.icon_background,
-                int(app.use_icon_as_answer_icon),
-                int(app.enable_site),
-                int(app.enable_api),
-                app.status,
-                app.access_mode,
-                _dumps(app.tags),
-                _dumps(app.config),
-                _dumps(app.dependencies),
-                app.created_by,
-                app.created_at,
-                app.updated_at,
-            ),
-        )
+        values = _app_columns(app)
+        names = ", ".join(values)
+        marks = ", ".join("?" * len(values))
+        sql = f"INSERT INTO apps ({names}) VALUES ({marks})"  # noqa: S608 - fixed column names
+        self._db.execute(sql, tuple(values.values()))
 
     def update_app(self, app: AppRow) -> None:
-        self._db.execute(
-            "UPDATE apps SET mode = ?, name = ?, description = ?, icon_type = ?, icon = ?,"
-            " icon_background = ?, use_icon_as_answer_icon = ?, enable_site = ?, enable_api = ?,"
-            " status = ?, access_mode = ?, tags = ?, config = ?, dependencies = ?, updated_at = ?"
-            " WHERE id = ?",
-            (
-                app.mode,
-                app.name,
-                app.description,
-                app.icon_type,
-                app.icon,
-                app.icon_background,
-                int(app.use_icon_as_answer_icon),
-                int(app.enable_site),
-                int(app.enable_api),
-                app.status,
-                app.access_mode,
-                _dumps(app.tags),
-                _dumps(app.config),
-                _dumps(app.dependencies),
-                app.updated_at,
-                app.id,
-            ),
-        )
+        # Everything but what an app never changes: its id, workspace, creator and birth.
+        values = {
+            name: value
+            for name, value in _app_columns(app).items()
+            if name not in ("id", "workspace_id", "created_by", "created_at")
+        }
+        assignments = ", ".join(f"{name} = ?" for name in values)
+        sql = f"UPDATE apps SET {assignments} WHERE id = ?"  # noqa: S608 - fixed column names
+        self._db.execute(sql, (*values.values(), app.id))
 
     def app(self, app_id: str) -> AppRow | None:
         row = self._db.query_one("SELECT * FROM apps WHERE id = ?", (app_id,))
