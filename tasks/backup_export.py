@@ -193,8 +193,9 @@ def vacate_paths(
     for app_id, entry in list(index.apps.items()):
         if app_id in listed and app_id not in moved:
             if entry.path in written:
-                # A failed app's last good file was taken by another app: forget it so the
-                # next run exports it afresh instead of trusting the other app's file.
+                # Only when a caller skipped `hold_failed_files`: the failed app's file now
+                # holds another app, so forget it and export it afresh next run rather
+                # than trust the other app's content as its own.
                 del index.apps[app_id]
             else:
                 keep.add(entry.path)
