@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Only packages that exist are checked, so the list grows with the project.
-PACKAGES := $(wildcard dify_client dsl reconcile gitstore tasks flows difyops emulator)
+PACKAGES := $(wildcard dify_client dsl reconcile jobs gitstore tasks flows difyops emulator)
 
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1

@@ -121,8 +121,7 @@ def run_rounds(args, home, baseline, emulator, backup_flow) -> int:  # type: ign
     from prefect import task
 
     from flows.backup import run_backup
-    from tasks.params import BackupSettings
-    from tasks.sources import Source
+    from jobs import BackupSettings, Source
 
     def flow(repo: Path) -> None:
         asyncio.run(backup_flow(repo=str(repo), rate_limit=None, concurrency=args.concurrency))

@@ -92,15 +92,14 @@ def main() -> int:
 
 def run(args: argparse.Namespace, home: Path, workspace_id: str, emulator: Emulator) -> int:
     from dify_client import DifyClient
-    from reconcile.members import PlanOverrides
-    from tasks.members import (
+    from jobs import MembersSyncSettings, Source
+    from reconcile.members.planner import PlanOverrides
+    from tasks.members.steps import (
         apply_members_sync,
         plan_manifest,
         plan_members_sync,
         read_manifest,
     )
-    from tasks.params import MembersSyncSettings
-    from tasks.sources import Source
 
     server, token = os.environ["DIFY_SERVER"], os.environ["DIFY_TOKEN"]
 

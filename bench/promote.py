@@ -112,7 +112,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     isolated_home()
-    from flows.promote import PromotionRequest, Selection, WorkspaceSide, run_apply
+    from flows.promote import run_apply
+    from jobs import PromotionRequest, WorkspaceSide
+    from reconcile.promotion.planner import Selection
 
     emulator = Emulator()
     try:

@@ -14,17 +14,17 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from flows.backup import BackupStatus, HistoryEntry, IndexedApp
-    from flows.params import (
+    from flows.sync_members import BeforeApply, MembersSync
+    from jobs import (
         BackupSettings,
         MembersSyncSettings,
         PromotionRequest,
         Source,
     )
-    from flows.sync_members import BeforeApply, MembersSync
-    from reconcile.backup_plan import BackupReport
-    from reconcile.members_run import MembersPlanSet
-    from reconcile.promotion_plan import PromotionPlan
-    from reconcile.promotion_result import PromotionResult
+    from reconcile.backup.plan import BackupReport
+    from reconcile.members.run import MembersPlanSet
+    from reconcile.promotion.plan import PromotionPlan
+    from reconcile.promotion.result import PromotionResult
 
 
 def run_backup(

@@ -12,18 +12,17 @@ from prefect import flow
 from prefect.artifacts import acreate_markdown_artifact
 
 from flows._calling import StepRunner, as_functions, as_tasks
-from reconcile.backup_layout import host_dir
-from reconcile.backup_plan import BackupReport, backup_markdown
-from tasks.backup import (
+from jobs import BackupSettings, Source
+from reconcile.backup.layout import host_dir
+from reconcile.backup.plan import BackupReport, backup_markdown
+from tasks.backup.history import BackupStatus, HistoryEntry, IndexedApp, app_history
+from tasks.backup.history import backup_status as read_backup_status
+from tasks.backup.steps import (
     backup_workspace,
     commit_backup,
     list_backup_targets,
     prepare_repository,
 )
-from tasks.backup_history import BackupStatus, HistoryEntry, IndexedApp, app_history
-from tasks.backup_history import backup_status as read_backup_status
-from tasks.params import BackupSettings
-from tasks.sources import Source
 
 ARTIFACT_KEY = "dify-backup"
 

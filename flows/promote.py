@@ -12,18 +12,17 @@ from prefect import flow
 from prefect.artifacts import acreate_markdown_artifact
 
 from flows._calling import StepRunner, as_functions, as_tasks
-from reconcile.promotion import Selection
-from reconcile.promotion_plan import (
+from jobs import GitSide, PromotionRequest, WorkspaceSide
+from reconcile.promotion.plan import (
     DependencyPolicy,
     PendingPolicy,
     PromotionOptions,
     PromotionPlan,
 )
-from reconcile.promotion_render import plan_markdown, result_markdown
-from reconcile.promotion_result import PromotionResult
-from tasks.params import PromotionRequest
-from tasks.promote import Planned, apply_promotion_task, plan_promotion_task
-from tasks.promote_sides import GitSide, WorkspaceSide
+from reconcile.promotion.planner import Selection
+from reconcile.promotion.render import plan_markdown, result_markdown
+from reconcile.promotion.result import PromotionResult
+from tasks.promotion.steps import Planned, apply_promotion_task, plan_promotion_task
 
 PLAN_ARTIFACT_KEY = "dify-promotion-plan"
 RESULT_ARTIFACT_KEY = "dify-promotion-result"

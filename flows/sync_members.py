@@ -15,17 +15,16 @@ from prefect.artifacts import acreate_markdown_artifact
 from pydantic import BaseModel
 
 from flows._calling import StepRunner, as_functions, as_tasks
+from jobs import MembersSyncSettings, Source
 from reconcile.errors import StalePlanError
-from reconcile.members import PlanOverrides
-from reconcile.members_render import apply_markdown, plan_markdown
-from reconcile.members_run import MembersApplyResult, MembersPlanSet, ensure_fresh
-from tasks.members import (
+from reconcile.members.planner import PlanOverrides
+from reconcile.members.render import apply_markdown, plan_markdown
+from reconcile.members.run import MembersApplyResult, MembersPlanSet, ensure_fresh
+from tasks.members.steps import (
     apply_members_sync,
     export_members,
     plan_members_sync,
 )
-from tasks.params import MembersSyncSettings
-from tasks.sources import Source
 
 PLAN_ARTIFACT_KEY = "dify-members-plan"
 APPLY_ARTIFACT_KEY = "dify-members-apply"

@@ -1,46 +1,15 @@
-"""Where a job gets its Dify server and token from, described without the token itself.
-
-A `Source` is safe to pass as a flow or task parameter (Prefect records those): it names
-a local profile, or a Prefect Secret block holding the token, or says "use DIFY_SERVER /
-DIFY_TOKEN from the environment" — never the token.
-"""
+"""Opening a client for a job's `Source` (a profile, a Prefect Secret block, or the
+environment); the token is read here and never becomes a parameter."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import SecretStr
 
 from dify_client import DifyClient
 from dify_client.profiles import resolve_credentials
+from jobs.sources import Source
 
-
-class Source(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    profile: str | None = Field(
-        default=None, description="A difyops profile on this machine (see `difyops auth status`)."
-    )
-    server: str | None = Field(default=None, description="Dify base URL; needed with token_block.")
-    token_block: str | None = Field(
-        default=None, description="Name of a Prefect Secret block holding the bearer token."
-    )
-    workspaces: list[str] = Field(
-        default_factory=list, description="Workspace ids or exact names; empty means all."
-    )
-
-    @model_validator(mode="after")
-    def _one_way_to_authenticate(self) -> Source:
-        if self.token_block and self.profile:
-            raise ValueError("give either a profile or a token_block, not both")
-        if self.token_block and not self.server:
-            raise ValueError("a token_block needs the server URL too")
-        return self
-
-    def describe(self) -> str:
-        if self.token_block:
-            return f"{self.server} (Secret block {self.token_block!r})"
-        if self.profile:
-            return f"profile {self.profile!r}"
-        return "DIFY_SERVER/DIFY_TOKEN or the default profile"
+__all__ = ["Source", "open_client"]
 
 
 def open_client(

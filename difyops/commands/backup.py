@@ -12,8 +12,8 @@ from difyops._jobs import backup_log, backup_status, run_backup
 from difyops._options import JsonOption
 from difyops._output import Output
 from difyops.exceptions import DifyopsError
-from flows.params import BackupSettings, Source
-from reconcile.backup_plan import HIDDEN_APPS_NOTE, BackupReport, totals
+from jobs import BackupSettings, Source
+from reconcile.backup.plan import HIDDEN_APPS_NOTE, BackupReport, totals
 
 app = typer.Typer(help="Back up app DSLs into a git repository.", no_args_is_help=True)
 

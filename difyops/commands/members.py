@@ -1,6 +1,6 @@
 """`difyops members list|plan|apply|export`: workspace members, declaratively.
 
-`plan` compares a manifest (`reconcile.members_manifest`) with the live members and shows what would
+`plan` compares a manifest (`reconcile.members.manifest`) with the live members and shows what would
 change; `apply` makes the changes (re-planning first, or checking a saved plan is still
 fresh); `export` writes the current membership as a manifest to start from.
 """
@@ -27,18 +27,19 @@ from difyops._plans import (
 )
 from difyops.connection import open_client, resolve_workspace
 from difyops.exceptions import DifyopsError, UsageError
-from flows.params import MembersSyncSettings, PlanOverrides, Source
+from jobs import MembersSyncSettings, Source
+from reconcile.members.planner import PlanOverrides
 
 if TYPE_CHECKING:
     from flows.sync_members import MembersSync
-from reconcile.members_render import (
+from reconcile.members.render import (
     APPLY_COLUMNS,
     PLAN_COLUMNS,
     apply_rows,
     plan_heading,
     plan_rows,
 )
-from reconcile.members_run import PLAN_KIND, MembersPlanSet
+from reconcile.members.run import PLAN_KIND, MembersPlanSet
 
 app = typer.Typer(help="Workspace members.", no_args_is_help=True)
 

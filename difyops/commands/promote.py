@@ -21,11 +21,12 @@ from difyops._plans import (
     write_plan_file,
 )
 from difyops.exceptions import DifyopsError, UsageError
-from flows.params import GitSide, PromotionOptions, PromotionRequest, Selection, WorkspaceSide
-from reconcile.promotion_manifest import PromotionSection, load_promotion_section
-from reconcile.promotion_plan import PromotionPlan
-from reconcile.promotion_render import plan_rows
-from reconcile.promotion_result import PromotionResult
+from jobs import GitSide, PromotionRequest, WorkspaceSide
+from reconcile.promotion.manifest import PromotionSection, load_promotion_section
+from reconcile.promotion.plan import PromotionOptions, PromotionPlan
+from reconcile.promotion.planner import Selection
+from reconcile.promotion.render import plan_rows
+from reconcile.promotion.result import PromotionResult
 
 app = typer.Typer(
     help="Promote apps from a workspace (or a backup's git ref) to another workspace.",

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from flows.backup import BackupSettings, Source, backup_flow, run_backup
+from flows.backup import backup_flow, run_backup
 from gitstore import PushRejectedError
-from reconcile.backup_layout import host_dir, parse_index
+from jobs import BackupSettings, Source
+from reconcile.backup.layout import host_dir, parse_index
 from tests.flows.backup_support import (
     DIGEST,
     EXPORT_ROUTE,

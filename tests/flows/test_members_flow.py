@@ -17,8 +17,8 @@ from flows.sync_members import (
     sync_members,
     sync_members_flow,
 )
-from reconcile.members_run import MembersPlanSet
-from tasks.members import apply_members_sync
+from reconcile.members.run import MembersPlanSet
+from tasks.members.steps import apply_members_sync
 from tests.support.emulator import DEMO, EmulatorHandle
 
 EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "members.yml")

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flows.backup import BackupSettings, Source, run_backup
-from flows.promote import GitSide, WorkspaceSide, promote_flow, run_apply, run_plan
+from flows.backup import run_backup
+from flows.promote import promote_flow, run_apply, run_plan
+from jobs import BackupSettings, GitSide, Source, WorkspaceSide
 from reconcile.errors import PlanError, StalePlanError
-from reconcile.promotion_plan import Action
-from reconcile.promotion_result import Outcome
+from reconcile.promotion.plan import Action
+from reconcile.promotion.result import Outcome
 from tests.flows.backup_support import sign_in
 from tests.flows.promote_support import (
     DEV_BUDDY,

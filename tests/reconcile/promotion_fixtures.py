@@ -13,8 +13,8 @@ from typing import Any
 import yaml
 
 from dsl import DslDocument, load_text
-from reconcile.promotion import AppRef, Match
-from reconcile.promotion_plan import Endpoint
+from reconcile.promotion.plan import Endpoint
+from reconcile.promotion.planner import AppRef, Match
 
 SOURCE = Endpoint(
     kind="workspace", host="https://dev.dify.test", workspace_id="ws-dev", workspace_name="Dev"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from reconcile.backup_layout import (
+from reconcile.backup.layout import (
     INDEX_FILE,
     AppListing,
     IndexEntry,

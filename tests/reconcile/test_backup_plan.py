@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from reconcile.backup_layout import AppListing, IndexEntry, WorkspaceIndex
-from reconcile.backup_plan import (
+from reconcile.backup.layout import AppListing, IndexEntry, WorkspaceIndex
+from reconcile.backup.plan import (
     AppOutcome,
     BackupReport,
     WorkspaceResult,
@@ -14,7 +14,7 @@ from reconcile.backup_plan import (
     commit_message,
     decide_exports,
 )
-from tasks.backup_export import prepare
+from tasks.backup.export import prepare
 
 DIRECTORY = "dify.example.com/acme-dev"
 STAMP = "2025-03-18T10:00:00"

@@ -6,8 +6,8 @@ import pytest
 
 from dify_client.models import Workspace
 from reconcile.errors import ManifestError
-from reconcile.members_loader import load_manifest
-from reconcile.members_manifest import match_workspace
+from reconcile.members.loader import load_manifest
+from reconcile.members.manifest import match_workspace
 
 VALID = """\
 version: 1

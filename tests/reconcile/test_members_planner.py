@@ -6,9 +6,9 @@ import pytest
 
 from dify_client.models import Member, WorkspaceRef
 from reconcile.errors import ManifestError, UnsafePlanError
-from reconcile.members import MembersPlan, PlanOverrides, plan_members
-from reconcile.members_loader import load_manifest
-from reconcile.members_manifest import WorkspaceManifest
+from reconcile.members.loader import load_manifest
+from reconcile.members.manifest import WorkspaceManifest
+from reconcile.members.planner import MembersPlan, PlanOverrides, plan_members
 
 WORKSPACE = WorkspaceRef(id="w1", name="Acme Dev", role="owner")
 ACTOR = "ada@acme.example"

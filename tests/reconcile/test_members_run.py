@@ -7,11 +7,11 @@ from pydantic import SecretStr
 
 from dify_client.models import Member, WorkspaceRef
 from reconcile.errors import StalePlanError
-from reconcile.members import plan_members
-from reconcile.members_export import manifest_from_members
-from reconcile.members_loader import load_manifest
-from reconcile.members_render import MARKDOWN_ROW_LIMIT, apply_markdown, plan_markdown, plan_rows
-from reconcile.members_run import (
+from reconcile.members.export import manifest_from_members
+from reconcile.members.loader import load_manifest
+from reconcile.members.planner import plan_members
+from reconcile.members.render import MARKDOWN_ROW_LIMIT, apply_markdown, plan_markdown, plan_rows
+from reconcile.members.run import (
     ChangeOutcome,
     MembersApplyResult,
     MembersPlanSet,

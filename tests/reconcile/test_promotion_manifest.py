@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from reconcile.errors import ManifestError
-from reconcile.promotion_manifest import GitSpec, PromotionSection, SideSpec, load_promotion_section
+from reconcile.promotion.manifest import GitSpec, PromotionSection, SideSpec, load_promotion_section
 
 
 def load(text: str) -> PromotionSection:

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from reconcile.errors import PlanError
-from reconcile.promotion import AppRef, Match, Selection, match_apps
+from reconcile.promotion.planner import AppRef, Match, Selection, match_apps
 from tests.reconcile.promotion_fixtures import app_ref
 
 # --- Selection.picks ------------------------------------------------------------------------

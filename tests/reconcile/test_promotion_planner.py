@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from dsl import REDACTED_PLACEHOLDER
-from reconcile.promotion import Match, plan_promotion
-from reconcile.promotion_plan import Action, Endpoint, PlannedApp, PromotionOptions, PromotionPlan
-from reconcile.promotion_render import plan_markdown, plan_rows
+from reconcile.promotion.plan import Action, Endpoint, PlannedApp, PromotionOptions, PromotionPlan
+from reconcile.promotion.planner import Match, plan_promotion
+from reconcile.promotion.render import plan_markdown, plan_rows
 from tests.reconcile.promotion_fixtures import (
     OPENAI,
     OPENAI_NEWER,

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from reconcile.promotion_plan import Action, Endpoint, PlannedApp, PromotionOptions, PromotionPlan
-from reconcile.promotion_render import plan_markdown, plan_rows, result_markdown
-from reconcile.promotion_result import AppResult, Outcome, PromotionResult
+from reconcile.promotion.plan import Action, Endpoint, PlannedApp, PromotionOptions, PromotionPlan
+from reconcile.promotion.render import plan_markdown, plan_rows, result_markdown
+from reconcile.promotion.result import AppResult, Outcome, PromotionResult
 from tests.reconcile.promotion_fixtures import SOURCE, TARGET
 
 HASH = "0" * 64

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from dsl import REDACTED_PLACEHOLDER
-from reconcile.promotion_view import comparable, secret_names, view_hash, with_target_secrets
+from reconcile.promotion.view import comparable, secret_names, view_hash, with_target_secrets
 from tests.reconcile.promotion_fixtures import (
     SOURCE_SECRET,
     TARGET_API_KEY,

@@ -16,7 +16,7 @@ import pytest
 
 from dify_client import DifyError
 from gitstore import Author, GitStore
-from reconcile.backup_layout import (
+from reconcile.backup.layout import (
     INDEX_FILE,
     AppListing,
     IndexEntry,
@@ -25,14 +25,14 @@ from reconcile.backup_layout import (
     dump_index,
     parse_index,
 )
-from reconcile.backup_plan import (
+from reconcile.backup.plan import (
     AppOutcome,
     ExportDecision,
     WorkspaceResult,
     commit_message,
     decide_exports,
 )
-from tasks.backup_export import (
+from tasks.backup.export import (
     ExportResult,
     PreparedExport,
     forget_missing,

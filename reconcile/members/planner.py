@@ -29,14 +29,14 @@ from dataclasses import dataclass
 
 from dify_client.models.workspaces import Member
 from reconcile.errors import ManifestError, UnsafePlanError
-from reconcile.members_manifest import (
+from reconcile.members.manifest import (
     ASSIGNABLE_ROLES,
     Location,
     ManifestMember,
     NamedWorkspace,
     WorkspaceManifest,
 )
-from reconcile.members_plan import (
+from reconcile.members.plan import (
     CHANGE_ACTIONS,
     MemberAction,
     MemberItem,

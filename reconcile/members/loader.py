@@ -1,6 +1,6 @@
 """Read a members manifest strictly: every problem at once, each at ``file:line:column``.
 
-The format is described in `reconcile.members_manifest`. The YAML is read with libyaml
+The format is described in `reconcile.members.manifest`. The YAML is read with libyaml
 through `dsl.yaml_located`, which records where each key and item is (a 5,000-member
 manifest reads in a fifth of the time ruamel's round-trip loader takes).
 """
@@ -14,7 +14,7 @@ from dsl.errors import DslParseError
 from dsl.yaml_io import Position, item_position, key_position, value_position
 from dsl.yaml_located import load_located
 from reconcile.errors import ManifestError
-from reconcile.members_manifest import (
+from reconcile.members.manifest import (
     DEFAULT_MAX_REMOVAL_RATIO,
     MANIFEST_VERSION,
     MEMBER_KEYS,

@@ -4,8 +4,8 @@ pull requests). Secret values never appear: the plan holds none."""
 from __future__ import annotations
 
 from reconcile.markdown import table
-from reconcile.promotion_plan import Action, PromotionPlan
-from reconcile.promotion_result import PromotionResult
+from reconcile.promotion.plan import Action, PromotionPlan
+from reconcile.promotion.result import PromotionResult
 
 _SYMBOL = {
     Action.CREATE: "+",

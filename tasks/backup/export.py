@@ -24,8 +24,8 @@ from dsl import (
     redact,
 )
 from gitstore import GitStore
-from reconcile.backup_layout import AppListing, IndexEntry, WorkspaceIndex, assign_paths
-from reconcile.backup_plan import AppOutcome, ExportDecision, OutcomeStatus
+from reconcile.backup.layout import AppListing, IndexEntry, WorkspaceIndex, assign_paths
+from reconcile.backup.plan import AppOutcome, ExportDecision, OutcomeStatus
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The parameters of each job, as plain models: what flows, deployments and the CLI pass.
 
-Nothing here imports Prefect, so the CLI can build parameters (and validate them) without
-paying for loading it; the tasks that run the jobs live beside this module.
+Nothing here imports Prefect or opens a connection, so the CLI can build parameters (and
+validate them) without paying for loading Prefect; `tasks` run the jobs with them.
 """
 
 from __future__ import annotations
@@ -9,13 +9,43 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reconcile.members import PlanOverrides
-from reconcile.promotion import Selection
-from reconcile.promotion_plan import PromotionOptions
-from tasks.promote_sides import GitSide, WorkspaceSide
+from jobs.sources import Source
+from reconcile.members.planner import PlanOverrides
+from reconcile.promotion.plan import PromotionOptions
+from reconcile.promotion.planner import Selection
+
+
+class WorkspaceSide(BaseModel):
+    """A workspace reached with a source's credentials, named by id or exact name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["workspace"] = "workspace"
+    workspace: str
+    profile: str | None = None
+    server: str | None = None
+    token_block: str | None = None
+
+    def credentials(self) -> Source:
+        return Source(profile=self.profile, server=self.server, token_block=self.token_block)
+
+
+class GitSide(BaseModel):
+    """A workspace directory of the backup repository at a ref (`git:REF[:PATH]`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["git"] = "git"
+    repo: str
+    ref: str = "HEAD"
+    path: str | None = None
+
+
+Side = WorkspaceSide | GitSide
 
 
 class BackupSettings(BaseModel):

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, SecretStr
 
 from reconcile.checksum import plan_checksum
 from reconcile.errors import StalePlanError
-from reconcile.members import MemberAction, MemberItem, MembersPlan, PlanOverrides
+from reconcile.members.planner import MemberAction, MemberItem, MembersPlan, PlanOverrides
 
 PLAN_KIND: Final = "difyops.members-plan"
 PLAN_FORMAT = 1

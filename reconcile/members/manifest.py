@@ -18,7 +18,7 @@ A manifest is YAML in the difyops dialect (`dsl.yaml_io`)::
           - email: grace@acme.example
             role: admin              # normal and admin: what the API can assign
 
-`reconcile.members_loader.load_manifest` reads it strictly and reports every problem at
+`reconcile.members.loader.load_manifest` reads it strictly and reports every problem at
 once, each as ``file:line:column:``: unknown keys, missing keys, wrong types, invalid or
 duplicate (case-insensitive) emails, unknown roles. Whether a workspace exists needs the
 live list: `match_workspace` checks that separately, still pointing at the manifest line.
@@ -42,7 +42,7 @@ ASSIGNABLE_ROLES = ("normal", "admin")
 ACKNOWLEDGE_ONLY_ROLES = ("owner", "editor", "dataset_operator")
 ROLES = ASSIGNABLE_ROLES + ACKNOWLEDGE_ONLY_ROLES
 
-# `promotion` belongs to the same manifest file (see reconcile.promotion_manifest).
+# `promotion` belongs to the same manifest file (see reconcile.promotion.manifest).
 TOP_LEVEL_KEYS = ("version", "workspaces", "promotion")
 WORKSPACE_KEYS = (
     "id",

@@ -6,47 +6,16 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict
 
 from dify_client import DifyClient, is_uuid
 from dsl import DslDocument, load_text
 from gitstore import GitStore
-from reconcile.backup_layout import INDEX_FILE, host_dir, parse_index
+from jobs.params import GitSide, WorkspaceSide
+from reconcile.backup.layout import INDEX_FILE, host_dir, parse_index
 from reconcile.errors import PlanError
-from reconcile.promotion import AppRef
-from reconcile.promotion_plan import Endpoint
-from tasks.sources import Source, open_client
-
-
-class WorkspaceSide(BaseModel):
-    """A workspace reached with a source's credentials, named by id or exact name."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    kind: Literal["workspace"] = "workspace"
-    workspace: str
-    profile: str | None = None
-    server: str | None = None
-    token_block: str | None = None
-
-    def credentials(self) -> Source:
-        return Source(profile=self.profile, server=self.server, token_block=self.token_block)
-
-
-class GitSide(BaseModel):
-    """A workspace directory of the backup repository at a ref (`git:REF[:PATH]`)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    kind: Literal["git"] = "git"
-    repo: str
-    ref: str = "HEAD"
-    path: str | None = None
-
-
-Side = WorkspaceSide | GitSide
+from reconcile.promotion.plan import Endpoint
+from reconcile.promotion.planner import AppRef
+from tasks.sources import open_client
 
 
 @dataclass

@@ -9,8 +9,8 @@ from pydantic import BaseModel
 
 from dsl import DslError, diff_documents, load_text
 from gitstore import GitStore, GitStoreError
-from reconcile.backup_layout import INDEX_FILE, parse_index
-from tasks.backup import LAST_RUN_FILE
+from reconcile.backup.layout import INDEX_FILE, parse_index
+from tasks.backup.steps import LAST_RUN_FILE
 
 
 class IndexedApp(BaseModel):

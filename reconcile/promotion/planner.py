@@ -25,14 +25,14 @@ from dsl import (
 )
 from dsl.dependencies import plugin_ref
 from reconcile.errors import PlanError
-from reconcile.promotion_plan import (
+from reconcile.promotion.plan import (
     Action,
     Endpoint,
     PlannedApp,
     PromotionOptions,
     PromotionPlan,
 )
-from reconcile.promotion_view import comparable, view_hash, with_target_secrets
+from reconcile.promotion.view import comparable, view_hash, with_target_secrets
 
 
 class AppRef(BaseModel):

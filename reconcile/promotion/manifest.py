@@ -1,7 +1,7 @@
 """The `promotion:` section of a difyops manifest. Pure.
 
 A manifest is one YAML file (the difyops dialect) with `version: 1` and optional sections:
-`workspaces:` (members, see `reconcile.members_manifest`) and `promotion:`::
+`workspaces:` (members, see `reconcile.members.manifest`) and `promotion:`::
 
     version: 1
     promotion:
@@ -35,7 +35,7 @@ from dsl.errors import DslParseError
 from dsl.yaml_io import load_roundtrip, position_at
 from reconcile.errors import ManifestError
 from reconcile.located import validate_at
-from reconcile.promotion_plan import DependencyPolicy, PendingPolicy
+from reconcile.promotion.plan import DependencyPolicy, PendingPolicy
 
 TOP_LEVEL_KEYS = ("version", "workspaces", "promotion")
 Mode = Literal["workflow", "advanced-chat", "chat", "agent-chat", "completion", "agent"]

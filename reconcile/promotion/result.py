@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reconcile.promotion_plan import Action
+from reconcile.promotion.plan import Action
 
 
 class Outcome(StrEnum):

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from reconcile.backup_layout import AppListing, WorkspaceIndex
+from reconcile.backup.layout import AppListing, WorkspaceIndex
 from reconcile.markdown import cell, table
 
 ExportReason = Literal["new", "updated", "renamed", "file-missing", "file-changed", "full"]

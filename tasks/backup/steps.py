@@ -15,7 +15,8 @@ from pydantic import BaseModel
 
 from dify_client import DifyError
 from gitstore import Author, GitStore
-from reconcile.backup_layout import (
+from jobs import BackupSettings, Source
+from reconcile.backup.layout import (
     INDEX_FILE,
     AppListing,
     WorkspaceIndex,
@@ -25,13 +26,13 @@ from reconcile.backup_layout import (
     parse_index,
     workspace_dir,
 )
-from reconcile.backup_plan import (
+from reconcile.backup.plan import (
     AppOutcome,
     WorkspaceResult,
     commit_message,
     decide_exports,
 )
-from tasks.backup_export import (
+from tasks.backup.export import (
     export_all,
     forget_missing,
     hold_failed_files,
@@ -39,8 +40,7 @@ from tasks.backup_export import (
     text_hash,
     vacate_paths,
 )
-from tasks.params import BackupSettings
-from tasks.sources import Source, open_client
+from tasks.sources import open_client
 
 LAST_RUN_FILE = "difyops-last-backup.json"  # kept inside .git: status, never committed
 

@@ -16,9 +16,9 @@ from packaging.version import InvalidVersion, Version
 from dify_client import DifyClient, DifyError
 from dify_client.models import Import
 from dsl import DslError, canonical_text, diff_documents, load_text
-from reconcile.promotion_plan import CHANGING, Action, PlannedApp, PromotionPlan
-from reconcile.promotion_result import AppResult, Outcome, PromotionResult
-from reconcile.promotion_view import comparable, view_hash, with_target_secrets
+from reconcile.promotion.plan import CHANGING, Action, PlannedApp, PromotionPlan
+from reconcile.promotion.result import AppResult, Outcome, PromotionResult
+from reconcile.promotion.view import comparable, view_hash, with_target_secrets
 
 logger = logging.getLogger("difyops.promote")
 

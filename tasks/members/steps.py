@@ -24,12 +24,13 @@ from dify_client import (
     normalize_base_url,
 )
 from dify_client.models import Account, AssignableRole, WorkspaceRef
+from jobs import MembersSyncSettings, Source
 from reconcile.errors import ManifestError, PlanError
-from reconcile.members import MemberItem, MembersPlan, plan_members
-from reconcile.members_export import manifest_from_members
-from reconcile.members_loader import load_manifest
-from reconcile.members_manifest import MembersManifest, WorkspaceManifest, match_workspace
-from reconcile.members_run import (
+from reconcile.members.export import manifest_from_members
+from reconcile.members.loader import load_manifest
+from reconcile.members.manifest import MembersManifest, WorkspaceManifest, match_workspace
+from reconcile.members.planner import MemberItem, MembersPlan, plan_members
+from reconcile.members.run import (
     ChangeOutcome,
     MembersApplyResult,
     MembersPlanSet,
@@ -37,8 +38,7 @@ from reconcile.members_run import (
     WorkspaceApplyResult,
     already_done,
 )
-from tasks.params import MembersSyncSettings
-from tasks.sources import Source, open_client
+from tasks.sources import open_client
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ import itertools
 from collections.abc import Iterable
 
 from reconcile.markdown import cell, table
-from reconcile.members import MemberItem, MembersPlan
-from reconcile.members_run import MembersApplyResult, MembersPlanSet, WorkspaceApplyResult
+from reconcile.members.planner import MemberItem, MembersPlan
+from reconcile.members.run import MembersApplyResult, MembersPlanSet, WorkspaceApplyResult
 
 PLAN_COLUMNS = ("ACTION", "EMAIL", "ROLE", "STATUS", "NOTE")
 APPLY_COLUMNS = ("RESULT", "ACTION", "EMAIL", "ROLE", "MESSAGE")

@@ -9,15 +9,14 @@ from dataclasses import dataclass, field
 from prefect import task
 
 from dsl import load_text
+from jobs import GitSide, PromotionRequest
 from reconcile.errors import StalePlanError
-from reconcile.promotion import match_apps, plan_promotion
-from reconcile.promotion_plan import PromotionPlan
-from reconcile.promotion_result import PromotionResult
-from tasks.params import PromotionRequest
-from tasks.promote_apply import apply_plan
-from tasks.promote_sides import (
+from reconcile.promotion.plan import PromotionPlan
+from reconcile.promotion.planner import match_apps, plan_promotion
+from reconcile.promotion.result import PromotionResult
+from tasks.promotion.apply import apply_plan
+from tasks.promotion.sides import (
     ExportJob,
-    GitSide,
     export_documents,
     list_git,
     list_workspace,

@@ -13,7 +13,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from dify_client.models.workspaces import Member
 from dsl.yaml_io import dump_roundtrip
-from reconcile.members_manifest import DEFAULT_MAX_REMOVAL_RATIO, MANIFEST_VERSION, NamedWorkspace
+from reconcile.members.manifest import DEFAULT_MAX_REMOVAL_RATIO, MANIFEST_VERSION, NamedWorkspace
 
 ROLE_ORDER = ("owner", "admin", "editor", "normal", "dataset_operator")
 
