@@ -7,17 +7,20 @@ without a Prefect server.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from prefect import flow
 from prefect.artifacts import acreate_markdown_artifact
 
-from flows._calling import StepRunner, as_functions, as_tasks
+from flows._calling import JobFailed, as_function, as_task
 from jobs import BackupSettings, Source
 from reconcile.backup.layout import host_dir
-from reconcile.backup.plan import BackupReport, backup_markdown
+from reconcile.backup.plan import BackupReport, WorkspaceResult, backup_markdown
 from tasks.backup.history import BackupStatus, HistoryEntry, IndexedApp, app_history
 from tasks.backup.history import backup_status as read_backup_status
 from tasks.backup.steps import (
+    BackupTarget,
+    CommitResult,
     backup_workspace,
     commit_backup,
     list_backup_targets,
@@ -40,22 +43,47 @@ __all__ = [
 ]
 
 
-def _steps(
+@dataclass(frozen=True)
+class BackupSteps:
+    """The backup's steps, typed as the tasks are; `plain()` or `prefect()` runs them."""
+
+    list_targets: Callable[[list[Source], int | None], list[BackupTarget]]
+    prepare_repository: Callable[[BackupSettings, list[str]], list[str]]
+    backup_workspace: Callable[
+        [BackupSettings, BackupTarget, Callable[[str], None] | None], WorkspaceResult
+    ]
+    commit: Callable[[BackupSettings, list[WorkspaceResult]], CommitResult]
+
+    @classmethod
+    def plain(cls) -> BackupSteps:
+        return cls(
+            as_function(list_backup_targets),
+            as_function(prepare_repository),
+            as_function(backup_workspace),
+            as_function(commit_backup),
+        )
+
+    @classmethod
+    def prefect(cls) -> BackupSteps:
+        return cls(
+            as_task(list_backup_targets),
+            as_task(prepare_repository),
+            as_task(backup_workspace),
+            as_task(commit_backup),
+        )
+
+
+def _run(
+    steps: BackupSteps,
     settings: BackupSettings,
     sources: list[Source],
-    call: StepRunner,
     progress: Callable[[str], None] | None = None,
 ) -> BackupReport:
-    targets = call(list_backup_targets, sources, settings.rate_limit)
+    targets = steps.list_targets(sources, settings.rate_limit)
     hosts = sorted({host_dir(t.base_url) for t in targets})
-    recovered = call(prepare_repository, settings, hosts)
-    results = [
-        call(backup_workspace, settings, target, progress)
-        if progress
-        else call(backup_workspace, settings, target)
-        for target in targets
-    ]
-    commit = call(commit_backup, settings, results)
+    recovered = steps.prepare_repository(settings, hosts)
+    results = [steps.backup_workspace(settings, target, progress) for target in targets]
+    commit = steps.commit(settings, results)
     return BackupReport(
         results=results, commit=commit.sha, pushed=commit.pushed, recovered=recovered
     )
@@ -67,7 +95,7 @@ def run_backup(
     progress: Callable[[str], None] | None = None,
 ) -> BackupReport:
     """The backup as plain function calls (what the CLI runs)."""
-    return _steps(settings, sources, as_functions, progress)
+    return _run(BackupSteps.plain(), settings, sources, progress)
 
 
 @flow(name="backup", description="Export every Dify app into a git repository.")
@@ -111,13 +139,13 @@ async def backup_flow(
     chosen = sources or [
         Source(profile=profile, server=server, token_block=token_block, workspaces=workspaces or [])
     ]
-    report = _steps(settings, chosen, as_tasks)
+    report = _run(BackupSteps.prefect(), settings, chosen)
     await acreate_markdown_artifact(
         key=ARTIFACT_KEY, markdown=backup_markdown(report), description="Dify backup run"
     )
     if not report.ok:
         failed = ", ".join(o.name for _, o in report.failed) or "workspace listing"
-        raise RuntimeError(f"backup finished with failures ({failed}); see the artifact")
+        raise JobFailed(f"backup finished with failures ({failed}); see the artifact", job="backup")
     return report.summary()
 
 
