@@ -75,45 +75,12 @@ def build_outline(diff: DslDiff, *, max_fields: int = 12, value_width: int = 60)
             "breaking", "Breaking changes", [Item("!", change.message) for change in diff.breaking]
         ),
         Section("nodes", "Nodes", [describe.node(change) for change in diff.nodes]),
-        Section(
-            "edges",
-            "Edges",
-            [
-                Item(MARKERS[change.kind], change.label, describe.fields(change.fields))
-                for change in diff.edges
-            ],
-        ),
-        Section(
-            "variables",
-            "Variables",
-            [
-                Item(
-                    MARKERS[change.kind],
-                    describe.variable_headline(
-                        change.scope, change.name, change.old_name, change.secret
-                    ),
-                    describe.fields(change.fields),
-                )
-                for change in diff.variables
-            ],
-        ),
+        Section("edges", "Edges", _edge_items(diff, describe)),
+        Section("variables", "Variables", _variable_items(diff, describe)),
         Section("app", "App", describe.section_items(diff.app)),
         Section("features", "Features", describe.section_items(diff.features)),
         Section("model_config", "Model config", describe.section_items(diff.model_config)),
-        Section(
-            "dependencies",
-            "Dependencies",
-            [
-                Item(
-                    MARKERS[change.kind],
-                    describe.dependency(
-                        change.plugin, change.old_version, change.new_version, change.kind
-                    ),
-                    note="installed version only" if change.category is Category.EXPORT else "",
-                )
-                for change in diff.dependencies
-            ],
-        ),
+        Section("dependencies", "Dependencies", _dependency_items(diff, describe)),
         Section("other", "Other sections", describe.section_items(diff.other, by_section=True)),
         Section(
             "attention",
@@ -135,6 +102,35 @@ def build_outline(diff: DslDiff, *, max_fields: int = 12, value_width: int = 60)
         diff.summary(),
         [section for section in sections if section.items],
     )
+
+
+def _edge_items(diff: DslDiff, describe: _Describer) -> list[Item]:
+    return [
+        Item(MARKERS[change.kind], change.label, describe.fields(change.fields))
+        for change in diff.edges
+    ]
+
+
+def _variable_items(diff: DslDiff, describe: _Describer) -> list[Item]:
+    return [
+        Item(
+            MARKERS[change.kind],
+            describe.variable_headline(change.scope, change.name, change.old_name, change.secret),
+            describe.fields(change.fields),
+        )
+        for change in diff.variables
+    ]
+
+
+def _dependency_items(diff: DslDiff, describe: _Describer) -> list[Item]:
+    return [
+        Item(
+            MARKERS[change.kind],
+            describe.dependency(change.plugin, change.old_version, change.new_version, change.kind),
+            note="installed version only" if change.category is Category.EXPORT else "",
+        )
+        for change in diff.dependencies
+    ]
 
 
 class _Describer:

@@ -57,64 +57,11 @@ def _node(node_id: str, index: int, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _graph(size: int, mode: str, seed: int) -> dict[str, Any]:
-    nodes = [
-        _node(
-            "start",
-            0,
-            {
-                "type": "start",
-                "title": "Start",
-                "variables": [
-                    {
-                        "variable": "topic",
-                        "label": "Topic",
-                        "type": "text-input",
-                        "required": True,
-                        "max_length": 256,
-                    }
-                ],
-            },
-        )
-    ]
+    nodes = [_node("start", 0, _start())]
     previous = "start"
     for step in range(1, size - 1):
         node_id = f"step{step:02d}"
-        if step % 3 == 1:
-            data: dict[str, Any] = {
-                "type": "llm",
-                "title": f"Draft {step}",
-                "model": {
-                    "provider": "langgenius/openai/openai",
-                    "name": "gpt-4o-mini",
-                    "mode": "chat",
-                    "completion_params": {"temperature": round(0.1 * (seed % 7), 1)},
-                },
-                "prompt_template": [
-                    {"role": "system", "text": f"Step {step}: refine {{{{#{previous}.text#}}}}."}
-                ],
-                "context": {"enabled": False, "variable_selector": []},
-                "vision": {"enabled": False},
-            }
-        elif step % 3 == 2:
-            data = {
-                "type": "code",
-                "title": f"Shape {step}",
-                "code_language": "python3",
-                "code": (
-                    "def main(text: str) -> dict:\n"
-                    f"    return {{'text': text.strip()[:{400 + step}]}}\n"
-                ),
-                "variables": [{"variable": "text", "value_selector": [previous, "text"]}],
-                "outputs": {"text": {"type": "string", "children": None}},
-            }
-        else:
-            data = {
-                "type": "template-transform",
-                "title": f"Format {step}",
-                "template": "{{ text }}",
-                "variables": [{"variable": "text", "value_selector": [previous, "text"]}],
-            }
-        nodes.append(_node(node_id, step, data))
+        nodes.append(_node(node_id, step, _step_data(step, previous, seed)))
         previous = node_id
     last = (
         {"type": "answer", "title": "Answer", "answer": f"{{{{#{previous}.text#}}}}"}
@@ -126,25 +73,80 @@ def _graph(size: int, mode: str, seed: int) -> dict[str, Any]:
         }
     )
     nodes.append(_node("finish", size - 1, last))
-    edges = [
-        {
-            "id": f"{a['id']}-source-{b['id']}-target",
-            "source": a["id"],
-            "sourceHandle": "source",
-            "target": b["id"],
-            "targetHandle": "target",
-            "type": "custom",
-            "zIndex": 0,
-            "data": {
-                "sourceType": a["data"]["type"],
-                "targetType": b["data"]["type"],
-                "isInIteration": False,
-                "isInLoop": False,
-            },
-        }
-        for a, b in itertools.pairwise(nodes)
-    ]
+    edges = [_edge(a, b) for a, b in itertools.pairwise(nodes)]
     return {"nodes": nodes, "edges": edges, "viewport": {"x": 0, "y": 0, "zoom": 0.7}}
+
+
+def _start() -> dict[str, Any]:
+    return {
+        "type": "start",
+        "title": "Start",
+        "variables": [
+            {
+                "variable": "topic",
+                "label": "Topic",
+                "type": "text-input",
+                "required": True,
+                "max_length": 256,
+            }
+        ],
+    }
+
+
+def _step_data(step: int, previous: str, seed: int) -> dict[str, Any]:
+    """An LLM, code or template node in turn, each reading the previous node's text."""
+    if step % 3 == 1:
+        return {
+            "type": "llm",
+            "title": f"Draft {step}",
+            "model": {
+                "provider": "langgenius/openai/openai",
+                "name": "gpt-4o-mini",
+                "mode": "chat",
+                "completion_params": {"temperature": round(0.1 * (seed % 7), 1)},
+            },
+            "prompt_template": [
+                {"role": "system", "text": f"Step {step}: refine {{{{#{previous}.text#}}}}."}
+            ],
+            "context": {"enabled": False, "variable_selector": []},
+            "vision": {"enabled": False},
+        }
+    if step % 3 == 2:
+        return {
+            "type": "code",
+            "title": f"Shape {step}",
+            "code_language": "python3",
+            "code": (
+                "def main(text: str) -> dict:\n"
+                f"    return {{'text': text.strip()[:{400 + step}]}}\n"
+            ),
+            "variables": [{"variable": "text", "value_selector": [previous, "text"]}],
+            "outputs": {"text": {"type": "string", "children": None}},
+        }
+    return {
+        "type": "template-transform",
+        "title": f"Format {step}",
+        "template": "{{ text }}",
+        "variables": [{"variable": "text", "value_selector": [previous, "text"]}],
+    }
+
+
+def _edge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": f"{a['id']}-source-{b['id']}-target",
+        "source": a["id"],
+        "sourceHandle": "source",
+        "target": b["id"],
+        "targetHandle": "target",
+        "type": "custom",
+        "zIndex": 0,
+        "data": {
+            "sourceType": a["data"]["type"],
+            "targetType": b["data"]["type"],
+            "isInIteration": False,
+            "isInLoop": False,
+        },
+    }
 
 
 def _model_config(fields: int, mode: str, seed: int) -> dict[str, Any]:

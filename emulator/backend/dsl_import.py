@@ -145,6 +145,8 @@ class DslImporter:
         tamper_content: FaultProbe = _never,
         expire_pending: FaultProbe = _never,
     ) -> ImportOutcome:
+        # One piece on purpose: it follows Dify's AppDslService.import_app check by check,
+        # and the order of those checks decides which error a client sees (contract §2.4).
         import_id = new_id()
 
         def failed(error: str) -> ImportOutcome:
