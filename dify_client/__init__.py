@@ -33,6 +33,7 @@ from dify_client._errors import (
     UnprocessableEntityError,
     UnsupportedClientError,
     UnsupportedMediaTypeError,
+    WorkspaceLookupError,
 )
 from dify_client._http import REDACTED, redact_headers
 from dify_client._ids import is_uuid
@@ -40,6 +41,7 @@ from dify_client._pagination import Page
 from dify_client._ratelimit import RequestRateLimiter
 from dify_client._retry import RetryPolicy
 from dify_client._version import __version__
+from dify_client.models.lookup import find_workspace, find_workspaces
 
 __all__ = [
     "MAX_PAGE_LIMIT",
@@ -78,8 +80,11 @@ __all__ = [
     "UnprocessableEntityError",
     "UnsupportedClientError",
     "UnsupportedMediaTypeError",
+    "WorkspaceLookupError",
     "__version__",
     "default_user_agent",
+    "find_workspace",
+    "find_workspaces",
     "is_uuid",
     "normalize_base_url",
     "redact_headers",
