@@ -35,6 +35,7 @@ from dify_client._errors import (
     UnsupportedMediaTypeError,
     WorkspaceLookupError,
 )
+from dify_client._files import write_atomic
 from dify_client._http import REDACTED, redact_headers
 from dify_client._ids import is_uuid
 from dify_client._pagination import Page
@@ -88,4 +89,5 @@ __all__ = [
     "is_uuid",
     "normalize_base_url",
     "redact_headers",
+    "write_atomic",
 ]
