@@ -4,7 +4,7 @@ Imports nothing from the rest of difyops: it is usable on its own.
 """
 
 from dify_client._client import DifyClient, default_user_agent, normalize_base_url
-from dify_client._clock import Clock, FakeClock, SystemClock
+from dify_client._clock import Clock, SystemClock
 from dify_client._constants import MAX_PAGE_LIMIT
 from dify_client._device_flow import DeviceFlow, PollUpdate
 from dify_client._errors import (
@@ -63,7 +63,6 @@ __all__ = [
     "DifyConnectionError",
     "DifyError",
     "DifyTimeoutError",
-    "FakeClock",
     "ImportFailedError",
     "NotADifyServerError",
     "NotFoundError",
