@@ -270,8 +270,3 @@ class WorkspaceLookupError(DifyError):
     @property
     def ambiguous(self) -> bool:
         return bool(self.ids)
-
-    @property
-    def did_you_mean(self) -> str:
-        """A " Did you mean 'X'?" suffix for a near miss, else the empty string."""
-        return f" Did you mean {self.suggestion!r}?" if self.suggestion else ""

@@ -70,8 +70,9 @@ def list_backup_targets(sources: list[Source], rate_limit: int | None = None) ->
             try:
                 chosen = find_workspaces(workspaces, source.workspaces)
             except WorkspaceLookupError as exc:
+                near = f"Did you mean {exc.suggestion!r}?" if exc.suggestion else None
                 raise DifyError(
-                    f"{source.describe()}: {exc.message} among {exc.visible}{exc.did_you_mean}"
+                    f"{source.describe()}: {exc.message} among {exc.visible}", hint=near
                 ) from None
         targets += [
             BackupTarget(
