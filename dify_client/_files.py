@@ -47,10 +47,10 @@ def _mode_for(path: Path) -> int:
     try:
         return stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
-        return new_file_mode()
+        return _new_file_mode()
 
 
-def new_file_mode() -> int:
+def _new_file_mode() -> int:
     """The mode `open()` would give a new file: 0666 less the umask."""
     # The umask can only be read by setting it; it is put back at once.
     umask = os.umask(0o022)
