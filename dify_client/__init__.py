@@ -4,7 +4,7 @@ Imports nothing from the rest of difyops: it is usable on its own.
 """
 
 from dify_client._client import DifyClient, default_user_agent, normalize_base_url
-from dify_client._clock import Clock, FakeClock, SystemClock
+from dify_client._clock import Clock, SystemClock
 from dify_client._constants import MAX_PAGE_LIMIT
 from dify_client._device_flow import DeviceFlow, PollUpdate
 from dify_client._errors import (
@@ -33,13 +33,16 @@ from dify_client._errors import (
     UnprocessableEntityError,
     UnsupportedClientError,
     UnsupportedMediaTypeError,
+    WorkspaceLookupError,
 )
+from dify_client._files import write_atomic
 from dify_client._http import REDACTED, redact_headers
 from dify_client._ids import is_uuid
 from dify_client._pagination import Page
 from dify_client._ratelimit import RequestRateLimiter
 from dify_client._retry import RetryPolicy
 from dify_client._version import __version__
+from dify_client.models.lookup import find_workspace, find_workspaces
 
 __all__ = [
     "MAX_PAGE_LIMIT",
@@ -60,7 +63,6 @@ __all__ = [
     "DifyConnectionError",
     "DifyError",
     "DifyTimeoutError",
-    "FakeClock",
     "ImportFailedError",
     "NotADifyServerError",
     "NotFoundError",
@@ -78,9 +80,13 @@ __all__ = [
     "UnprocessableEntityError",
     "UnsupportedClientError",
     "UnsupportedMediaTypeError",
+    "WorkspaceLookupError",
     "__version__",
     "default_user_agent",
+    "find_workspace",
+    "find_workspaces",
     "is_uuid",
     "normalize_base_url",
     "redact_headers",
+    "write_atomic",
 ]

@@ -17,6 +17,7 @@
     │   ├── RateLimitError             429  (.retry_after in seconds, when the server said)
     │   └── ServerError                5xx  (OpenAPIDisabledError: 503 from the kill switch)
     ├── ImportFailedError              an import ended `failed` and the caller asked to raise
+    ├── WorkspaceLookupError           no workspace (or several) has the id or name asked for
     └── DeviceFlowError                RFC 8628 answers of the device flow
         ├── AccessDeniedError
         ├── DeviceCodeExpiredError
@@ -240,3 +241,32 @@ class ConfigFileError(DifyError):
 
 class CredentialsNotFoundError(DifyError):
     """No server and token to use: not signed in, unknown profile, or a lost token."""
+
+
+class WorkspaceLookupError(DifyError):
+    """No workspace, or more than one, answers to the id or name asked for.
+
+    `asked` is what was asked for, `visible` the names the account can see (quoted, or
+    "none"), `suggestion` a near miss when there is one, `ids` the workspaces an ambiguous
+    name matches (empty when nothing matched).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str,
+        asked: tuple[str, ...],
+        visible: str,
+        suggestion: str | None = None,
+        ids: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.asked = asked
+        self.visible = visible
+        self.suggestion = suggestion
+        self.ids = ids
+
+    @property
+    def ambiguous(self) -> bool:
+        return bool(self.ids)

@@ -9,13 +9,12 @@ A plan file is the JSON form of a plan, written by `plan --out FILE` and read ba
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from dify_client import write_atomic
 from difyops._output import to_jsonable
 from difyops.exceptions import DifyopsError, UsageError
 
@@ -62,13 +61,9 @@ def exit_for_plan(has_changes: bool, *, detailed: bool) -> None:
 def write_plan_file(path: Path, plan: Any) -> None:
     """Write the plan's JSON form atomically (a reader never sees half a plan)."""
     text = json.dumps(to_jsonable(plan), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-    directory = path.parent if str(path.parent) else Path(".")
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        Path(temporary).replace(path)
+        # Plans name people and apps; as ever, only their owner may read them.
+        write_atomic(path, text, private=True)
     except OSError as exc:
         raise DifyopsError(f"cannot write the plan to {path}: {exc.strerror or exc}") from None
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from dify_client import DifyClient, is_uuid
+from dify_client import DifyClient, WorkspaceLookupError, find_workspace, is_uuid
 from dify_client.models import Workspace
 from dify_client.profiles import Credentials, resolve_credentials
 from difyops.exceptions import UsageError
@@ -73,15 +73,8 @@ def _by_id_or_name(client: DifyClient, value: str, *, source: str) -> WorkspaceC
 
 
 def _match_workspace(workspaces: list[Workspace], value: str) -> tuple[str, str]:
-    exact = [w for w in workspaces if w.name == value]
-    if len(exact) == 1:
-        return exact[0].id, exact[0].name
-    if len(exact) > 1:
-        ids = ", ".join(w.id for w in exact)
-        raise UsageError(
-            f"more than one workspace is named {value!r} ({ids})", hint="Pass the id instead."
-        )
-    names = ", ".join(repr(w.name) for w in workspaces) or "none"
-    raise UsageError(
-        f"no workspace named {value!r}", hint=f"Workspaces this account can see: {names}."
-    )
+    try:
+        found = find_workspace(workspaces, value, by="name")
+    except WorkspaceLookupError as exc:
+        raise UsageError(exc.message, hint=exc.hint) from None
+    return found.id, found.name

@@ -62,11 +62,3 @@ def iso_naive(timestamp: float) -> str:
 def iso_offset(timestamp: float) -> str:
     """`2025-03-01T09:00:00+00:00`: the device-flow `expires_at` format (aware isoformat)."""
     return to_datetime(timestamp).isoformat()
-
-
-def parse_iso(text: str) -> float:
-    """Parse an ISO-8601 timestamp (naive values are taken as UTC) into epoch seconds."""
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.timestamp()

@@ -173,14 +173,6 @@ class NotFound(EmulatorError):
     status = 404
 
 
-class MethodNotAllowed(EmulatorError):
-    status = 405
-
-
-class Conflict(EmulatorError):
-    status = 409
-
-
 class InvalidParam(EmulatorError):
     status = 422
 

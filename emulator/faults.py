@@ -29,7 +29,7 @@ import itertools
 import random
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -41,14 +41,7 @@ Scenario = Literal[
     "expire_pending_imports",
     "tamper_import",
 ]
-SCENARIOS: tuple[str, ...] = (
-    "server_error",
-    "rate_limit",
-    "latency",
-    "drop_connection",
-    "expire_pending_imports",
-    "tamper_import",
-)
+SCENARIOS: tuple[str, ...] = get_args(Scenario)
 HTTP_SCENARIOS = ("drop_connection", "rate_limit", "server_error")
 DEFAULT_SEED = 0
 

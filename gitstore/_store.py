@@ -189,6 +189,8 @@ class GitStore:
                 handle.flush()
                 os.fsync(handle.fileno())
             # mkstemp makes 0600 files; a backup file gets the mode any new file would.
+            # (Not dify_client.write_atomic: gitstore is a leaf, and its temporary files
+            # live under .git so a crash never leaves one in the work tree.)
             os.chmod(tmp_name, _new_file_mode())
             os.replace(tmp_name, target)
         except BaseException:

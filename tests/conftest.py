@@ -27,6 +27,33 @@ CORPUS_DIR = SHARED_DIR / "dsl-corpus"
 
 pytest_plugins = ["tests.support.fixtures"]
 
+# `pytest -m "not slow"` is the quick run (seconds; the whole suite takes ~100 s). Marked
+# here by place and fixture rather than in each file, so a new test in a slow tier is slow
+# without anyone remembering to say so: the Prefect flows, the CLI over the emulator, the
+# DSL corpus, schemathesis, and the emulator run as a subprocess.
+TESTS_DIR = Path(__file__).resolve().parent
+SLOW_DIRECTORIES = ("flows", "cli")
+SLOW_MODULES = ("emulator/test_schemathesis.py", "emulator/test_persistence_and_cli.py")
+SLOW_FIXTURES = frozenset({"prefect_harness", "corpus_dir"})
+SLOW_MARKERS = ("corpus",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if is_slow(item):
+            item.add_marker(pytest.mark.slow)
+
+
+def is_slow(item: pytest.Item) -> bool:
+    where = item.path.relative_to(TESTS_DIR).as_posix()
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return (
+        where.split("/")[0] in SLOW_DIRECTORIES
+        or where in SLOW_MODULES
+        or bool(fixtures & SLOW_FIXTURES)
+        or any(item.get_closest_marker(name) for name in SLOW_MARKERS)
+    )
+
 
 @pytest.fixture(autouse=True)
 def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:

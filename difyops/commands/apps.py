@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from dify_client import DifyClient, is_uuid
+from dify_client import DifyClient, is_uuid, write_atomic
 from dify_client.models import App, Import
 from difyops._options import JsonOption, ProfileOption, WorkspaceOption
 from difyops._output import Output
@@ -133,14 +132,7 @@ def export(
     if include_secret:
         out.warn("the DSL contains secret values in clear text; do not commit or share it")
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        # With secrets the file is created 0600 from the start (never readable by others,
-        # not even for a moment).
-        mode = 0o600 if include_secret else 0o644
-        with os.fdopen(os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode), "w") as f:
-            f.write(text)
-        if include_secret:
-            output.chmod(0o600)  # an existing file keeps its old mode through open()
+        write_atomic(output, text, private=include_secret)
         out.result({"app_id": app_id, "path": str(output)}, None)
         out.note(f"DSL written to {output}")
     elif json_output:

@@ -23,7 +23,7 @@ from emulator.backend.context import Authorized
 from emulator.clock import Clock
 from emulator.settings import EmulatorSettings
 from emulator.store import Store
-from emulator.store.rows import AccountRow, MemberRow
+from emulator.store.rows import AccountRow, MemberRow, MembershipRow, WorkspaceRow
 
 
 def member_row(member: MemberRow) -> dict[str, Any]:
@@ -103,16 +103,7 @@ class MemberService:
         }
 
     def remove(self, auth: Authorized, member_id: str) -> dict[str, str]:
-        workspace = auth.require_workspace()
-        member = self._find_account(member_id)
-        operator = auth.account
-        if member.id == operator.id:
-            raise errors.BadRequest("Cannot operate self.")
-        target = self._store.people.membership(workspace.id, member.id)
-        if auth.role != "owner" and target is not None and target.role == "owner":
-            raise errors.BadRequest("No permission to remove member.")
-        if target is None:
-            raise errors.NotFound("Member not in tenant.")
+        workspace, member, _target = self._operated_on(auth, member_id, "remove")
         with self._store.transaction():
             self._store.people.remove_membership(workspace.id, member.id)
             # A pending account left without any workspace is deleted, as Dify does.
@@ -121,19 +112,27 @@ class MemberService:
         return {"result": "success"}
 
     def change_role(self, auth: Authorized, member_id: str, role: str) -> dict[str, str]:
+        workspace, member, target = self._operated_on(auth, member_id, "update")
+        if target.role == role:
+            raise errors.BadRequest("The provided role is already assigned to the member.")
+        self._store.people.set_role(workspace.id, member.id, role)
+        return {"result": "success"}
+
+    def _operated_on(
+        self, auth: Authorized, member_id: str, verb: str
+    ) -> tuple[WorkspaceRow, AccountRow, MembershipRow]:
+        """The member a remove or role change acts on, after Dify's checks in Dify's order:
+        not oneself, an owner only by an owner, then a member of this workspace at all."""
         workspace = auth.require_workspace()
         member = self._find_account(member_id)
         if member.id == auth.account.id:
             raise errors.BadRequest("Cannot operate self.")
         target = self._store.people.membership(workspace.id, member.id)
         if auth.role != "owner" and target is not None and target.role == "owner":
-            raise errors.BadRequest("No permission to update member.")
+            raise errors.BadRequest(f"No permission to {verb} member.")
         if target is None:
             raise errors.NotFound("Member not in tenant.")
-        if target.role == role:
-            raise errors.BadRequest("The provided role is already assigned to the member.")
-        self._store.people.set_role(workspace.id, member.id, role)
-        return {"result": "success"}
+        return workspace, member, target
 
     def _find_account(self, member_id: str) -> AccountRow:
         canonical = canonical_uuid(member_id)

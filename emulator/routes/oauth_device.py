@@ -136,14 +136,10 @@ def console_caller(
     openapi_extra=openapi_extra(body=DeviceMutateRequest),
 )
 async def device_approve(request: Request) -> JSONResponse:
-    session, account = console_caller(request, request.headers.get(CSRF_HEADER))
-    _limit(request, f"device-approve:{session.id}", 10, 3600.0)
-    args = _required_arguments(await _json_body(request), ("user_code",), "json")
+    account, user_code = await _decision(request)
     emulator = emulator_of(request)
     return ok(
-        emulator.backend.device.approve(
-            args["user_code"], account, settings=emulator.settings.current()
-        )
+        emulator.backend.device.approve(user_code, account, settings=emulator.settings.current())
     )
 
 
@@ -153,7 +149,16 @@ async def device_approve(request: Request) -> JSONResponse:
     openapi_extra=openapi_extra(body=DeviceMutateRequest),
 )
 async def device_deny(request: Request) -> JSONResponse:
-    session, _account = console_caller(request, request.headers.get(CSRF_HEADER))
+    _account, user_code = await _decision(request)
+    return ok(emulator_of(request).backend.device.deny(user_code))
+
+
+async def _decision(request: Request) -> tuple[AccountRow, str]:
+    """The console user and the user code of an approve or a deny.
+
+    Both share one rate-limit bucket per console session, as on Dify.
+    """
+    session, account = console_caller(request, request.headers.get(CSRF_HEADER))
     _limit(request, f"device-approve:{session.id}", 10, 3600.0)
     args = _required_arguments(await _json_body(request), ("user_code",), "json")
-    return ok(emulator_of(request).backend.device.deny(args["user_code"]))
+    return account, args["user_code"]

@@ -125,13 +125,6 @@ class AppRepository:
         )
         return [AppRow.from_row(r) for r in rows]
 
-    def apps_in(self, workspace_id: str) -> list[AppRow]:
-        rows = self._db.query(
-            "SELECT * FROM apps WHERE workspace_id = ? ORDER BY created_at DESC, id",
-            (workspace_id,),
-        )
-        return [AppRow.from_row(r) for r in rows]
-
     def existing_app_ids(self, app_ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
         for start in range(0, len(app_ids), 500):

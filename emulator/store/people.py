@@ -61,9 +61,6 @@ class PeopleRepository:
     def delete_account(self, account_id: str) -> None:
         self._db.execute("DELETE FROM accounts WHERE id = ?", (account_id,))
 
-    def count_accounts(self) -> int:
-        return int(self._db.scalar("SELECT count(*) FROM accounts"))
-
     # --- workspaces -----------------------------------------------------------------
 
     def insert_workspace(self, workspace: WorkspaceRow) -> None:
@@ -174,14 +171,6 @@ class PeopleRepository:
             "UPDATE memberships SET current = (workspace_id = ?) WHERE account_id = ?",
             (workspace_id, account_id),
         )
-
-    def owner_of(self, workspace_id: str) -> str | None:
-        value = self._db.scalar(
-            "SELECT account_id FROM memberships WHERE workspace_id = ? AND role = 'owner'"
-            " ORDER BY created_at LIMIT 1",
-            (workspace_id,),
-        )
-        return str(value) if value is not None else None
 
     # --- invitations ----------------------------------------------------------------
 

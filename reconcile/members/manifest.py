@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+from dify_client.models.lookup import WorkspaceLookupError, find_workspace
 from reconcile.errors import ManifestError
 
 MANIFEST_VERSION = 1
@@ -133,22 +134,16 @@ def is_email(value: str) -> bool:
 
 def match_workspace(entry: WorkspaceManifest, workspaces: Sequence[W]) -> W:
     """The live workspace a manifest entry names; `ManifestError` at its line otherwise."""
-    if entry.id is not None:
-        found = [w for w in workspaces if w.id == entry.id]
-        what = f"no workspace with id {entry.id!r}"
-    else:
-        found = [w for w in workspaces if w.name == entry.name]
-        what = f"no workspace named {entry.name!r}"
-    if len(found) == 1:
-        return found[0]
-    if len(found) > 1:
-        ids = ", ".join(w.id for w in found)
+    try:
+        if entry.id is not None:
+            return find_workspace(workspaces, entry.id, by="id")
+        return find_workspace(workspaces, entry.name or "", by="name")
+    except WorkspaceLookupError as exc:
+        if exc.ambiguous:
+            raise ManifestError(
+                f"{entry.ref_at}: {exc.message}", hint="Name the workspace by `id` instead."
+            ) from None
         raise ManifestError(
-            f"{entry.ref_at}: more than one workspace is named {entry.name!r} ({ids})",
-            hint="Name the workspace by `id` instead.",
-        )
-    visible = ", ".join(repr(w.name) for w in workspaces) or "none"
-    raise ManifestError(
-        f"{entry.ref_at}: unknown workspace: {what} among those this account can see",
-        hint=f"Workspaces this account can see: {visible}.",
-    )
+            f"{entry.ref_at}: unknown workspace: {exc.message} among those this account can see",
+            hint=exc.hint,
+        ) from None

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from prefect import task
 from pydantic import BaseModel
 
-from dify_client import DifyError
+from dify_client import DifyError, WorkspaceLookupError, find_workspaces
 from gitstore import Author, GitStore
 from jobs import BackupSettings, Source
 from reconcile.backup.layout import (
@@ -67,15 +67,13 @@ def list_backup_targets(sources: list[Source], rate_limit: int | None = None) ->
             workspaces = client.workspaces.list()
         chosen = workspaces
         if source.workspaces:
-            wanted = set(source.workspaces)
-            chosen = [w for w in workspaces if w.id in wanted or w.name in wanted]
-            missing = wanted - {w.id for w in chosen} - {w.name for w in chosen}
-            if missing:
-                names = ", ".join(sorted(repr(m) for m in missing))
+            try:
+                chosen = find_workspaces(workspaces, source.workspaces)
+            except WorkspaceLookupError as exc:
+                near = f"Did you mean {exc.suggestion!r}?" if exc.suggestion else None
                 raise DifyError(
-                    f"{source.describe()}: no workspace {names} among "
-                    f"{', '.join(repr(w.name) for w in workspaces)}"
-                )
+                    f"{source.describe()}: {exc.message} among {exc.visible}", hint=near
+                ) from None
         targets += [
             BackupTarget(
                 source=source, base_url=client.base_url, workspace_id=w.id, workspace_name=w.name

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from dify_client import DifyClient, is_uuid
+from dify_client import DifyClient, WorkspaceLookupError, find_workspace, is_uuid
 from dsl import DslDocument, load_text
 from gitstore import GitStore
 from jobs.params import GitSide, WorkspaceSide
@@ -49,17 +49,13 @@ class _Workspace:
 
 def resolve_workspace(client: DifyClient, ref: str) -> _Workspace:
     """A workspace by id or exact name, among those the token can see."""
-    workspaces = client.workspaces.list()
-    found = [w for w in workspaces if ref in (w.id, w.name)]
-    if len(found) == 1:
-        return _Workspace(found[0].id, found[0].name)
-    names = ", ".join(repr(w.name) for w in workspaces) or "none"
-    if not found:
-        raise PlanError(
-            f"no workspace {ref!r} on {client.base_url}",
-            hint=f"Workspaces this account can see there: {names}.",
-        )
-    raise PlanError(f"several workspaces are named {ref!r}", hint="Give the workspace id.")
+    try:
+        found = find_workspace(client.workspaces.list(), ref)
+    except WorkspaceLookupError as exc:
+        if exc.ambiguous:
+            raise PlanError(exc.message, hint="Give the workspace id.") from None
+        raise PlanError(f"{exc.message} on {client.base_url}", hint=exc.hint) from None
+    return _Workspace(found.id, found.name)
 
 
 def list_git(side: GitSide) -> Listing:

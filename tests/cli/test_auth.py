@@ -11,8 +11,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from dify_client import FakeClock
 from dify_client.profiles import CredentialStore, Profile, ProfileStore
+from dify_client.testing import FakeClock
 from difyops.commands import auth
 from tests.contract.test_device_flow import approve_through_the_page
 from tests.support.emulator import EmulatorHandle

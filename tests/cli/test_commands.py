@@ -39,6 +39,13 @@ def test_unknown_workspace_name_lists_the_known_ones(invoke, signed_in) -> None:
     assert "'Acme Dev'" in result.stderr
 
 
+def test_a_near_miss_of_a_workspace_name_is_suggested(invoke, signed_in) -> None:
+    result = invoke("apps", "list", "--workspace", "acme  dev")
+    assert result.exit_code == 2
+    assert "no workspace named 'acme  dev'" in result.stderr
+    assert "Did you mean 'Acme Dev'?" in " ".join(result.stderr.split())
+
+
 def test_apps_list_every_workspace(invoke, signed_in) -> None:
     result = invoke("apps", "list", "--all-workspaces", "--json")
     assert result.exit_code == 0

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from dify_client import FakeClock
 from dify_client.resources.workspaces import MembersResource
+from dify_client.testing import FakeClock
 from tests.support.emulator import DEMO, EmulatorHandle
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "members.yml"

@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from dify_client import DifyClient, FakeClock, RetryPolicy
+from dify_client import DifyClient, RetryPolicy
+from dify_client.testing import FakeClock
 from tests.support.emulator import EmulatorHandle
 
 ClientFactory = Callable[..., DifyClient]

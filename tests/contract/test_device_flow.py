@@ -13,9 +13,9 @@ from dify_client import (
     DeviceFlow,
     DeviceFlowError,
     DifyClient,
-    FakeClock,
     UnsupportedClientError,
 )
+from dify_client.testing import FakeClock
 from tests.support.emulator import EmulatorHandle
 
 

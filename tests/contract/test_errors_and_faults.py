@@ -7,12 +7,12 @@ import pytest
 from dify_client import (
     AuthenticationError,
     DifyConnectionError,
-    FakeClock,
     NotFoundError,
     RateLimitError,
     ServerError,
     UnprocessableEntityError,
 )
+from dify_client.testing import FakeClock
 from tests.support.emulator import DEMO, EmulatorHandle
 
 EXPORT_ROUTE = "GET /apps/{app_id}/export"

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from dify_client import DifyClient, FakeClock, RetryPolicy
+from dify_client import DifyClient, RetryPolicy
+from dify_client.testing import FakeClock
 
 TOKEN = "dfoa_" + "T" * 43  # a well-formed but fake bearer token
 

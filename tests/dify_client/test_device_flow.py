@@ -10,11 +10,11 @@ from dify_client import (
     DeviceCodeExpiredError,
     DeviceFlow,
     DeviceFlowCancelled,
-    FakeClock,
     ServerError,
     UnsupportedClientError,
 )
 from dify_client.models import DeviceCode
+from dify_client.testing import FakeClock
 
 CODE = {
     "device_code": "dc_" + "x" * 32,
@@ -98,8 +98,10 @@ def test_transient_server_errors_are_ridden_out(make_client, fake_clock: FakeClo
     boom = httpx.Response(
         500, json={"code": "internal_server_error", "message": "x", "status": 500}
     )
-    client, _ = make_client(boom, boom, httpx.Response(200, json=TOKEN_PAYLOAD))
-    flow_for(client, fake_clock).wait(DeviceCode.model_validate(CODE))
+    client, recorder = make_client(boom, boom, httpx.Response(200, json=TOKEN_PAYLOAD))
+    token = flow_for(client, fake_clock).wait(DeviceCode.model_validate(CODE))
+    assert token.account is not None and token.account.email == "ada@acme.example"
+    assert len(recorder.requests) == 3
 
 
 def test_persistent_server_errors_end_the_wait(make_client, fake_clock: FakeClock) -> None:

@@ -8,7 +8,8 @@ import re
 import httpx
 import pytest
 
-from dify_client import DifyClient, FakeClock, RequestRateLimiter, __version__
+from dify_client import DifyClient, RequestRateLimiter, __version__
+from dify_client.testing import FakeClock
 from tests.dify_client.conftest import TOKEN
 
 
