@@ -10,7 +10,7 @@ PACKAGES := $(wildcard dify_client dsl reconcile jobs gitstore tasks flows difyo
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: all install check lint typecheck imports test demo bench clean
+.PHONY: all install check lint typecheck imports test quick demo bench clean
 
 all: test
 
@@ -37,6 +37,11 @@ check: lint typecheck imports
 
 test: check
 	$(BIN)/python -m pytest
+
+# The local loop: everything but the slow tiers (Prefect flows, CLI, corpus, schemathesis;
+# see tests/conftest.py), about 20 s. `make test` still runs all of it.
+quick: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 demo: $(STAMP)
 	$(BIN)/python -m difyops.demo
