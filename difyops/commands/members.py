@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from pydantic import ValidationError
 
-from difyops._jobs import members_apply, members_export, members_plan
 from difyops._options import JsonOption, ProfileOption, WorkspaceOption
 from difyops._output import Output
 from difyops._plans import (
@@ -29,9 +28,6 @@ from difyops.connection import open_client, resolve_workspace
 from difyops.exceptions import DifyopsError, UsageError
 from jobs import MembersSyncSettings, Source
 from reconcile.members.planner import PlanOverrides
-
-if TYPE_CHECKING:
-    from flows.sync_members import MembersSync
 from reconcile.members.render import (
     APPLY_COLUMNS,
     PLAN_COLUMNS,
@@ -40,6 +36,9 @@ from reconcile.members.render import (
     plan_rows,
 )
 from reconcile.members.run import PLAN_KIND, MembersPlanSet
+
+if TYPE_CHECKING:
+    from flows.sync_members import MembersSync
 
 app = typer.Typer(help="Workspace members.", no_args_is_help=True)
 
@@ -55,10 +54,15 @@ ManifestOption = Annotated[
 OnlyOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--workspace",
-        "-w",
-        help="Only this workspace of the manifest (id or name; repeatable).",
+        "--only",
+        help="Filter the manifest's workspaces: only the one with this id or name (repeatable).",
     ),
+]
+# `-w/--workspace` picks a workspace in `members list|export`; here it filtered the
+# manifest, which `--only` now says. Kept, hidden, so scripts written for it still work.
+OldOnlyOption = Annotated[
+    list[str] | None,
+    typer.Option("--workspace", "-w", hidden=True),
 ]
 PruneOption = Annotated[
     bool | None,
@@ -129,7 +133,8 @@ def list_members(
 @app.command("plan")
 def plan(
     manifest: ManifestOption,
-    workspace: OnlyOption = None,
+    only: OnlyOption = None,
+    old_only: OldOnlyOption = None,
     prune: PruneOption = None,
     max_removal_ratio: RatioOption = None,
     allow_no_admin: NoAdminOption = False,
@@ -151,10 +156,13 @@ def plan(
     role the API cannot set. Members missing from the manifest are left alone unless
     prune is on (--prune).
     """
+    # Imported here: the flow module loads Prefect (~1 s), which `members list` must not pay.
+    from flows.sync_members import run_members_plan  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     settings = MembersSyncSettings(
         manifest=str(manifest),
-        only=workspace or [],
+        only=_only(out, only, old_only),
         overrides=PlanOverrides(
             prune=prune,
             max_removal_ratio=max_removal_ratio,
@@ -163,7 +171,7 @@ def plan(
         ),
         rate_limit=rate_limit,
     )
-    plan_set = members_plan(settings, Source(profile=profile))
+    plan_set = run_members_plan(settings, Source(profile=profile))
     if out_file is not None:
         write_plan_file(out_file, plan_set)
     if json_output:
@@ -190,7 +198,8 @@ def apply(
         ),
     ] = None,
     plan_file: PlanFileOption = None,
-    workspace: OnlyOption = None,
+    only: OnlyOption = None,
+    old_only: OldOnlyOption = None,
     prune: PruneOption = None,
     max_removal_ratio: RatioOption = None,
     allow_no_admin: NoAdminOption = False,
@@ -203,13 +212,18 @@ def apply(
     """Apply the manifest: plan afresh, then make each change with one API call.
 
     With --plan FILE, the fresh plan must be identical to the reviewed one (same
-    checksum), else nothing changes. A change that fails (e.g. member_limit_exceeded) is
+    checksum), else nothing changes; when the reviewed changes are all in place already,
+    there is nothing to do. A change that fails (e.g. member_limit_exceeded) is
     reported with Dify's message and hint and the others still run; exit 1 if any failed.
     Invitation links are never printed: --invite-urls FILE saves each one (mode 0600)
     as its invite succeeds; without it, apply warns before it starts that they will not
     be kept (Dify e-mails the invitations).
     """
+    # Imported here: the flow module loads Prefect (~1 s), which `members list` must not pay.
+    from flows.sync_members import run_members_apply  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
+    workspaces = _only(out, only, old_only)
     overrides = PlanOverrides(
         prune=prune,
         max_removal_ratio=max_removal_ratio,
@@ -218,7 +232,7 @@ def apply(
     )
     reviewed = None
     if plan_file is not None:
-        if overrides != PlanOverrides() or workspace:
+        if overrides != PlanOverrides() or workspaces:
             raise UsageError(
                 "--plan takes its options from the plan file",
                 hint="Drop the override flags, or make a new plan with them.",
@@ -235,7 +249,7 @@ def apply(
     else:
         settings = MembersSyncSettings(
             manifest=str(manifest),
-            only=workspace or [],
+            only=workspaces,
             overrides=overrides,
             rate_limit=rate_limit,
         )
@@ -249,7 +263,7 @@ def apply(
                 "server's mail is set up)"
             )
 
-    run = members_apply(
+    run = run_members_apply(
         settings,
         Source(profile=profile),
         reviewed=reviewed,
@@ -282,12 +296,15 @@ def export(
 
     Planning the exported manifest right away shows no changes; edit it from there.
     """
+    # Imported here: the flow module loads Prefect (~1 s), which `members list` must not pay.
+    from flows.sync_members import export_members_manifest  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     if out_file is not None and out_file.exists() and not force:
         raise UsageError(f"{out_file} exists", hint="Pass --force to overwrite it.")
     with open_client(profile) as (connection, client):
         choice = resolve_workspace(client, connection, workspace)
-    text = members_export(Source(profile=profile), choice.id)
+    text = export_members_manifest(Source(profile=profile), choice.id)
     if out_file is not None:
         try:
             out_file.write_text(text, encoding="utf-8")
@@ -308,6 +325,13 @@ def export(
         out.success(
             f"wrote {out_file}; `difyops members plan -f {out_file}` should show no changes"
         )
+
+
+def _only(out: Output, only: list[str] | None, old_only: list[str] | None) -> list[str]:
+    """The manifest workspaces to plan (`--only`), the old spelling included."""
+    if old_only:
+        out.note("note: -w/--workspace is now --only")
+    return [*(only or []), *(old_only or [])]
 
 
 def _read_members_plan(path: Path) -> MembersPlanSet:
@@ -358,6 +382,9 @@ def _report_apply(out: Output, run: MembersSync, path: Path | None, *, json_outp
     for plan in run.plan.plans:
         for note in plan.notes:
             out.note(f"note: {plan.workspace_name}: {note}")
+    if run.already_applied:
+        out.success("the reviewed plan is already applied; nothing to do")
+        return
     if applied is None:
         out.success("no changes; nothing to apply")
         return
