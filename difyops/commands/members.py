@@ -8,8 +8,9 @@ fresh); `export` writes the current membership as a manifest to start from.
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
@@ -24,21 +25,12 @@ from difyops._plans import (
     read_plan_file,
     write_plan_file,
 )
+from difyops.commands._members_report import print_plan, report_apply, warn_links_not_kept
 from difyops.connection import open_client, resolve_workspace
 from difyops.exceptions import DifyopsError, UsageError
 from jobs import MembersSyncSettings, Source
 from reconcile.members.planner import PlanOverrides
-from reconcile.members.render import (
-    APPLY_COLUMNS,
-    PLAN_COLUMNS,
-    apply_rows,
-    plan_heading,
-    plan_rows,
-)
 from reconcile.members.run import PLAN_KIND, MembersPlanSet
-
-if TYPE_CHECKING:
-    from flows.sync_members import MembersSync
 
 app = typer.Typer(help="Workspace members.", no_args_is_help=True)
 
@@ -48,6 +40,15 @@ ManifestOption = Annotated[
         "--manifest",
         "-f",
         help="Members manifest (YAML; `members export` writes one to start from).",
+        dir_okay=False,
+    ),
+]
+ApplyManifestOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--manifest",
+        "-f",
+        help="Members manifest (default with --plan: the one the plan was made from).",
         dir_okay=False,
     ),
 ]
@@ -177,7 +178,7 @@ def plan(
     if json_output:
         out.json(plan_set)
     else:
-        _print_plan(out, plan_set, show_unchanged=show_unchanged)
+        print_plan(out, plan_set, show_unchanged=show_unchanged)
         if out_file is not None:
             out.note(
                 f"plan written to {out_file}; apply it with "
@@ -188,15 +189,7 @@ def plan(
 
 @app.command("apply")
 def apply(
-    manifest: Annotated[
-        Path | None,
-        typer.Option(
-            "--manifest",
-            "-f",
-            help="Members manifest (default with --plan: the one the plan was made from).",
-            dir_okay=False,
-        ),
-    ] = None,
+    manifest: ApplyManifestOption = None,
     plan_file: PlanFileOption = None,
     only: OnlyOption = None,
     old_only: OldOnlyOption = None,
@@ -212,9 +205,9 @@ def apply(
     """Apply the manifest: plan afresh, then make each change with one API call.
 
     With --plan FILE, the fresh plan must be identical to the reviewed one (same
-    checksum), else nothing changes; when the reviewed changes are all in place already,
-    there is nothing to do. A change that fails (e.g. member_limit_exceeded) is
-    reported with Dify's message and hint and the others still run; exit 1 if any failed.
+    checksum), else nothing changes (nothing to do if its changes are all made already).
+    A change that fails (e.g. member_limit_exceeded) is reported with Dify's message
+    and hint and the others still run; exit 1 if any failed.
     Invitation links are never printed: --invite-urls FILE saves each one (mode 0600)
     as its invite succeeds; without it, apply warns before it starts that they will not
     be kept (Dify e-mails the invitations).
@@ -223,54 +216,23 @@ def apply(
     from flows.sync_members import run_members_apply  # noqa: PLC0415
 
     out = Output(json_mode=json_output)
-    workspaces = _only(out, only, old_only)
     overrides = PlanOverrides(
         prune=prune,
         max_removal_ratio=max_removal_ratio,
         allow_no_admin=allow_no_admin,
         skip_untouchable=skip_untouchable,
     )
-    reviewed = None
-    if plan_file is not None:
-        if overrides != PlanOverrides() or workspaces:
-            raise UsageError(
-                "--plan takes its options from the plan file",
-                hint="Drop the override flags, or make a new plan with them.",
-            )
-        reviewed = _read_members_plan(plan_file)
-        settings = MembersSyncSettings(
-            manifest=str(manifest) if manifest else reviewed.manifest,
-            only=reviewed.only,
-            overrides=reviewed.overrides,
-            rate_limit=rate_limit,
-        )
-    elif manifest is None:
-        raise UsageError("give the manifest (--manifest FILE) or a plan file (--plan FILE)")
-    else:
-        settings = MembersSyncSettings(
-            manifest=str(manifest),
-            only=workspaces,
-            overrides=overrides,
-            rate_limit=rate_limit,
-        )
-
-    def announce(plan_set: MembersPlanSet) -> None:
-        invites = _invites(plan_set)
-        if invites and invite_urls is None:
-            out.warn(
-                f"{invites} invitation(s) to send and no --invite-urls: the invitation links "
-                "will not be saved; Dify e-mails each invitee their invitation (when the "
-                "server's mail is set up)"
-            )
-
+    settings, reviewed = _apply_settings(
+        manifest, plan_file, _only(out, only, old_only), overrides, rate_limit
+    )
     run = run_members_apply(
         settings,
         Source(profile=profile),
         reviewed=reviewed,
-        before_apply=announce,
+        before_apply=partial(warn_links_not_kept, out) if invite_urls is None else None,
         invite_urls_file=str(invite_urls) if invite_urls is not None else None,
     )
-    _report_apply(out, run, invite_urls, json_output=json_output)
+    report_apply(out, run, invite_urls, json_output=json_output)
     if not run.ok:
         raise DifyopsError(
             "some member changes failed",
@@ -327,6 +289,35 @@ def export(
         )
 
 
+def _apply_settings(
+    manifest: Path | None,
+    plan_file: Path | None,
+    only: list[str],
+    overrides: PlanOverrides,
+    rate_limit: int,
+) -> tuple[MembersSyncSettings, MembersPlanSet | None]:
+    """What to apply: the manifest with the flags, or the reviewed plan with its own."""
+    if plan_file is None:
+        if manifest is None:
+            raise UsageError("give the manifest (--manifest FILE) or a plan file (--plan FILE)")
+        return MembersSyncSettings(
+            manifest=str(manifest), only=only, overrides=overrides, rate_limit=rate_limit
+        ), None
+    if overrides != PlanOverrides() or only:
+        raise UsageError(
+            "--plan takes its options from the plan file",
+            hint="Drop the override flags, or make a new plan with them.",
+        )
+    reviewed = _read_members_plan(plan_file)
+    settings = MembersSyncSettings(
+        manifest=str(manifest) if manifest else reviewed.manifest,
+        only=reviewed.only,
+        overrides=reviewed.overrides,
+        rate_limit=rate_limit,
+    )
+    return settings, reviewed
+
+
 def _only(out: Output, only: list[str] | None, old_only: list[str] | None) -> list[str]:
     """The manifest workspaces to plan (`--only`), the old spelling included."""
     if old_only:
@@ -343,61 +334,3 @@ def _read_members_plan(path: Path) -> MembersPlanSet:
             f"{path} is not a valid members plan ({exc.error_count()} problem(s))",
             hint="Write plans with `difyops members plan --out FILE`; do not edit them.",
         ) from None
-
-
-def _print_plan(out: Output, plan_set: MembersPlanSet, *, show_unchanged: bool) -> None:
-    for plan in plan_set.plans:
-        out.out.print(plan_heading(plan), markup=False)
-        out.table(
-            PLAN_COLUMNS,
-            plan_rows(plan, include_unchanged=show_unchanged),
-            empty="  no members to show",
-        )
-        for note in plan.notes:
-            out.note(f"note: {note}")
-        out.line(f"Plan: {plan.summary()}.")
-    verdict = "changes to apply" if plan_set.has_changes else "no changes"
-    out.line(f"{verdict} · checksum {plan_set.checksum}")
-    invites = _invites(plan_set)
-    if invites:
-        # Said now, while it can still be acted on: once invited, a member is pending and
-        # is never invited again, so a link not saved by that apply is never saved.
-        out.note(
-            f"note: {invites} invitation(s): Dify e-mails each invitee; to keep their links, "
-            "apply with --invite-urls FILE (written 0600 as each invite succeeds)"
-        )
-
-
-def _invites(plan_set: MembersPlanSet) -> int:
-    return sum(plan.count("invite") for plan in plan_set.plans)
-
-
-def _report_apply(out: Output, run: MembersSync, path: Path | None, *, json_output: bool) -> None:
-    applied = run.applied
-    saved = applied.invite_links_saved if applied is not None else 0
-    written = str(path) if path is not None and saved else None
-    if json_output:
-        out.json({"plan": run.plan, "applied": applied, "invite_urls_file": written})
-        return
-    for plan in run.plan.plans:
-        for note in plan.notes:
-            out.note(f"note: {plan.workspace_name}: {note}")
-    if run.already_applied:
-        out.success("the reviewed plan is already applied; nothing to do")
-        return
-    if applied is None:
-        out.success("no changes; nothing to apply")
-        return
-    for result in applied.results:
-        out.line(f"{result.workspace_name} ({result.workspace_id})")
-        out.table(APPLY_COLUMNS, apply_rows(result), empty="  nothing to apply")
-    out.line(f"Apply: {applied.summary()}.")
-    sent = len(applied.invite_urls)
-    if written:
-        out.note(f"{saved} invitation link(s) added to {written} (mode 0600)")
-    if sent > saved:
-        # No advice here: these invitees are pending now and are never invited again.
-        out.note(
-            f"{sent - saved} invitation(s) sent; Dify e-mails each invitee their invitation "
-            "(when the server's mail is set up). The links were not saved."
-        )

@@ -248,7 +248,7 @@ def test_only_filters_the_manifest_and_the_old_w_spelling_still_works(
 ) -> None:
     path = tmp_path / "two.yml"
     path.write_text(
-        manifest_text(without("katherine@acme.example") + [("katherine@acme.example", "admin")])
+        manifest_text([(e, "admin" if e == "katherine@acme.example" else r) for e, r in ACME_DEV])
         + "  - name: Partner Lab\n    members: []\n",
         encoding="utf-8",
     )

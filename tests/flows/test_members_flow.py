@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from flows._calling import JobFailed
 from flows.sync_members import (
     APPLY_ARTIFACT_KEY,
     PLAN_ARTIFACT_KEY,
@@ -17,7 +18,6 @@ from flows.sync_members import (
     run_members_plan,
     sync_members_flow,
 )
-from flows._calling import JobFailed
 from reconcile.members.run import MembersPlanSet
 from tasks.members.steps import apply_members_sync
 from tests.support.emulator import DEMO, EmulatorHandle
