@@ -41,15 +41,19 @@ def test_the_plain_calls_apply_the_example_and_a_second_plan_is_empty(
 ) -> None:
     sign_in(emulator, monkeypatch)
     settings = MembersSyncSettings(manifest=EXAMPLE)
-    assert run_members_plan(settings).has_changes  # planning changes nothing
+    reviewed = run_members_plan(settings)
+    assert reviewed.has_changes  # planning changes nothing
     assert roles(emulator)["katherine@acme.example"] == "normal"
-    first = run_members_apply(settings)
-    assert first.ok and first.applied is not None
+    first = run_members_apply(settings, reviewed=reviewed)
+    assert first.ok and first.applied is not None and not first.already_applied
     assert first.applied.summary() == "3 done, 0 already done, 0 failed"
     assert list(first.applied.invite_urls) == ["hedy@acme.example"]
     second = run_members_apply(settings)
     assert not second.plan.has_changes and second.applied is None
+    assert not second.already_applied  # nothing was reviewed
     assert roles(emulator)["katherine@acme.example"] == "admin"
+    replayed = run_members_apply(settings, reviewed=reviewed)
+    assert replayed.already_applied and replayed.applied is None and replayed.ok
 
 
 def test_the_flow_publishes_the_plan_then_applies_without_leaking_invite_links(
