@@ -14,15 +14,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from flows.backup import BackupStatus, HistoryEntry, IndexedApp
-    from flows.sync_members import BeforeApply, MembersSync
-    from jobs import (
-        BackupSettings,
-        MembersSyncSettings,
-        PromotionRequest,
-        Source,
-    )
+    from jobs import BackupSettings, PromotionRequest, Source
     from reconcile.backup.plan import BackupReport
-    from reconcile.members.run import MembersPlanSet
     from reconcile.promotion.plan import PromotionPlan
     from reconcile.promotion.result import PromotionResult
 
@@ -61,34 +54,3 @@ def promotion_apply(
     from flows.promote import run_apply
 
     return run_apply(request, expected_checksum)
-
-
-def members_plan(settings: MembersSyncSettings, source: Source) -> MembersPlanSet:
-    from flows.sync_members import run_members_plan
-
-    return run_members_plan(settings, source)
-
-
-def members_apply(
-    settings: MembersSyncSettings,
-    source: Source,
-    *,
-    reviewed: MembersPlanSet | None,
-    before_apply: BeforeApply | None = None,
-    invite_urls_file: str | None = None,
-) -> MembersSync:
-    from flows.sync_members import run_members_apply
-
-    return run_members_apply(
-        settings,
-        source,
-        reviewed=reviewed,
-        before_apply=before_apply,
-        invite_urls_file=invite_urls_file,
-    )
-
-
-def members_export(source: Source, workspace_id: str) -> str:
-    from flows.sync_members import export_members_manifest
-
-    return export_members_manifest(source, workspace_id)

@@ -8,23 +8,21 @@ plan|apply|export` run the same steps without a Prefect server.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from prefect import flow
 from prefect.artifacts import acreate_markdown_artifact
 from pydantic import BaseModel
 
-from flows._calling import StepRunner, as_functions, as_tasks
+from flows._calling import JobFailed, as_function, as_task
 from jobs import MembersSyncSettings, Source
 from reconcile.errors import StalePlanError
+from reconcile.freshness import Freshness
 from reconcile.members.planner import PlanOverrides
 from reconcile.members.render import apply_markdown, plan_markdown
 from reconcile.members.run import MembersApplyResult, MembersPlanSet, ensure_fresh
-from tasks.members.steps import (
-    apply_members_sync,
-    export_members,
-    plan_members_sync,
-)
+from tasks.members.steps import apply_members_sync, export_members, plan_members_sync
 
 PLAN_ARTIFACT_KEY = "dify-members-plan"
 APPLY_ARTIFACT_KEY = "dify-members-apply"
@@ -33,6 +31,7 @@ __all__ = [
     "APPLY_ARTIFACT_KEY",
     "PLAN_ARTIFACT_KEY",
     "BeforeApply",
+    "MembersSteps",
     "MembersSync",
     "MembersSyncSettings",
     "PlanOverrides",
@@ -41,20 +40,49 @@ __all__ = [
     "export_members_manifest",
     "run_members_apply",
     "run_members_plan",
-    "sync_members",
     "sync_members_flow",
 ]
 
 
 class MembersSync(BaseModel):
-    """A run's outcome: the plan it made and, when it applied, what became of each change."""
+    """A run's outcome: the plan it made and, when it applied, what became of each change.
+
+    `already_applied`: the reviewed plan's changes were in place before this run (the
+    fresh plan has none), so there was nothing to do.
+    """
 
     plan: MembersPlanSet
     applied: MembersApplyResult | None = None
+    already_applied: bool = False
 
     @property
     def ok(self) -> bool:
         return self.applied is None or self.applied.ok
+
+
+@dataclass(frozen=True)
+class MembersSteps:
+    """The members job's steps, typed as the tasks are; `plain()` or `prefect()` runs them."""
+
+    plan: Callable[[MembersSyncSettings, Source], MembersPlanSet]
+    apply: Callable[[MembersPlanSet, Source, int | None, str | None], MembersApplyResult]
+    export: Callable[[Source, str], str]
+
+    @classmethod
+    def plain(cls) -> MembersSteps:
+        return cls(
+            as_function(plan_members_sync),
+            as_function(apply_members_sync),
+            as_function(export_members),
+        )
+
+    @classmethod
+    def prefect(cls) -> MembersSteps:
+        return cls(
+            as_task(plan_members_sync),
+            as_task(apply_members_sync),
+            as_task(export_members),
+        )
 
 
 Publish = Callable[[str, str, str], None]
@@ -62,10 +90,10 @@ Publish = Callable[[str, str, str], None]
 BeforeApply = Callable[[MembersPlanSet], None]
 
 
-def _steps(
+def _run(
+    steps: MembersSteps,
     settings: MembersSyncSettings,
     source: Source,
-    call: StepRunner,
     *,
     apply: bool,
     reviewed: MembersPlanSet | None = None,
@@ -73,18 +101,16 @@ def _steps(
     before_apply: BeforeApply | None = None,
     invite_urls_file: str | None = None,
 ) -> MembersSync:
-    plan_set: MembersPlanSet = call(plan_members_sync, settings, source)
+    plan_set = steps.plan(settings, source)
     if publish is not None:
         publish(PLAN_ARTIFACT_KEY, plan_markdown(plan_set), "Dify members plan")
-    if reviewed is not None:
-        ensure_fresh(reviewed, plan_set)
+    if reviewed is not None and ensure_fresh(reviewed, plan_set) is Freshness.ALREADY_APPLIED:
+        return MembersSync(plan=plan_set, already_applied=True)
     if not apply or not plan_set.has_changes:
         return MembersSync(plan=plan_set)
     if before_apply is not None:
         before_apply(plan_set)
-    applied: MembersApplyResult = call(
-        apply_members_sync, plan_set, source, settings.rate_limit, invite_urls_file
-    )
+    applied = steps.apply(plan_set, source, settings.rate_limit, invite_urls_file)
     if publish is not None:
         publish(APPLY_ARTIFACT_KEY, apply_markdown(applied), "Dify members apply")
     return MembersSync(plan=plan_set, applied=applied)
@@ -92,7 +118,7 @@ def _steps(
 
 def run_members_plan(settings: MembersSyncSettings, source: Source | None = None) -> MembersPlanSet:
     """Plan only, as plain function calls (what `difyops members plan` runs)."""
-    return _steps(settings, source or Source(), as_functions, apply=False).plan
+    return _run(MembersSteps.plain(), settings, source or Source(), apply=False).plan
 
 
 def run_members_apply(
@@ -103,14 +129,18 @@ def run_members_apply(
     before_apply: BeforeApply | None = None,
     invite_urls_file: str | None = None,
 ) -> MembersSync:
-    """Plan afresh and apply (what `difyops members apply` runs). With `reviewed`, the
-    fresh plan must match it exactly (`StalePlanError` otherwise) before anything changes.
-    `before_apply` sees the plan about to be applied; `invite_urls_file` receives each
-    invitation link as its invite succeeds (see `tasks.members.InviteLinkFile`)."""
-    return _steps(
+    """Plan afresh and apply (what `difyops members apply` runs).
+
+    With `reviewed`, the fresh plan must match it exactly before anything changes
+    (`StalePlanError` otherwise), unless its changes are in place already: then nothing
+    is done (`already_applied`). `before_apply` sees the plan about to be applied;
+    `invite_urls_file` receives each invitation link as its invite succeeds (see
+    `tasks.members.invite_links.InviteLinkFile`).
+    """
+    return _run(
+        MembersSteps.plain(),
         settings,
         source or Source(),
-        as_functions,
         apply=True,
         reviewed=reviewed,
         before_apply=before_apply,
@@ -118,27 +148,9 @@ def run_members_apply(
     )
 
 
-def sync_members(
-    manifest: str,
-    *,
-    apply: bool = False,
-    source: Source | None = None,
-    overrides: PlanOverrides | None = None,
-) -> MembersSync:
-    """Plan a manifest and, with `apply=True`, apply it — for scripts and the demo.
-
-    >>> first = sync_members("examples/members.yml", apply=True)
-    >>> sync_members("examples/members.yml").plan.has_changes
-    False
-    """
-    settings = MembersSyncSettings(manifest=manifest, overrides=overrides or PlanOverrides())
-    return _steps(settings, source or Source(), as_functions, apply=apply)
-
-
 def export_members_manifest(source: Source, workspace_id: str) -> str:
     """The workspace's current membership as a manifest (`difyops members export`)."""
-    text: str = export_members.fn(source, workspace_id)
-    return text
+    return MembersSteps.plain().export(source, workspace_id)
 
 
 @flow(name="sync-members", description="Sync Dify workspace members from a YAML manifest.")
@@ -176,8 +188,12 @@ async def sync_members_flow(
     source = Source(profile=profile, server=server, token_block=token_block)
     artifacts: list[tuple[str, str, str]] = []
     try:
-        run = _steps(
-            settings, source, as_tasks, apply=apply, publish=lambda *a: artifacts.append(a)
+        run = _run(
+            MembersSteps.prefect(),
+            settings,
+            source,
+            apply=apply,
+            publish=lambda *a: artifacts.append(a),
         )
     finally:
         # Published even when a step raised: the plan is what the failed run was about.
@@ -185,7 +201,9 @@ async def sync_members_flow(
             await acreate_markdown_artifact(key=key, markdown=markdown, description=description)
     if run.applied is not None and not run.applied.ok:
         failed = ", ".join(o.email for r in run.applied.results for o in r.failed)
-        raise RuntimeError(f"some member changes failed ({failed}); see the artifact")
+        raise JobFailed(
+            f"some member changes failed ({failed}); see the artifact", job="sync-members"
+        )
     return {
         "plan": run.plan.model_dump(mode="json"),
         "applied": run.applied.model_dump(mode="json") if run.applied else None,

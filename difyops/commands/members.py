@@ -8,13 +8,13 @@ fresh); `export` writes the current membership as a manifest to start from.
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 
-from difyops._jobs import members_apply, members_export, members_plan
 from difyops._options import JsonOption, ProfileOption, WorkspaceOption
 from difyops._output import Output
 from difyops._plans import (
@@ -25,20 +25,11 @@ from difyops._plans import (
     read_plan_file,
     write_plan_file,
 )
+from difyops.commands._members_report import print_plan, report_apply, warn_links_not_kept
 from difyops.connection import open_client, resolve_workspace
 from difyops.exceptions import DifyopsError, UsageError
 from jobs import MembersSyncSettings, Source
 from reconcile.members.planner import PlanOverrides
-
-if TYPE_CHECKING:
-    from flows.sync_members import MembersSync
-from reconcile.members.render import (
-    APPLY_COLUMNS,
-    PLAN_COLUMNS,
-    apply_rows,
-    plan_heading,
-    plan_rows,
-)
 from reconcile.members.run import PLAN_KIND, MembersPlanSet
 
 app = typer.Typer(help="Workspace members.", no_args_is_help=True)
@@ -52,13 +43,27 @@ ManifestOption = Annotated[
         dir_okay=False,
     ),
 ]
+ApplyManifestOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--manifest",
+        "-f",
+        help="Members manifest (default with --plan: the one the plan was made from).",
+        dir_okay=False,
+    ),
+]
 OnlyOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--workspace",
-        "-w",
-        help="Only this workspace of the manifest (id or name; repeatable).",
+        "--only",
+        help="Filter the manifest's workspaces: only the one with this id or name (repeatable).",
     ),
+]
+# `-w/--workspace` picks a workspace in `members list|export`; here it filtered the
+# manifest, which `--only` now says. Kept, hidden, so scripts written for it still work.
+OldOnlyOption = Annotated[
+    list[str] | None,
+    typer.Option("--workspace", "-w", hidden=True),
 ]
 PruneOption = Annotated[
     bool | None,
@@ -129,7 +134,8 @@ def list_members(
 @app.command("plan")
 def plan(
     manifest: ManifestOption,
-    workspace: OnlyOption = None,
+    only: OnlyOption = None,
+    old_only: OldOnlyOption = None,
     prune: PruneOption = None,
     max_removal_ratio: RatioOption = None,
     allow_no_admin: NoAdminOption = False,
@@ -151,10 +157,13 @@ def plan(
     role the API cannot set. Members missing from the manifest are left alone unless
     prune is on (--prune).
     """
+    # Imported here: the flow module loads Prefect (~1 s), which `members list` must not pay.
+    from flows.sync_members import run_members_plan  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     settings = MembersSyncSettings(
         manifest=str(manifest),
-        only=workspace or [],
+        only=_only(out, only, old_only),
         overrides=PlanOverrides(
             prune=prune,
             max_removal_ratio=max_removal_ratio,
@@ -163,13 +172,13 @@ def plan(
         ),
         rate_limit=rate_limit,
     )
-    plan_set = members_plan(settings, Source(profile=profile))
+    plan_set = run_members_plan(settings, Source(profile=profile))
     if out_file is not None:
         write_plan_file(out_file, plan_set)
     if json_output:
         out.json(plan_set)
     else:
-        _print_plan(out, plan_set, show_unchanged=show_unchanged)
+        print_plan(out, plan_set, show_unchanged=show_unchanged)
         if out_file is not None:
             out.note(
                 f"plan written to {out_file}; apply it with "
@@ -180,17 +189,10 @@ def plan(
 
 @app.command("apply")
 def apply(
-    manifest: Annotated[
-        Path | None,
-        typer.Option(
-            "--manifest",
-            "-f",
-            help="Members manifest (default with --plan: the one the plan was made from).",
-            dir_okay=False,
-        ),
-    ] = None,
+    manifest: ApplyManifestOption = None,
     plan_file: PlanFileOption = None,
-    workspace: OnlyOption = None,
+    only: OnlyOption = None,
+    old_only: OldOnlyOption = None,
     prune: PruneOption = None,
     max_removal_ratio: RatioOption = None,
     allow_no_admin: NoAdminOption = False,
@@ -203,12 +205,16 @@ def apply(
     """Apply the manifest: plan afresh, then make each change with one API call.
 
     With --plan FILE, the fresh plan must be identical to the reviewed one (same
-    checksum), else nothing changes. A change that fails (e.g. member_limit_exceeded) is
-    reported with Dify's message and hint and the others still run; exit 1 if any failed.
+    checksum), else nothing changes (nothing to do if its changes are all made already).
+    A change that fails (e.g. member_limit_exceeded) is reported with Dify's message
+    and hint and the others still run; exit 1 if any failed.
     Invitation links are never printed: --invite-urls FILE saves each one (mode 0600)
     as its invite succeeds; without it, apply warns before it starts that they will not
     be kept (Dify e-mails the invitations).
     """
+    # Imported here: the flow module loads Prefect (~1 s), which `members list` must not pay.
+    from flows.sync_members import run_members_apply  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     overrides = PlanOverrides(
         prune=prune,
@@ -216,47 +222,17 @@ def apply(
         allow_no_admin=allow_no_admin,
         skip_untouchable=skip_untouchable,
     )
-    reviewed = None
-    if plan_file is not None:
-        if overrides != PlanOverrides() or workspace:
-            raise UsageError(
-                "--plan takes its options from the plan file",
-                hint="Drop the override flags, or make a new plan with them.",
-            )
-        reviewed = _read_members_plan(plan_file)
-        settings = MembersSyncSettings(
-            manifest=str(manifest) if manifest else reviewed.manifest,
-            only=reviewed.only,
-            overrides=reviewed.overrides,
-            rate_limit=rate_limit,
-        )
-    elif manifest is None:
-        raise UsageError("give the manifest (--manifest FILE) or a plan file (--plan FILE)")
-    else:
-        settings = MembersSyncSettings(
-            manifest=str(manifest),
-            only=workspace or [],
-            overrides=overrides,
-            rate_limit=rate_limit,
-        )
-
-    def announce(plan_set: MembersPlanSet) -> None:
-        invites = _invites(plan_set)
-        if invites and invite_urls is None:
-            out.warn(
-                f"{invites} invitation(s) to send and no --invite-urls: the invitation links "
-                "will not be saved; Dify e-mails each invitee their invitation (when the "
-                "server's mail is set up)"
-            )
-
-    run = members_apply(
+    settings, reviewed = _apply_settings(
+        manifest, plan_file, _only(out, only, old_only), overrides, rate_limit
+    )
+    run = run_members_apply(
         settings,
         Source(profile=profile),
         reviewed=reviewed,
-        before_apply=announce,
+        before_apply=partial(warn_links_not_kept, out) if invite_urls is None else None,
         invite_urls_file=str(invite_urls) if invite_urls is not None else None,
     )
-    _report_apply(out, run, invite_urls, json_output=json_output)
+    report_apply(out, run, invite_urls, json_output=json_output)
     if not run.ok:
         raise DifyopsError(
             "some member changes failed",
@@ -282,12 +258,15 @@ def export(
 
     Planning the exported manifest right away shows no changes; edit it from there.
     """
+    # Imported here: the flow module loads Prefect (~1 s), which `members list` must not pay.
+    from flows.sync_members import export_members_manifest  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     if out_file is not None and out_file.exists() and not force:
         raise UsageError(f"{out_file} exists", hint="Pass --force to overwrite it.")
     with open_client(profile) as (connection, client):
         choice = resolve_workspace(client, connection, workspace)
-    text = members_export(Source(profile=profile), choice.id)
+    text = export_members_manifest(Source(profile=profile), choice.id)
     if out_file is not None:
         try:
             out_file.write_text(text, encoding="utf-8")
@@ -310,6 +289,42 @@ def export(
         )
 
 
+def _apply_settings(
+    manifest: Path | None,
+    plan_file: Path | None,
+    only: list[str],
+    overrides: PlanOverrides,
+    rate_limit: int,
+) -> tuple[MembersSyncSettings, MembersPlanSet | None]:
+    """What to apply: the manifest with the flags, or the reviewed plan with its own."""
+    if plan_file is None:
+        if manifest is None:
+            raise UsageError("give the manifest (--manifest FILE) or a plan file (--plan FILE)")
+        return MembersSyncSettings(
+            manifest=str(manifest), only=only, overrides=overrides, rate_limit=rate_limit
+        ), None
+    if overrides != PlanOverrides() or only:
+        raise UsageError(
+            "--plan takes its options from the plan file",
+            hint="Drop the override flags, or make a new plan with them.",
+        )
+    reviewed = _read_members_plan(plan_file)
+    settings = MembersSyncSettings(
+        manifest=str(manifest) if manifest else reviewed.manifest,
+        only=reviewed.only,
+        overrides=reviewed.overrides,
+        rate_limit=rate_limit,
+    )
+    return settings, reviewed
+
+
+def _only(out: Output, only: list[str] | None, old_only: list[str] | None) -> list[str]:
+    """The manifest workspaces to plan (`--only`), the old spelling included."""
+    if old_only:
+        out.note("note: -w/--workspace is now --only")
+    return [*(only or []), *(old_only or [])]
+
+
 def _read_members_plan(path: Path) -> MembersPlanSet:
     data = read_plan_file(path, kind=PLAN_KIND)
     try:
@@ -319,58 +334,3 @@ def _read_members_plan(path: Path) -> MembersPlanSet:
             f"{path} is not a valid members plan ({exc.error_count()} problem(s))",
             hint="Write plans with `difyops members plan --out FILE`; do not edit them.",
         ) from None
-
-
-def _print_plan(out: Output, plan_set: MembersPlanSet, *, show_unchanged: bool) -> None:
-    for plan in plan_set.plans:
-        out.out.print(plan_heading(plan), markup=False)
-        out.table(
-            PLAN_COLUMNS,
-            plan_rows(plan, include_unchanged=show_unchanged),
-            empty="  no members to show",
-        )
-        for note in plan.notes:
-            out.note(f"note: {note}")
-        out.line(f"Plan: {plan.summary()}.")
-    verdict = "changes to apply" if plan_set.has_changes else "no changes"
-    out.line(f"{verdict} · checksum {plan_set.checksum}")
-    invites = _invites(plan_set)
-    if invites:
-        # Said now, while it can still be acted on: once invited, a member is pending and
-        # is never invited again, so a link not saved by that apply is never saved.
-        out.note(
-            f"note: {invites} invitation(s): Dify e-mails each invitee; to keep their links, "
-            "apply with --invite-urls FILE (written 0600 as each invite succeeds)"
-        )
-
-
-def _invites(plan_set: MembersPlanSet) -> int:
-    return sum(plan.count("invite") for plan in plan_set.plans)
-
-
-def _report_apply(out: Output, run: MembersSync, path: Path | None, *, json_output: bool) -> None:
-    applied = run.applied
-    saved = applied.invite_links_saved if applied is not None else 0
-    written = str(path) if path is not None and saved else None
-    if json_output:
-        out.json({"plan": run.plan, "applied": applied, "invite_urls_file": written})
-        return
-    for plan in run.plan.plans:
-        for note in plan.notes:
-            out.note(f"note: {plan.workspace_name}: {note}")
-    if applied is None:
-        out.success("no changes; nothing to apply")
-        return
-    for result in applied.results:
-        out.line(f"{result.workspace_name} ({result.workspace_id})")
-        out.table(APPLY_COLUMNS, apply_rows(result), empty="  nothing to apply")
-    out.line(f"Apply: {applied.summary()}.")
-    sent = len(applied.invite_urls)
-    if written:
-        out.note(f"{saved} invitation link(s) added to {written} (mode 0600)")
-    if sent > saved:
-        # No advice here: these invitees are pending now and are never invited again.
-        out.note(
-            f"{sent - saved} invitation(s) sent; Dify e-mails each invitee their invitation "
-            "(when the server's mail is set up). The links were not saved."
-        )

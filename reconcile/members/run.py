@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, SecretStr
 
 from reconcile.checksum import plan_checksum
 from reconcile.errors import StalePlanError
+from reconcile.freshness import REPLAN_HINT, Freshness, check_fresh
 from reconcile.members.planner import MemberAction, MemberItem, MembersPlan, PlanOverrides
 
 PLAN_KIND: Final = "difyops.members-plan"
@@ -52,16 +53,26 @@ class MembersPlanSet(BaseModel):
         return self.model_copy(update={"checksum": self.computed_checksum()})
 
 
-def ensure_fresh(saved: MembersPlanSet, fresh: MembersPlanSet) -> None:
-    """Refuse to apply `saved` unless planning again now gives the very same plan."""
+def ensure_fresh(saved: MembersPlanSet, fresh: MembersPlanSet) -> Freshness:
+    """Whether `saved`, the reviewed plan, may be applied now (`reconcile.freshness`):
+    CURRENT, ALREADY_APPLIED (nothing to do), or `StalePlanError` saying which workspaces
+    moved. A plan file edited by hand is refused whatever planning again gives."""
     if not saved.is_intact():
         raise StalePlanError(
             "the plan file was edited after it was written: its checksum does not match "
             "its content",
-            hint="Make a new plan with `difyops members plan --out FILE` and apply that.",
+            hint=REPLAN_HINT,
         )
-    if fresh.checksum == saved.checksum:
-        return
+    return check_fresh(
+        saved.checksum,
+        fresh.checksum,
+        fresh_has_changes=fresh.has_changes,
+        moved="the live members or the manifest",
+        differences=lambda: _differences(saved, fresh),
+    )
+
+
+def _differences(saved: MembersPlanSet, fresh: MembersPlanSet) -> str:
     before = {plan.workspace_id: plan for plan in saved.plans}
     differences = []
     for plan in fresh.plans:
@@ -73,11 +84,7 @@ def ensure_fresh(saved: MembersPlanSet, fresh: MembersPlanSet) -> None:
                 f"workspace {plan.workspace_name!r}: then {old.summary()}; now {plan.summary()}"
             )
     differences += [f"workspace {p.workspace_name!r} is no longer planned" for p in before.values()]
-    detail = "; ".join(differences) or "the options differ"
-    raise StalePlanError(
-        f"the plan is stale: the live members or the manifest changed since it was made ({detail})",
-        hint="Run `difyops members plan` again, review the new plan, and apply that one.",
-    )
+    return "; ".join(differences) or "the options differ"
 
 
 OutcomeStatus = Literal["done", "already_done", "failed"]

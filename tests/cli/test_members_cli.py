@@ -235,8 +235,56 @@ def test_a_stale_plan_is_refused_and_changes_nothing(
     applied = invoke("members", "apply", "--plan", str(fresh_file))
     assert applied.exit_code == 0, applied.output
     assert roles(emulator)["katherine@acme.example"] == ("admin", "active")
+    # Replaying the applied plan: its changes are in place, so there is nothing to do.
     replayed = invoke("members", "apply", "--plan", str(fresh_file))
-    assert replayed.exit_code == 1 and "the plan is stale" in replayed.stderr
+    assert replayed.exit_code == 0, replayed.output
+    assert "the plan is stale" not in replayed.stderr
+    assert "the reviewed plan is already applied; nothing to do" in flat(replayed.stderr)
+    assert roles(emulator)["katherine@acme.example"] == ("admin", "active")
+
+
+def test_only_filters_the_manifest_and_the_old_w_spelling_still_works(
+    invoke, signed_in, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    path = tmp_path / "two.yml"
+    path.write_text(
+        manifest_text([(e, "admin" if e == "katherine@acme.example" else r) for e, r in ACME_DEV])
+        + "  - name: Partner Lab\n    members: []\n",
+        encoding="utf-8",
+    )
+    note = "note: -w/--workspace is now --only"
+    every = invoke("members", "plan", "-f", str(path), "--json")
+    assert [p["workspace_name"] for p in json.loads(every.stdout)["plans"]] == [
+        "Acme Dev",
+        "Partner Lab",
+    ]
+    for flag in ("--only", "-w", "--workspace"):
+        result = invoke("members", "plan", "-f", str(path), flag, "Partner Lab", "--json")
+        assert result.exit_code == 0, result.output
+        body = json.loads(result.stdout)
+        assert [p["workspace_name"] for p in body["plans"]] == ["Partner Lab"]
+        assert body["only"] == ["Partner Lab"]
+        assert result.stderr.count(note) == (0 if flag == "--only" else 1)
+
+    unknown = invoke("members", "plan", "-f", str(path), "--only", "Nope")
+    assert unknown.exit_code == 1
+    assert f"error: {path}: no workspace 'Nope' in the manifest" in unknown.stderr
+
+    elsewhere = invoke("members", "apply", "-f", str(path), "-w", "Partner Lab")
+    assert elsewhere.exit_code == 0, elsewhere.output
+    assert flat(elsewhere.stderr).count(note) == 1
+    assert roles(emulator)["katherine@acme.example"] == ("normal", "active")
+    applied = invoke("members", "apply", "-f", str(path), "--only", "Acme Dev")
+    assert applied.exit_code == 0, applied.output
+    assert note not in applied.stderr
+    assert roles(emulator)["katherine@acme.example"] == ("admin", "active")
+
+    plan_file = tmp_path / "plan.json"
+    invoke("members", "plan", "-f", str(path), "--out", str(plan_file))
+    for flag in ("--only", "-w"):
+        refused = invoke("members", "apply", "--plan", str(plan_file), flag, "Acme Dev")
+        assert refused.exit_code == 2
+        assert "error: --plan takes its options from the plan file" in refused.stderr
 
 
 def test_apply_with_a_plan_takes_no_override_flags(invoke, signed_in, tmp_path: Path) -> None:

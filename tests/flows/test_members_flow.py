@@ -1,4 +1,4 @@
-"""The members sync as the demo runs it (plain calls) and as Prefect runs it (one flow)."""
+"""The members sync as the CLI runs it (plain calls) and as Prefect runs it (one flow)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from flows._calling import JobFailed
 from flows.sync_members import (
     APPLY_ARTIFACT_KEY,
     PLAN_ARTIFACT_KEY,
     MembersSyncSettings,
     Source,
+    run_members_apply,
     run_members_plan,
-    sync_members,
     sync_members_flow,
 )
 from reconcile.members.run import MembersPlanSet
@@ -35,18 +36,24 @@ def roles(emulator: EmulatorHandle) -> dict[str, str]:
     return {m["email"]: m["role"] for m in rows["data"]}
 
 
-def test_the_demo_call_applies_the_example_and_a_second_plan_is_empty(
+def test_the_plain_calls_apply_the_example_and_a_second_plan_is_empty(
     emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sign_in(emulator, monkeypatch)
-    assert not sync_members(EXAMPLE).applied  # plan only by default
-    first = sync_members(EXAMPLE, apply=True)
-    assert first.ok and first.applied is not None
+    settings = MembersSyncSettings(manifest=EXAMPLE)
+    reviewed = run_members_plan(settings)
+    assert reviewed.has_changes  # planning changes nothing
+    assert roles(emulator)["katherine@acme.example"] == "normal"
+    first = run_members_apply(settings, reviewed=reviewed)
+    assert first.ok and first.applied is not None and not first.already_applied
     assert first.applied.summary() == "3 done, 0 already done, 0 failed"
     assert list(first.applied.invite_urls) == ["hedy@acme.example"]
-    second = sync_members(EXAMPLE, apply=True)
+    second = run_members_apply(settings)
     assert not second.plan.has_changes and second.applied is None
+    assert not second.already_applied  # nothing was reviewed
     assert roles(emulator)["katherine@acme.example"] == "admin"
+    replayed = run_members_apply(settings, reviewed=reviewed)
+    assert replayed.already_applied and replayed.applied is None and replayed.ok
 
 
 def test_the_flow_publishes_the_plan_then_applies_without_leaking_invite_links(
@@ -112,7 +119,7 @@ def test_a_seat_limit_reached_mid_flow_reports_dify_words_and_no_invite_link(
     manifest.write_text(
         Path(EXAMPLE).read_text() + "      - email: ida@acme.example\n        role: admin\n"
     )
-    with pytest.raises(RuntimeError, match=r"some member changes failed \(ida@acme.example\)"):
+    with pytest.raises(JobFailed, match=r"some member changes failed \(ida@acme.example\)"):
         asyncio.run(sync_members_flow(manifest=str(manifest), apply=True, rate_limit=None))
     assert roles(emulator)["hedy@acme.example"] == "normal"  # the others were made
 

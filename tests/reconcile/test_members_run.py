@@ -7,6 +7,7 @@ from pydantic import SecretStr
 
 from dify_client.models import Member, WorkspaceRef
 from reconcile.errors import StalePlanError
+from reconcile.freshness import REPLAN_HINT, Freshness
 from reconcile.members.export import manifest_from_members
 from reconcile.members.loader import load_manifest
 from reconcile.members.planner import plan_members
@@ -19,7 +20,7 @@ from reconcile.members.run import (
     already_done,
     ensure_fresh,
 )
-from tests.reconcile.test_members_planner import EVERYONE, LIVE, plan, replaced
+from tests.reconcile.test_members_planner import EVERYONE, LIVE, member, plan, replaced
 
 WORKSPACE = WorkspaceRef(id="w1", name="Acme Dev", role="owner")
 
@@ -30,16 +31,32 @@ def plan_set(*plans_args: list[tuple[str, str]]) -> MembersPlanSet:
 
 def test_a_fresh_plan_passes_and_a_changed_one_is_stale() -> None:
     reviewed = plan_set(replaced("katherine@acme.example", "admin"))
-    ensure_fresh(reviewed, plan_set(replaced("katherine@acme.example", "admin")))
+    again = plan_set(replaced("katherine@acme.example", "admin"))
+    assert ensure_fresh(reviewed, again) is Freshness.CURRENT
+    moved = plan_set(
+        [*replaced("katherine@acme.example", "admin"), ("hedy@acme.example", "normal")]
+    )
     with pytest.raises(StalePlanError) as caught:
-        ensure_fresh(reviewed, plan_set(EVERYONE))
+        ensure_fresh(reviewed, moved)
     assert caught.value.message == (
         "the plan is stale: the live members or the manifest changed since it was made "
         "(workspace 'Acme Dev': then 0 to invite, 1 role change(s), 0 to remove; 1 unchanged, "
-        "4 not manageable, 0 unlisted; now 0 to invite, 0 role change(s), 0 to remove; "
-        "2 unchanged, 4 not manageable, 0 unlisted)"
+        "4 not manageable, 0 unlisted; now 1 to invite, 1 role change(s), 0 to remove; "
+        "1 unchanged, 4 not manageable, 0 unlisted)"
     )
-    assert "plan` again" in (caught.value.hint or "")
+    assert caught.value.hint == REPLAN_HINT
+
+
+def test_a_reviewed_plan_whose_changes_are_in_place_is_already_applied() -> None:
+    reviewed = plan_set(replaced("katherine@acme.example", "admin"))
+    promoted = [
+        member(m.email, "admin") if m.email == "katherine@acme.example" else m for m in LIVE
+    ]
+    fresh = MembersPlanSet(
+        manifest="m.yml", plans=[plan(replaced("katherine@acme.example", "admin"), promoted)]
+    ).sealed()
+    assert not fresh.has_changes and fresh.checksum != reviewed.checksum
+    assert ensure_fresh(reviewed, fresh) is Freshness.ALREADY_APPLIED
 
 
 def test_a_hand_edited_plan_file_is_refused() -> None:
@@ -47,8 +64,11 @@ def test_a_hand_edited_plan_file_is_refused() -> None:
     data = reviewed.model_dump(mode="json")
     data["plans"][0]["items"][0]["desired_role"] = "owner"
     edited = MembersPlanSet.model_validate(data)
-    with pytest.raises(StalePlanError, match="edited after it was written"):
-        ensure_fresh(edited, reviewed)
+    # Even when planning again has nothing to do: the file is not what was reviewed.
+    for fresh in (reviewed, plan_set(EVERYONE)):
+        with pytest.raises(StalePlanError, match="edited after it was written") as caught:
+            ensure_fresh(edited, fresh)
+        assert caught.value.hint == REPLAN_HINT
 
 
 def test_the_plan_set_round_trips_through_json_with_its_checksum() -> None:

@@ -1,0 +1,95 @@
+"""What a members run needs from the outside world, as narrow ports. Pure.
+
+Reconcile plans and applies against these; `tasks.members` binds them to a `DifyClient`
+(and the invitation-link file), tests bind them to fakes. Nothing here knows HTTP or the
+client's errors: a writer reports a failed call as `CallFailed`, which carries what the
+outcome of a change shows (Dify's status, code, message and hint).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from pydantic import SecretStr
+
+from dify_client.models import Account, AssignableRole, Member
+from reconcile.members.manifest import WorkspaceManifest
+from reconcile.members.planner import MembersPlan
+
+
+class CallFailed(Exception):
+    """A call through a port failed: Dify refused it (`http_status` and `code` set), or it
+    never got an answer (a connection lost past the retries, a malformed body)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        http_status: int | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.http_status = http_status
+        self.code = code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class MemberWriter(Protocol):
+    """The three changes of a plan, in the one workspace the writer was opened for."""
+
+    @property
+    def base_url(self) -> str:
+        """The server this writer talks to, as plans record it."""
+        ...
+
+    def invite(self, email: str, role: AssignableRole) -> SecretStr:
+        """Invite `email`; the invitation link (it holds a secret token)."""
+        ...
+
+    def update_role(self, member_id: str, role: AssignableRole) -> None: ...
+
+    def remove(self, member_id: str) -> None: ...
+
+
+# One writer per workspace plan, reached with the plan's profile; closed when its changes
+# are made. Opening may raise (no credentials, no server): that fails only this plan.
+OpenWriter = Callable[[MembersPlan], AbstractContextManager[MemberWriter]]
+
+
+class InviteLinkSink(Protocol):
+    """Where invitation links are kept as each invite succeeds (the operator's file)."""
+
+    def add(self, email: str, url: SecretStr) -> None:
+        """Keep one link, or raise `CallFailed` saying why not, in words that complete
+        "invited, but its link …" (the invite stands either way)."""
+        ...
+
+
+class MembersReader(Protocol):
+    """The live state a plan is made from, through one connection."""
+
+    @property
+    def base_url(self) -> str: ...
+
+    def account(self) -> Account:
+        """Who acts, and which workspaces it sees."""
+        ...
+
+    def members(self, workspace_id: str) -> Sequence[Member]:
+        """Every member of the workspace, pending invitees included."""
+        ...
+
+    def normalize_url(self, url: str) -> str:
+        """`url` written as `base_url` is, to compare hosts; `ValueError` if invalid."""
+        ...
+
+
+# One reader per manifest workspace, reached with the entry's profile.
+OpenReader = Callable[[WorkspaceManifest], AbstractContextManager[MembersReader]]
