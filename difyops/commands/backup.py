@@ -8,12 +8,12 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from difyops._jobs import backup_log, backup_status, run_backup
 from difyops._options import JsonOption
 from difyops._output import Output
 from difyops.exceptions import DifyopsError
 from jobs import BackupSettings, Source
 from reconcile.backup.plan import HIDDEN_APPS_NOTE, BackupReport, totals
+from tasks.backup.history import app_history, backup_status
 
 app = typer.Typer(help="Back up app DSLs into a git repository.", no_args_is_help=True)
 
@@ -76,6 +76,9 @@ def run(
     any app could not be exported (the others are still committed; the failed one keeps
     its last good file).
     """
+    # Imported here: the flow loads Prefect (about a second), which status and log never need.
+    from flows.backup import run_backup  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     if include_secret:
         out.warn("--include-secret: secret values are exported; they are redacted before commit")
@@ -189,7 +192,7 @@ def log(
 ) -> None:
     """One app's history: each commit that changed it, with what changed semantically."""
     out = Output(json_mode=json_output)
-    found, entries = backup_log(str(repo), app_ref, workspace=workspace, max_count=max_count)
+    found, entries = app_history(str(repo), app_ref, workspace=workspace, max_count=max_count)
     if json_output:
         out.json({"app": found, "history": entries})
         return
