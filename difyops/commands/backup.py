@@ -22,6 +22,7 @@ RepoOption = Annotated[
 ]
 
 
+# `run` is long only by its signature: Typer declares each flag as an annotated parameter.
 @app.command()
 def run(
     repo: RepoOption,
@@ -76,9 +77,6 @@ def run(
     any app could not be exported (the others are still committed; the failed one keeps
     its last good file).
     """
-    # Imported here: the flow loads Prefect (about a second), which status and log never need.
-    from flows.backup import run_backup  # noqa: PLC0415
-
     out = Output(json_mode=json_output)
     if include_secret:
         out.warn("--include-secret: secret values are exported; they are redacted before commit")
@@ -96,24 +94,7 @@ def run(
     )
     chosen: list[str | None] = list(profiles) if profiles else [None]
     sources = [Source(profile=p, workspaces=workspace or []) for p in chosen]
-    if out.interactive and not json_output:
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=out.err,
-            transient=True,
-        ) as progress:
-            job = progress.add_task("listing apps…", total=None)
-            exported: list[str] = []
-
-            def tick(name: str) -> None:
-                exported.append(name)
-                progress.update(job, description=f"exported {len(exported)}: {name}")
-
-            report = run_backup(settings, sources, tick)
-    else:
-        report = run_backup(settings, sources, None)
+    report = _run_job(out, settings, sources, spinner=out.interactive and not json_output)
     if json_output:
         out.json(report.model_dump(mode="json"))
     else:
@@ -124,6 +105,31 @@ def run(
             "some apps could not be backed up" + (f": {names}" if names else ""),
             hint="They kept their last good file; see the messages above and run again.",
         )
+
+
+def _run_job(
+    out: Output, settings: BackupSettings, sources: list[Source], *, spinner: bool
+) -> BackupReport:
+    # Imported here: the flow loads Prefect (about a second), which status and log never need.
+    from flows.backup import run_backup  # noqa: PLC0415
+
+    if not spinner:
+        return run_backup(settings, sources, None)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=out.err,
+        transient=True,
+    ) as progress:
+        job = progress.add_task("listing apps…", total=None)
+        exported: list[str] = []
+
+        def tick(name: str) -> None:
+            exported.append(name)
+            progress.update(job, description=f"exported {len(exported)}: {name}")
+
+        return run_backup(settings, sources, tick)
 
 
 def _print_report(out: Output, report: BackupReport, repo: Path) -> None:

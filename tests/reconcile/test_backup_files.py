@@ -1,163 +1,31 @@
 """The backup's file planner (`plan_files`): from what the repository records, the listing
 and the exports, which files are kept, removed and written, in which order, and what each
-app's outcome is. Situations are tables; a property test checks that no file is ever lost.
-"""
+app's outcome is."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from reconcile.backup.files import (
-    Export,
-    ExportFailed,
-    FilePlan,
-    KeepFile,
-    PreparedExport,
-    RemoveFile,
-    WriteFile,
-    plan_files,
-    text_hash,
-)
-from reconcile.backup.layout import (
-    INDEX_FILE,
-    AppListing,
-    IndexEntry,
-    WorkspaceIndex,
-    assign_paths,
-    dump_index,
-)
+from reconcile.backup.files import Export, PreparedExport, WriteFile, plan_files, text_hash
+from reconcile.backup.layout import INDEX_FILE, AppListing, IndexEntry, assign_paths, dump_index
 from reconcile.backup.plan import decide_exports
-
-DIRECTORY = "dify.example.com/acme-dev"
-ALPHA = "aaaaaaaa-0000-4000-8000-000000000001"
-BETA = "bbbbbbbb-0000-4000-8000-000000000002"
-NEW = "cccccccc-0000-4000-8000-000000000003"
-# Ids made in sequence share their first characters.
-FIRST = "a0000000-0000-4000-8000-000000000101"
-SECOND = "a0000000-0000-4000-8000-000000000103"
-BEFORE = "2025-03-18T10:00:00"
-LATER = "2025-03-19T09:00:00"
-FAIL = "server error (500)"
-
-
-def dsl(name: str, title: str = "Start") -> str:
-    """An export as Dify writes it (canonical text)."""
-    return (
-        "app:\n"
-        "  mode: workflow\n"
-        f"  name: {name}\n"
-        "kind: app\n"
-        "version: 0.3.0\n"
-        "workflow:\n"
-        "  graph:\n"
-        "    edges: []\n"
-        "    nodes:\n"
-        "    - data:\n"
-        f"        title: {title}\n"
-        "        type: start\n"
-        "      id: start\n"
-    )
-
-
-def at(file_name: str) -> str:
-    return f"{DIRECTORY}/{file_name}"
-
-
-@dataclass
-class Situation:
-    """A workspace before a run: recorded apps `id → (name, file, text)` (all saved at
-    BEFORE), listed apps `id → (name, updated_at)`, and what each export gives."""
-
-    recorded: dict[str, tuple[str, str, str]] = field(default_factory=dict)
-    listed: dict[str, tuple[str, str]] = field(default_factory=dict)
-    exports: dict[str, str] = field(default_factory=dict)  # text, or FAIL
-    full: bool = False
-    missing: set[str] = field(default_factory=set)  # recorded files deleted by hand
-    files: dict[str, str] = field(default_factory=dict)  # filled from `recorded`
-
-    def index(self) -> WorkspaceIndex:
-        index = WorkspaceIndex(
-            host="dify.example.com", workspace_id="ws-1", workspace_name="Acme Dev"
-        )
-        for app_id, (name, file_name, text) in self.recorded.items():
-            index.apps[app_id] = IndexEntry(
-                name=name,
-                mode="workflow",
-                path=at(file_name),
-                updated_at=BEFORE,
-                dsl_version="0.3.0",
-                content_hash=text_hash(text),
-            )
-            if file_name not in self.missing:
-                self.files.setdefault(at(file_name), text)
-        return index
-
-    def plan(self, **options: object) -> FilePlan:
-        index = self.index()
-        listings = [
-            AppListing(id=app_id, name=name, mode="workflow", updated_at=updated_at)
-            for app_id, (name, updated_at) in self.listed.items()
-        ]
-        paths = assign_paths(DIRECTORY, listings, index)
-        decisions, _ = decide_exports(
-            listings, paths, index, lambda p: _hash_or_none(self.files.get(p)), full=self.full
-        )
-        assert {d.app.id for d in decisions} == set(self.exports), "exports ≠ apps exported"
-        exports: dict[str, Export] = {
-            app_id: ExportFailed(text) if text == FAIL else PreparedExport(text, "0.3.0")
-            for app_id, text in self.exports.items()
-        }
-        plan = plan_files(
-            DIRECTORY,
-            listings,
-            index,
-            decisions,
-            exports,
-            stored_text=self.files.get,
-            full=self.full,
-            **options,  # type: ignore[arg-type]
-        )
-        for op in plan.operations:
-            if isinstance(op, WriteFile) and op.app_id is not None:
-                assert op.text == self.exports[op.app_id], "a write carries another app's text"
-        return plan
-
-
-def _hash_or_none(text: str | None) -> str | None:
-    return text_hash(text) if text is not None else None
-
-
-def operations(plan: FilePlan) -> list[tuple[str, ...]]:
-    """The plan's operations, compactly: file names under DIRECTORY, the app they are for."""
-
-    def name(path: str) -> str:
-        return path.removeprefix(f"{DIRECTORY}/")
-
-    rows: list[tuple[str, ...]] = []
-    for op in plan.operations:
-        if isinstance(op, KeepFile):
-            rows.append(("keep", name(op.path), op.app_id))
-        elif isinstance(op, RemoveFile):
-            rows.append(("remove", name(op.path), op.app_id, op.reason))
-        else:
-            rows.append(("write", name(op.path), op.app_id or "index"))
-    return rows
-
-
-def outcomes(plan: FilePlan) -> list[tuple[str, str, str, str | None]]:
-    def name(path: str | None) -> str | None:
-        return path.removeprefix(f"{DIRECTORY}/") if path else None
-
-    return [(o.app_id, o.status, str(name(o.path)), name(o.old_path)) for o in plan.outcomes]
-
-
-def index_write() -> tuple[str, ...]:
-    return ("write", INDEX_FILE, "index")
-
+from tests.reconcile.backup_files_support import (
+    ALPHA,
+    BEFORE,
+    BETA,
+    DIRECTORY,
+    FAIL,
+    FIRST,
+    LATER,
+    NEW,
+    SECOND,
+    Situation,
+    at,
+    dsl,
+    index_write,
+    operations,
+    outcomes,
+)
 
 CASES: dict[str, tuple[Situation, list[tuple[str, ...]], list[tuple[str, str, str, str | None]]]]
 CASES = {
@@ -450,73 +318,3 @@ def test_the_index_is_written_for_a_new_workspace_and_a_renamed_one() -> None:
     assert operations(renamed) == [index_write()]
     assert renamed.index.workspace_name == "Acme Development"
     assert not empty.plan(workspace_name="Acme Dev").writes_index
-
-
-# -- property: whatever happens, nothing is lost ---------------------------------------------
-
-IDS = [ALPHA, BETA, NEW, FIRST, SECOND]
-NAMES = ["Alpha", "Beta", "Gamma", "ALPHA!", "alpha"]
-
-
-@st.composite
-def runs(draw: st.DrawFn) -> Situation:
-    recorded_ids = draw(st.lists(st.sampled_from(IDS), unique=True, max_size=4))
-    recorded = {}
-    for app_id in recorded_ids:
-        name = draw(st.sampled_from(NAMES))
-        recorded[app_id] = (name, "", dsl(name, draw(st.sampled_from(["A", "B"]))))
-    # Paths as a previous run would have given them.
-    listings = [AppListing(id=i, name=n, mode="workflow") for i, (n, _, _) in recorded.items()]
-    paths = assign_paths(DIRECTORY, listings, Situation().index())
-    recorded = {
-        i: (n, paths[i].removeprefix(f"{DIRECTORY}/"), t) for i, (n, _, t) in recorded.items()
-    }
-    listed_ids = draw(st.lists(st.sampled_from(IDS), unique=True, max_size=5))
-    listed = {
-        i: (draw(st.sampled_from(NAMES)), draw(st.sampled_from([BEFORE, LATER])))
-        for i in listed_ids
-    }
-    situation = Situation(recorded=recorded, listed=listed, full=draw(st.booleans()))
-    index = situation.index()
-    listings = [
-        AppListing(id=i, name=n, mode="workflow", updated_at=u) for i, (n, u) in listed.items()
-    ]
-    decisions, _ = decide_exports(
-        listings,
-        assign_paths(DIRECTORY, listings, index),
-        index,
-        lambda p: _hash_or_none(situation.files.get(p)),
-        full=situation.full,
-    )
-    for d in decisions:
-        failed = draw(st.booleans())
-        situation.exports[d.app.id] = (
-            FAIL if failed else dsl(d.app.name, draw(st.sampled_from("AB")))
-        )
-    return situation
-
-
-@settings(max_examples=300, deadline=None)
-@given(runs())
-def test_after_the_operations_every_app_the_index_names_has_its_file(situation: Situation) -> None:
-    before = dict(situation.files)
-    plan = situation.plan()
-    kinds = [type(op).__name__ for op in plan.operations]
-    assert kinds == sorted(kinds, key=["KeepFile", "RemoveFile", "WriteFile"].index)
-    files = dict(before)
-    for op in plan.operations:
-        if isinstance(op, RemoveFile):
-            del files[op.path]
-        elif isinstance(op, WriteFile):
-            files[op.path] = op.text
-    paths = [entry.path for entry in plan.index.apps.values()]
-    assert len(set(paths)) == len(paths), "two apps share a file"
-    for app_id, entry in plan.index.apps.items():
-        assert text_hash(files[entry.path]) == entry.content_hash, app_id
-    for app_id, text in situation.exports.items():
-        if text == FAIL and app_id in situation.recorded:
-            # The last good file is where it was, as it was.
-            path = at(situation.recorded[app_id][1])
-            assert files[path] == before[path]
-    app_files = set(files) - {at(INDEX_FILE)}
-    assert app_files == set(paths), "a file nobody records, or a recorded file missing"
