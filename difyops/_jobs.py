@@ -9,37 +9,12 @@ imports its flow module when it is called.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from flows.backup import BackupStatus, HistoryEntry, IndexedApp
-    from jobs import BackupSettings, PromotionRequest, Source
-    from reconcile.backup.plan import BackupReport
+    from jobs import PromotionRequest
     from reconcile.promotion.plan import PromotionPlan
     from reconcile.promotion.result import PromotionResult
-
-
-def run_backup(
-    settings: BackupSettings, sources: list[Source], progress: Callable[[str], None] | None
-) -> BackupReport:
-    from flows.backup import run_backup as run
-
-    return run(settings, sources, progress)
-
-
-def backup_status(repo: str) -> BackupStatus:
-    from flows.backup import backup_status as status
-
-    return status(repo)
-
-
-def backup_log(
-    repo: str, app: str, *, workspace: str | None, max_count: int
-) -> tuple[IndexedApp, list[HistoryEntry]]:
-    from flows.backup import backup_log as log
-
-    return log(repo, app, workspace=workspace, max_count=max_count)
 
 
 def promotion_plan(request: PromotionRequest) -> PromotionPlan:

@@ -16,8 +16,6 @@ from flows._calling import JobFailed, as_function, as_task
 from jobs import BackupSettings, Source
 from reconcile.backup.layout import host_dir
 from reconcile.backup.plan import BackupReport, WorkspaceResult, backup_markdown
-from tasks.backup.history import BackupStatus, HistoryEntry, IndexedApp, app_history
-from tasks.backup.history import backup_status as read_backup_status
 from tasks.backup.steps import (
     BackupTarget,
     CommitResult,
@@ -29,18 +27,7 @@ from tasks.backup.steps import (
 
 ARTIFACT_KEY = "dify-backup"
 
-__all__ = [
-    "ARTIFACT_KEY",
-    "BackupSettings",
-    "BackupStatus",
-    "HistoryEntry",
-    "IndexedApp",
-    "Source",
-    "backup_flow",
-    "backup_log",
-    "backup_status",
-    "run_backup",
-]
+__all__ = ["ARTIFACT_KEY", "BackupSteps", "backup_flow", "run_backup"]
 
 
 @dataclass(frozen=True)
@@ -147,18 +134,6 @@ async def backup_flow(
         failed = ", ".join(o.name for _, o in report.failed) or "workspace listing"
         raise JobFailed(f"backup finished with failures ({failed}); see the artifact", job="backup")
     return report.summary()
-
-
-def backup_status(repo: str) -> BackupStatus:
-    """The last run and what the repository holds (for `difyops backup status`)."""
-    return read_backup_status(repo)
-
-
-def backup_log(
-    repo: str, app: str, *, workspace: str | None = None, max_count: int = 50
-) -> tuple[IndexedApp, list[HistoryEntry]]:
-    """One app's history with a semantic summary per commit (`difyops backup log`)."""
-    return app_history(repo, app, workspace=workspace, max_count=max_count)
 
 
 if __name__ == "__main__":

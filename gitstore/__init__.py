@@ -5,6 +5,7 @@ long-running processes, so no `Repo` outlives a flow run.
 """
 
 from gitstore._errors import GitStoreError, PushRejectedError
-from gitstore._store import Author, CommitInfo, GitStore
+from gitstore._history import CommitInfo
+from gitstore._store import Author, GitStore
 
 __all__ = ["Author", "CommitInfo", "GitStore", "GitStoreError", "PushRejectedError"]

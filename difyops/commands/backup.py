@@ -8,12 +8,12 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from difyops._jobs import backup_log, backup_status, run_backup
 from difyops._options import JsonOption
 from difyops._output import Output
 from difyops.exceptions import DifyopsError
 from jobs import BackupSettings, Source
 from reconcile.backup.plan import HIDDEN_APPS_NOTE, BackupReport, totals
+from tasks.backup.history import app_history, backup_status
 
 app = typer.Typer(help="Back up app DSLs into a git repository.", no_args_is_help=True)
 
@@ -22,6 +22,7 @@ RepoOption = Annotated[
 ]
 
 
+# `run` is long only by its signature: Typer declares each flag as an annotated parameter.
 @app.command()
 def run(
     repo: RepoOption,
@@ -93,24 +94,7 @@ def run(
     )
     chosen: list[str | None] = list(profiles) if profiles else [None]
     sources = [Source(profile=p, workspaces=workspace or []) for p in chosen]
-    if out.interactive and not json_output:
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=out.err,
-            transient=True,
-        ) as progress:
-            job = progress.add_task("listing apps…", total=None)
-            exported: list[str] = []
-
-            def tick(name: str) -> None:
-                exported.append(name)
-                progress.update(job, description=f"exported {len(exported)}: {name}")
-
-            report = run_backup(settings, sources, tick)
-    else:
-        report = run_backup(settings, sources, None)
+    report = _run_job(out, settings, sources, spinner=out.interactive and not json_output)
     if json_output:
         out.json(report.model_dump(mode="json"))
     else:
@@ -121,6 +105,31 @@ def run(
             "some apps could not be backed up" + (f": {names}" if names else ""),
             hint="They kept their last good file; see the messages above and run again.",
         )
+
+
+def _run_job(
+    out: Output, settings: BackupSettings, sources: list[Source], *, spinner: bool
+) -> BackupReport:
+    # Imported here: the flow loads Prefect (about a second), which status and log never need.
+    from flows.backup import run_backup  # noqa: PLC0415
+
+    if not spinner:
+        return run_backup(settings, sources, None)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=out.err,
+        transient=True,
+    ) as progress:
+        job = progress.add_task("listing apps…", total=None)
+        exported: list[str] = []
+
+        def tick(name: str) -> None:
+            exported.append(name)
+            progress.update(job, description=f"exported {len(exported)}: {name}")
+
+        return run_backup(settings, sources, tick)
 
 
 def _print_report(out: Output, report: BackupReport, repo: Path) -> None:
@@ -189,7 +198,7 @@ def log(
 ) -> None:
     """One app's history: each commit that changed it, with what changed semantically."""
     out = Output(json_mode=json_output)
-    found, entries = backup_log(str(repo), app_ref, workspace=workspace, max_count=max_count)
+    found, entries = app_history(str(repo), app_ref, workspace=workspace, max_count=max_count)
     if json_output:
         out.json({"app": found, "history": entries})
         return

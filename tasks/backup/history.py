@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -10,7 +9,7 @@ from pydantic import BaseModel
 from dsl import DslError, diff_documents, load_text
 from gitstore import GitStore, GitStoreError
 from reconcile.backup.layout import INDEX_FILE, parse_index
-from tasks.backup.steps import LAST_RUN_FILE
+from tasks.backup.last_run import read_last_run
 
 
 class IndexedApp(BaseModel):
@@ -66,8 +65,7 @@ def indexed_apps(store: GitStore) -> list[IndexedApp]:
 def backup_status(repo: str) -> BackupStatus:
     with GitStore.open(Path(repo), create=False) as store:
         log = store.log(max_count=1)
-        last_run_file = store.git_dir / LAST_RUN_FILE
-        last_run = json.loads(last_run_file.read_text()) if last_run_file.exists() else None
+        last_run = read_last_run(store)
         apps = indexed_apps(store)
         head = store.head_sha()
     workspaces: dict[str, dict[str, object]] = {}

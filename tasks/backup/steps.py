@@ -6,43 +6,29 @@ task, sharing one client whose rate limiter keeps the whole job under the server
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from prefect import task
 from pydantic import BaseModel
 
-from dify_client import DifyError, WorkspaceLookupError, find_workspaces
+from dify_client import DifyClient, DifyError, WorkspaceLookupError, find_workspaces
 from gitstore import Author, GitStore
 from jobs import BackupSettings, Source
+from reconcile.backup.files import plan_files, text_hash
 from reconcile.backup.layout import (
     INDEX_FILE,
     AppListing,
     WorkspaceIndex,
     assign_paths,
-    dump_index,
     host_dir,
     parse_index,
     workspace_dir,
 )
-from reconcile.backup.plan import (
-    AppOutcome,
-    WorkspaceResult,
-    commit_message,
-    decide_exports,
-)
-from tasks.backup.export import (
-    export_all,
-    forget_missing,
-    hold_failed_files,
-    store_export,
-    text_hash,
-    vacate_paths,
-)
+from reconcile.backup.plan import WorkspaceResult, commit_message, decide_exports
+from tasks.backup.export import export_all
+from tasks.backup.files import apply_files
+from tasks.backup.last_run import record_last_run
 from tasks.sources import open_client
-
-LAST_RUN_FILE = "difyops-last-backup.json"  # kept inside .git: status, never committed
 
 
 class BackupTarget(BaseModel):
@@ -104,38 +90,23 @@ def backup_workspace(
     )
     with GitStore.open(settings.work_tree(), branch=settings.branch) as store:
         store.lock()
-        indexes = _indexes_by_directory(store, host)
-        directory = workspace_dir(
-            host,
-            target.workspace_id,
-            target.workspace_name,
-            {i.workspace_id: d for d, i in indexes.items()},
+        result.directory, recorded = _find_workspace(store, host, target)
+        index = recorded or WorkspaceIndex(
+            host=host, workspace_id=target.workspace_id, workspace_name=target.workspace_name
         )
-        result.directory = directory
-        known = indexes.get(directory)
-        index = (
-            known
-            or WorkspaceIndex(
-                host=host, workspace_id=target.workspace_id, workspace_name=target.workspace_name
-            )
-        ).model_copy(deep=True)
         with open_client(target.source, rate_limit=settings.rate_limit) as client:
             try:
-                page = client.apps.list(target.workspace_id, limit=200)
-                listings = [
-                    AppListing(id=a.id, name=a.name, mode=a.mode, updated_at=a.updated_at)
-                    for a in page
-                ]
+                listings, result.reported_total = _list_apps(client, target.workspace_id)
             except DifyError as exc:
                 # Never remove anything on a partial view of the workspace.
                 result.error = f"listing apps failed: {exc}"
                 return result
-            result.listed, result.reported_total = len(listings), page.total
-            paths = assign_paths(directory, listings, index)
+            result.listed = len(listings)
+            paths = assign_paths(result.directory, listings, index)
             decisions, _ = decide_exports(
                 listings, paths, index, lambda p: _file_hash(store, p), full=settings.full
             )
-            exported = export_all(
+            exports = export_all(
                 client,
                 decisions,
                 concurrency=settings.concurrency,
@@ -144,41 +115,20 @@ def backup_workspace(
                 progress=progress,
             )
             result.exports = len(decisions)
-            decisions, paths = hold_failed_files(directory, listings, index, decisions, exported)
-        listed = {a.id for a in listings}
-        # Read what is about to change before any file moves, then vacate, then write.
-        old_texts = {
-            d.app.id: store.read_text(index.apps[d.app.id].path)
-            for d in decisions
-            if d.app.id in index.apps
-        }
-        vacate_paths(store, index, decisions, exported, listed)
-        outcomes = [
-            store_export(
-                store,
-                index,
-                d,
-                exported[d.app.id],
-                old_text=old_texts.get(d.app.id),
-                full=settings.full,
-            )
-            for d in decisions
-        ]
-        outcomes += forget_missing(index, listed)
-        exported_ids = {d.app.id for d in decisions}
-        outcomes += [
-            AppOutcome(app_id=a.id, name=a.name, mode=a.mode, status="unchanged", path=paths[a.id])
-            for a in listings
-            if a.id not in exported_ids
-        ]
-        index.workspace_name = target.workspace_name
-        # The index is written last: a run killed before this point leaves files whose
-        # hash the index does not know, and the next run simply exports them again.
-        if index != known:
-            store.write_text(f"{directory}/{INDEX_FILE}", dump_index(index))
-            result.wrote = True
-        result.wrote = result.wrote or any(o.status != "unchanged" for o in outcomes)
-    result.outcomes = sorted(outcomes, key=lambda o: (o.path, o.app_id))
+        plan = plan_files(
+            result.directory,
+            listings,
+            index,
+            decisions,
+            exports,
+            stored_text=store.read_text,
+            full=settings.full,
+            workspace_name=target.workspace_name,
+            index_recorded=recorded is not None,
+        )
+        apply_files(store, plan.operations)
+    result.outcomes = plan.outcomes
+    result.wrote = plan.writes_index or any(o.status != "unchanged" for o in plan.outcomes)
     return result
 
 
@@ -200,16 +150,39 @@ def commit_backup(settings: BackupSettings, results: list[WorkspaceResult]) -> C
             pushed = True
         elif settings.push:
             store.push()  # raises with a hint: there is no origin
-        _record_last_run(store, results, sha)
+        record_last_run(store, results, sha)
     return CommitResult(sha=sha, message=message, pushed=pushed)
 
 
 # -- helpers -------------------------------------------------------------------------------
 
 
+def _list_apps(client: DifyClient, workspace_id: str) -> tuple[list[AppListing], int]:
+    """The workspace's apps, and the total the server reported for them."""
+    page = client.apps.list(workspace_id, limit=200)
+    listings = [
+        AppListing(id=a.id, name=a.name, mode=a.mode, updated_at=a.updated_at) for a in page
+    ]
+    return listings, page.total
+
+
 def _file_hash(store: GitStore, path: str) -> str | None:
     text = store.read_text(path)
     return text_hash(text) if text is not None else None
+
+
+def _find_workspace(
+    store: GitStore, host: str, target: BackupTarget
+) -> tuple[str, WorkspaceIndex | None]:
+    """The workspace's directory, and its index when the repository has a readable one."""
+    indexes = _indexes_by_directory(store, host)
+    directory = workspace_dir(
+        host,
+        target.workspace_id,
+        target.workspace_name,
+        {i.workspace_id: d for d, i in indexes.items()},
+    )
+    return directory, indexes.get(directory)
 
 
 def _indexes_by_directory(store: GitStore, host: str) -> dict[str, WorkspaceIndex]:
@@ -220,15 +193,6 @@ def _indexes_by_directory(store: GitStore, host: str) -> dict[str, WorkspaceInde
         if index is not None:
             found[path.rsplit("/", 1)[0]] = index
     return found
-
-
-def _record_last_run(store: GitStore, results: list[WorkspaceResult], sha: str | None) -> None:
-    summary = {
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": sha,
-        "workspaces": [r.model_dump(mode="json") for r in results],
-    }
-    (store.git_dir / LAST_RUN_FILE).write_text(json.dumps(summary, indent=2), encoding="utf-8")
 
 
 @task(name="prepare-backup-repository")
