@@ -12,11 +12,9 @@ from reconcile.errors import Override, Setting
 
 FLAGS: dict[Override, str] = {
     Override.ALLOW_NO_ADMIN: "--allow-no-admin",
-    Override.PRUNE: "--prune",
     Override.MAX_REMOVAL_RATIO: "--max-removal-ratio",
     Override.SKIP_UNTOUCHABLE: "--skip-untouchable",
     Override.MAP: "--map",
-    Override.RECREATE: "--recreate",
 }
 
 

@@ -14,14 +14,12 @@ from enum import StrEnum
 
 
 class Override(StrEnum):
-    """A parameter that overrides a refusal (a planner option of the same name)."""
+    """A parameter that overrides a refusal: a planner option (`map`: the selection's mapping)."""
 
     ALLOW_NO_ADMIN = "allow_no_admin"
-    PRUNE = "prune"
     MAX_REMOVAL_RATIO = "max_removal_ratio"
     SKIP_UNTOUCHABLE = "skip_untouchable"
     MAP = "map"
-    RECREATE = "recreate"
 
 
 @dataclass(frozen=True)
