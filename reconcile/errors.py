@@ -8,7 +8,7 @@ override by its key in a `Setting`, and the front end spells it (`difyops._spell
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -44,6 +44,14 @@ def spell(words: str | Words, speller: SettingSpeller = neutral) -> str:
     if isinstance(words, str):
         return words
     return "".join(part if isinstance(part, str) else speller(part) for part in words)
+
+
+def join(separator: str, texts: Iterable[Words]) -> Words:
+    """`separator.join` for words."""
+    joined: list[str | Setting] = []
+    for text in texts:
+        joined += [separator, *text] if joined else text
+    return tuple(joined)
 
 
 def overrides_in(*texts: str | Words | None) -> tuple[Override, ...]:

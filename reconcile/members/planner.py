@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dify_client.models.workspaces import Member
-from reconcile.errors import ManifestError, Override, Setting, UnsafePlanError, Words
+from reconcile.errors import ManifestError, Override, Setting, UnsafePlanError, Words, join
 from reconcile.members.manifest import (
     ASSIGNABLE_ROLES,
     Location,
@@ -291,8 +291,7 @@ class _Planner:
         if not self.refusals:
             return
         ordered = sorted(self.refusals, key=lambda r: (r.at.line, r.at.column))
-        lines = [(f"{r.at}: ", *r.message) for r in ordered]
-        message: Words = sum(((*line, "\n") for line in lines), ())[:-1]
+        message = join("\n", [(f"{r.at}: ", *r.message) for r in ordered])
         if any(r.override is None for r in ordered):
             raise ManifestError(
                 message,
@@ -300,7 +299,7 @@ class _Planner:
                 "dataset_operator in the Dify console, then write the role they have.",
             )
         overrides = sorted({r.override for r in ordered if r.override})
-        named = sum(((", ", Setting(o)) for o in overrides), ())[1:]
+        named = join(", ", [(Setting(o),) for o in overrides])
         raise UnsafePlanError(message, hint=("Change the manifest, or override with ", *named, "."))
 
 
