@@ -32,21 +32,39 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from dify_client.remedies import Prose, Remedy, Step, remedies, say
+
 if TYPE_CHECKING:
     from dify_client.models.dsl import Import
     from dify_client.models.errors import ErrorDetail
 
 
 class DifyError(Exception):
-    """Root of every error raised by the client."""
+    """Root of every error raised by the client.
+
+    A hint given as `Prose` points to actions (`Step`s) a front end may spell its own way;
+    `hint` is that prose in neutral words, and `remedy` the first action's key.
+    """
 
     hint: str | None = None
+    hint_prose: Prose | None = None
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | Prose | None = None) -> None:
         super().__init__(message)
         self.message = message
-        if hint is not None:
-            self.hint = hint
+        if isinstance(hint, tuple):
+            self.hint_prose = hint
+            self.hint = say(hint)
+        elif hint is not None:
+            self.hint, self.hint_prose = hint, None  # the server's words replace the class's
+
+    @property
+    def remedies(self) -> tuple[Remedy, ...]:
+        return remedies(self.hint_prose)
+
+    @property
+    def remedy(self) -> Remedy | None:
+        return next(iter(self.remedies), None)
 
     def __str__(self) -> str:
         return self.message
@@ -103,7 +121,7 @@ class APIStatusError(DifyError):
         code: str,
         method: str = "",
         path: str = "",
-        hint: str | None = None,
+        hint: str | Prose | None = None,
         details: list[ErrorDetail] | None = None,
         body: Any = None,
     ) -> None:
@@ -126,7 +144,8 @@ class BadRequestError(APIStatusError):
 
 class AuthenticationError(APIStatusError):
     status_code = 401
-    hint = "Sign in again with `difyops auth login`, or check DIFY_TOKEN."
+    hint_prose = (Step(Remedy.SIGN_IN, "Sign in again"), ", or check DIFY_TOKEN.")
+    hint = say(hint_prose)
 
 
 class PermissionDeniedError(APIStatusError):
@@ -210,7 +229,9 @@ class DeviceFlowError(DifyError):
 
     default_message = "the device flow failed"
 
-    def __init__(self, error: str, message: str | None = None, *, hint: str | None = None) -> None:
+    def __init__(
+        self, error: str, message: str | None = None, *, hint: str | Prose | None = None
+    ) -> None:
         super().__init__(message or f"{self.default_message} ({error})", hint=hint)
         self.error = error
 

@@ -22,13 +22,28 @@ from dify_client import (
     DifyError,
     RateLimitError,
 )
+from dify_client.remedies import say
+from difyops._spelling import cli_setting, cli_step
 from difyops.exceptions import DifyopsError, ExitCode
 from dsl import DslError
 from reconcile.errors import PlanError
 
 
 def classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[str, Any]]:
-    """(exit code, error code, message, hint, extra JSON fields) for an exception."""
+    """(exit code, error code, message, hint, extra JSON fields) for an exception.
+
+    Message and hint name the commands and flags of the CLI where the error names an
+    action or an override by key.
+    """
+    exit_code, code, message, hint, extra = _classify(exc)
+    if isinstance(exc, DifyError) and exc.hint_prose is not None:
+        hint = say(exc.hint_prose, cli_step)
+    if isinstance(exc, PlanError):
+        message, hint = exc.spelled(cli_setting)
+    return exit_code, code, message, hint, extra
+
+
+def _classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[str, Any]]:
     if isinstance(exc, KeyboardInterrupt | DeviceFlowCancelled):
         return ExitCode.CANCELLED, "cancelled", "cancelled", None, {}
     if isinstance(exc, DifyopsError):

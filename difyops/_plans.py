@@ -16,10 +16,7 @@ import typer
 
 from dify_client import write_atomic
 from difyops._output import to_jsonable
-from difyops.exceptions import DifyopsError, UsageError
-
-EXIT_NO_CHANGES = 0
-EXIT_CHANGES = 2
+from difyops.exceptions import DifyopsError, ExitCode, UsageError
 
 DetailedExitcodeOption = Annotated[
     bool,
@@ -47,15 +44,15 @@ PlanFileOption = Annotated[
 ]
 
 
-def detailed_exit_code(has_changes: bool) -> int:
-    return EXIT_CHANGES if has_changes else EXIT_NO_CHANGES
+def detailed_exit_code(has_changes: bool) -> ExitCode:
+    return ExitCode.CHANGES if has_changes else ExitCode.OK
 
 
 def exit_for_plan(has_changes: bool, *, detailed: bool) -> None:
     """End a `plan` command: exit 2 for changes under --detailed-exitcode, else return."""
-    code = detailed_exit_code(has_changes) if detailed else EXIT_NO_CHANGES
-    if code != EXIT_NO_CHANGES:
-        raise typer.Exit(code)
+    code = detailed_exit_code(has_changes) if detailed else ExitCode.OK
+    if code != ExitCode.OK:
+        raise typer.Exit(int(code))
 
 
 def write_plan_file(path: Path, plan: Any) -> None:

@@ -11,6 +11,10 @@ class ExitCode(IntEnum):
     OK = 0
     ERROR = 1
     USAGE = 2
+    # `plan --detailed-exitcode` (Terraform's contract): 2 means there are changes, so a
+    # usage error of such a command exits ERROR instead (see `difyops.main`). An alias of
+    # USAGE by value: `ExitCode.CHANGES is ExitCode.USAGE`.
+    CHANGES = 2
     AUTH = 4
     RATE_LIMITED = 7
     CANCELLED = 130

@@ -32,6 +32,7 @@ from difyops.commands import (
 from difyops.exceptions import ExitCode
 
 DETAILED_EXITCODE = "--detailed-exitcode"
+DETAILED_META_KEY = "difyops.detailed_exitcode"
 
 HELP = """GitOps for Dify: back up, diff, promote and manage Dify apps and workspaces.
 
@@ -46,10 +47,18 @@ sign-in denied or expired) · 7 rate limited (retry later) · 130 cancelled.
 class DifyopsGroup(TyperGroup):
     """The root group: every command's exceptions are rendered here, once."""
 
+    def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
+        # Looked for in the whole command line, before any subcommand parses it: a usage
+        # error there (a mistyped option) leaves no parsed --detailed-exitcode to read.
+        # Arguments after `--` are operands, not options.
+        options = args[: args.index("--")] if "--" in args else args
+        ctx.meta[DETAILED_META_KEY] = DETAILED_EXITCODE in options
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: ClickContext) -> Any:
         # With --detailed-exitcode, 2 means "changes"; a usage mistake must then read as an
         # error (1), or a CI step with a typo would pass for "there are changes".
-        detailed = DETAILED_EXITCODE in (*ctx._protected_args, *ctx.args)
+        detailed = bool(ctx.meta.get(DETAILED_META_KEY))
         try:
             return super().invoke(ctx)
         except ClickException as exc:
@@ -63,7 +72,7 @@ class DifyopsGroup(TyperGroup):
             # `difyops … | head` closed the pipe: not an error; drop further output.
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
-            ctx.exit(0)
+            ctx.exit(int(ExitCode.OK))
         except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 — the single boundary
             code = render_error(exc, json_mode=bool(ctx.meta.get(JSON_META_KEY)))
             ctx.exit(int(ExitCode.ERROR) if detailed and code == ExitCode.USAGE else code)

@@ -18,6 +18,7 @@ from dify_client._errors import CredentialsNotFoundError
 from dify_client.profiles._credentials import KEYRING_SERVICE, CredentialStore
 from dify_client.profiles._paths import config_dir
 from dify_client.profiles._profiles import ConfigFile, Profile, ProfileStore, TokenStorage
+from dify_client.remedies import Remedy, Step
 
 
 @dataclass(frozen=True)
@@ -66,19 +67,29 @@ def resolve_credentials(profile: str | None = None) -> Credentials:
         if profile:
             raise CredentialsNotFoundError(
                 f"no profile named {profile!r}",
-                hint="`difyops auth status` lists profiles; sign in with "
-                f"`difyops auth login --host URL --profile {profile}`.",
+                hint=(
+                    Step(Remedy.LIST_PROFILES, "List the profiles"),
+                    "; ",
+                    Step(Remedy.SIGN_IN_PROFILE, f"sign in as {profile!r}", profile=profile),
+                    ".",
+                ),
             )
         raise CredentialsNotFoundError(
             "not signed in",
-            hint="Run `difyops auth login --host URL`, or set DIFY_SERVER and DIFY_TOKEN.",
+            hint=(
+                Step(Remedy.SIGN_IN_FIRST, "Sign in"),
+                ", or set DIFY_SERVER and DIFY_TOKEN.",
+            ),
         )
     name, chosen = found
     token = CredentialStore().load(chosen.host, chosen.email, chosen.token_storage)
     if token is None:
         raise CredentialsNotFoundError(
             f"profile {name!r} has no stored token for {chosen.email} on {chosen.host}",
-            hint=f"Run `difyops auth login --host {chosen.host} --profile {name}`.",
+            hint=(
+                Step(Remedy.SIGN_IN_PROFILE, "Sign in again", host=chosen.host, profile=name),
+                ".",
+            ),
         )
     return Credentials(chosen.host, token, name, chosen)
 

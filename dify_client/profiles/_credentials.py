@@ -21,6 +21,7 @@ from dify_client._errors import ConfigFileError
 from dify_client.profiles._atomic import write_private
 from dify_client.profiles._paths import config_dir
 from dify_client.profiles._profiles import TokenStorage
+from dify_client.remedies import Remedy, Step
 
 KEYRING_SERVICE = "difyops"
 
@@ -94,7 +95,7 @@ class CredentialStore:
         except json.JSONDecodeError as exc:
             raise ConfigFileError(
                 f"{self.path} is not valid JSON ({exc.msg} at line {exc.lineno})",
-                hint="Delete it and sign in again with `difyops auth login`.",
+                hint=("Delete it and ", Step(Remedy.SIGN_IN, "sign in again"), "."),
             ) from exc
         tokens = (data or {}).get("tokens") or {}
         return {

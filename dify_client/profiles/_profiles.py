@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from dify_client._errors import ConfigFileError
 from dify_client.profiles._atomic import write_private
 from dify_client.profiles._paths import config_dir
+from dify_client.remedies import Remedy, Step
 
 TokenStorage = Literal["keyring", "file"]
 
@@ -56,7 +57,7 @@ class ProfileStore:
             where = ".".join(str(p) for p in first["loc"]) or "file"
             raise ConfigFileError(
                 f"{self.path}: {where}: {first['msg']}",
-                hint="Fix or delete the file, then run `difyops auth login` again.",
+                hint=("Fix or delete the file, then ", Step(Remedy.SIGN_IN, "sign in again"), "."),
             ) from exc
 
     def save(self, config: ConfigFile) -> None:

@@ -35,7 +35,7 @@ from dify_client.profiles import (
 )
 from difyops._options import JsonOption, ProfileOption
 from difyops._output import Output
-from difyops.exceptions import NotSignedInError, UsageError
+from difyops.exceptions import ExitCode, NotSignedInError, UsageError
 
 app = typer.Typer(help="Sign in and out, and see who you are signed in as.", no_args_is_help=True)
 
@@ -227,7 +227,7 @@ def _status_line(entry: dict[str, object]) -> str:
 
 def _exit_if_invalid(entries: list[dict[str, object]]) -> None:
     if any(entry.get("valid") is False for entry in entries):
-        raise typer.Exit(4)
+        raise typer.Exit(int(ExitCode.AUTH))
 
 
 def _login_host(host: str | None, profile: str | None, config: ConfigFile) -> str:

@@ -7,6 +7,8 @@ import sys
 
 import typer
 
+from difyops.exceptions import ExitCode
+
 app = typer.Typer(help="The bundled local emulator of Dify's OpenAPI v1.", no_args_is_help=True)
 
 
@@ -26,5 +28,5 @@ def serve(ctx: typer.Context) -> None:
     try:
         code = subprocess.call(command)  # noqa: S603 — our own interpreter and module
     except KeyboardInterrupt:
-        code = 130
+        code = ExitCode.CANCELLED
     raise typer.Exit(code)

@@ -163,7 +163,9 @@ def _outcome_line(outcome: AppOutcome) -> str:
     if outcome.redacted:
         extra += f" [redacted {len(outcome.redacted)} credential-looking value(s)]"
     if outcome.unredacted:
-        extra += f" [{len(outcome.unredacted)} credential-looking value(s) kept: --no-redact]"
+        extra += (
+            f" [{len(outcome.unredacted)} credential-looking value(s) kept: exempt by no_redact]"
+        )
     return label + extra
 
 
@@ -238,7 +240,7 @@ def backup_markdown(report: BackupReport) -> str:
             if o.unredacted:
                 lines.append(
                     f"  - committed {len(o.unredacted)} credential-looking value(s) unredacted "
-                    "(exempt with --no-redact):"
+                    "(exempt by no_redact):"
                 )
                 lines += [f"    - {finding}" for finding in o.unredacted]
             if o.changed_without_timestamp:

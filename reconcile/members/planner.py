@@ -6,12 +6,12 @@ one item per person, each an invite, a role change, a removal, or something left
 plan that exists is a plan that may be applied:
 
 - never the owner, never the acting account: the API refuses both, and a manifest that
-  asks for it is usually wrong (override: --skip-untouchable leaves them as they are);
-- removal only with prune (manifest `prune: true` or --prune);
+  asks for it is usually wrong (override: skip_untouchable leaves them as they are);
+- removal only with prune (manifest `prune: true` or the prune override);
 - no run removes more than `max_removal_ratio` of the members (override:
-  --max-removal-ratio);
+  max_removal_ratio);
 - no plan leaves the workspace without an active owner or admin (override:
-  --allow-no-admin);
+  allow_no_admin);
 - owner, editor and dataset_operator may only acknowledge a member's current role: the
   API assigns normal and admin only, so a manifest that needs another is refused at the
   line that asks for it (no override: set those roles in the Dify console).
@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dify_client.models.workspaces import Member
-from reconcile.errors import ManifestError, UnsafePlanError
+from reconcile.errors import ManifestError, Override, Setting, UnsafePlanError, Words, join
 from reconcile.members.manifest import (
     ASSIGNABLE_ROLES,
     Location,
@@ -58,11 +58,6 @@ __all__ = [
 
 MANAGING_ROLES = ("owner", "admin")
 
-SKIP_UNTOUCHABLE_FLAG = "--skip-untouchable"
-RATIO_FLAG = "--max-removal-ratio"
-NO_ADMIN_FLAG = "--allow-no-admin"
-PRUNE_FLAG = "--prune"
-
 
 def effective_settings(entry: WorkspaceManifest, overrides: PlanOverrides) -> PlanSettings:
     return PlanSettings(
@@ -85,7 +80,7 @@ def plan_members(
     overrides: PlanOverrides | None = None,
 ) -> MembersPlan:
     """The plan for one workspace, or `ManifestError`/`UnsafePlanError` naming every
-    refusal (each at its manifest line, each with the flag that overrides it)."""
+    refusal (each at its manifest line, each with the override that lifts it)."""
     settings = effective_settings(manifest_workspace, overrides or PlanOverrides())
     planner = _Planner(manifest_workspace, live_members, actor_email, workspace, settings)
     items = planner.items()
@@ -111,8 +106,8 @@ def plan_members(
 @dataclass(frozen=True)
 class _Refusal:
     at: Location
-    message: str
-    flag: str | None  # None: only the manifest can fix it
+    message: Words
+    override: Override | None  # None: only the manifest can fix it
 
 
 class _Planner:
@@ -228,9 +223,11 @@ class _Planner:
         self.refusals.append(
             _Refusal(
                 wanted.role_at,
-                f"{self.label}: role {wanted.role!r} cannot be assigned through the API, "
-                f"and the manifest would need to {would}; {wanted.role} may only acknowledge "
-                f"a member who already has it",
+                (
+                    f"{self.label}: role {wanted.role!r} cannot be assigned through the API, "
+                    f"and the manifest would need to {would}; {wanted.role} may only "
+                    f"acknowledge a member who already has it",
+                ),
                 None,
             )
         )
@@ -241,9 +238,12 @@ class _Planner:
         self.refusals.append(
             _Refusal(
                 at,
-                f"{self.label}: {what}; write their current role in the manifest, or pass "
-                f"{SKIP_UNTOUCHABLE_FLAG} to leave them as they are",
-                SKIP_UNTOUCHABLE_FLAG,
+                (
+                    f"{self.label}: {what}; write their current role in the manifest, or pass ",
+                    Setting(Override.SKIP_UNTOUCHABLE),
+                    " to leave them as they are",
+                ),
+                Override.SKIP_UNTOUCHABLE,
             )
         )
 
@@ -256,11 +256,14 @@ class _Planner:
         self.refusals.append(
             _Refusal(
                 self.entry.ratio_at or self.entry.prune_at or self.entry.at,
-                f"{self.label}: the plan removes {removals} of {total} members "
-                f"({removals / total:.0%}), more than max_removal_ratio "
-                f"{self.settings.max_removal_ratio:g} allows; pass {RATIO_FLAG} {needed:g} "
-                f"(or raise max_removal_ratio in the manifest) to allow it",
-                RATIO_FLAG,
+                (
+                    f"{self.label}: the plan removes {removals} of {total} members "
+                    f"({removals / total:.0%}), more than max_removal_ratio "
+                    f"{self.settings.max_removal_ratio:g} allows; pass ",
+                    Setting(Override.MAX_REMOVAL_RATIO, f"{needed:g}"),
+                    " (or raise max_removal_ratio in the manifest) to allow it",
+                ),
+                Override.MAX_REMOVAL_RATIO,
             )
         )
 
@@ -274,9 +277,13 @@ class _Planner:
             self.refusals.append(
                 _Refusal(
                     self.entry.at,
-                    f"{self.label}: after this plan no active owner or admin would remain "
-                    f"(now: {names}); pass {NO_ADMIN_FLAG} to apply it anyway",
-                    NO_ADMIN_FLAG,
+                    (
+                        f"{self.label}: after this plan no active owner or admin would remain "
+                        f"(now: {names}); pass ",
+                        Setting(Override.ALLOW_NO_ADMIN),
+                        " to apply it anyway",
+                    ),
+                    Override.ALLOW_NO_ADMIN,
                 )
             )
 
@@ -284,15 +291,16 @@ class _Planner:
         if not self.refusals:
             return
         ordered = sorted(self.refusals, key=lambda r: (r.at.line, r.at.column))
-        message = "\n".join(f"{r.at}: {r.message}" for r in ordered)
-        if any(r.flag is None for r in ordered):
+        message = join("\n", [(f"{r.at}: ", *r.message) for r in ordered])
+        if any(r.override is None for r in ordered):
             raise ManifestError(
                 message,
                 hint="The API assigns only normal and admin; set owner, editor and "
                 "dataset_operator in the Dify console, then write the role they have.",
             )
-        flags = ", ".join(sorted({r.flag for r in ordered if r.flag}))
-        raise UnsafePlanError(message, hint=f"Change the manifest, or override with {flags}.")
+        overrides = sorted({r.override for r in ordered if r.override})
+        named = join(", ", [(Setting(o),) for o in overrides])
+        raise UnsafePlanError(message, hint=("Change the manifest, or override with ", *named, "."))
 
 
 def _why(role: str) -> str:
@@ -345,7 +353,7 @@ def _notes(items: list[MemberItem], settings: PlanSettings, actor: Member | None
     if unlisted and not settings.prune:
         notes.append(
             f"{unlisted} member(s) not in the manifest are left alone (prune is off); set "
-            f"`prune: true` or pass {PRUNE_FLAG} to remove them"
+            "`prune: true` in the manifest, or the prune override, to remove them"
         )
     if actor is not None and actor.role not in MANAGING_ROLES and any(i.is_change for i in items):
         notes.append(

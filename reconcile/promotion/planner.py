@@ -24,7 +24,7 @@ from dsl import (
     workspace_bound_refs,
 )
 from dsl.dependencies import plugin_ref
-from reconcile.errors import PlanError
+from reconcile.errors import Override, PlanError, Setting
 from reconcile.promotion.plan import (
     Action,
     Endpoint,
@@ -102,15 +102,23 @@ def match_apps(
         who = {n: sorted(m.source.name for m in matches if m.target_name == n) for n in crowded}
         raise PlanError(
             f"several source apps would land on the same target app: {who}",
-            hint="Give each source app its own target name (check --map and the selection).",
+            hint=(
+                "Give each source app its own target name (check ",
+                Setting(Override.MAP),
+                " and the selection).",
+            ),
         )
     clashes = sorted({m.target_name for m in matches if len(by_name.get(m.target_name, [])) > 1})
     if clashes:
         ids = {n: [t.id for t in by_name[n]] for n in clashes}
         raise PlanError(
             f"the target has several apps named {clashes} ({ids})",
-            hint="Retire or rename the extra apps in the target, or map the source app to a "
-            "unique name with --map SOURCE=TARGET.",
+            hint=(
+                "Retire or rename the extra apps in the target, or map the source app to a "
+                "unique name with ",
+                Setting(Override.MAP, "SOURCE=TARGET"),
+                ".",
+            ),
         )
     return [Match(m.source, m.target_name, _only(by_name.get(m.target_name, []))) for m in matches]
 
@@ -189,13 +197,14 @@ def _plan_app(
     elif options.recreate:
         planned.action = Action.RECREATE
         planned.reason = (
-            f"{reason}; --recreate imports a new app named {match.target_name!r} beside it. "
+            f"{reason}; the recreate option imports a new app named {match.target_name!r} "
+            "beside it. "
             f"Retire the old app ({match.target.id}) by hand afterwards: until then the "
             "target has two apps of that name and later promotions refuse to guess."
         )
     else:
         planned.action = Action.BLOCKED
-        planned.reason = f"{reason}; use --recreate to import it as a new app instead"
+        planned.reason = f"{reason}; the recreate option would import it as a new app instead"
     return planned
 
 

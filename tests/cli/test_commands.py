@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from difyops.exceptions import ExitCode
 from tests.support.emulator import DEMO, EmulatorHandle
 
 TRIAGE_DEV = "a0000000-0000-4000-8000-000000000101"
@@ -153,6 +154,23 @@ def test_rate_limited_exits_7_with_json_error(invoke, signed_in, emulator: Emula
 def test_usage_errors_exit_2(invoke) -> None:
     result = invoke("apps", "list", "--no-such-flag")
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("members", "plan", "--no-such-flag"), ExitCode.USAGE),
+        (("members", "plan", "--detailed-exitcode", "--no-such-flag"), ExitCode.ERROR),
+        (("members", "plan", "--no-such-flag", "--detailed-exitcode"), ExitCode.ERROR),
+        (("members", "plan"), ExitCode.USAGE),  # no manifest given
+        (("members", "plan", "--detailed-exitcode"), ExitCode.ERROR),
+        # After `--` it is a file name (that does not exist: diff's "trouble" is 2).
+        (("dsl", "diff", "--", "--detailed-exitcode", "b.yml"), ExitCode.USAGE),
+    ],
+)
+def test_a_usage_error_exits_2_and_under_detailed_exitcode_1(invoke, args, code) -> None:
+    result = invoke(*args)
+    assert result.exit_code == code, result.output
 
 
 def test_help_documents_exit_codes(invoke) -> None:

@@ -16,6 +16,8 @@ from pydantic import SecretStr
 
 from dify_client import CredentialsNotFoundError
 from dify_client.profiles import CredentialStore, Profile, ProfileStore, resolve_credentials
+from dify_client.remedies import Remedy, say
+from difyops._spelling import cli_step
 
 TOKEN = SecretStr("dfoa_" + "k" * 43)
 
@@ -108,7 +110,12 @@ def test_profiles_resolve_with_environment_precedence(monkeypatch) -> None:
 def test_unknown_profile_and_lost_token_say_how_to_recover() -> None:
     with pytest.raises(CredentialsNotFoundError, match="no profile named 'nope'") as raised:
         resolve_credentials("nope")
-    assert "auth login" in (raised.value.hint or "")
+    assert raised.value.hint == "List the profiles; sign in as 'nope'."
+    assert raised.value.remedies == (Remedy.LIST_PROFILES, Remedy.SIGN_IN_PROFILE)
+    assert say(raised.value.hint_prose or (), cli_step) == (
+        "List the profiles with `difyops auth status`; sign in as 'nope' with "
+        "`difyops auth login --host URL --profile nope`."
+    )
     ProfileStore().upsert(
         "lost", Profile(host="https://dify.test", email="ada@acme.example"), make_default=True
     )

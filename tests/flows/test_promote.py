@@ -123,7 +123,7 @@ def test_chat_apps_are_blocked_unless_recreated(emulator: EmulatorHandle) -> Non
     emulator.admin.edit_app(DEV_BUDDY, yaml=yaml.safe_dump(data, allow_unicode=True))
     blocked = run_plan(request("Onboarding Buddy"))
     assert actions(blocked) == {"Onboarding Buddy": Action.BLOCKED}
-    assert "--recreate" in (blocked.apps[0].reason or "")
+    assert "the recreate option" in (blocked.apps[0].reason or "")
     _, result = run_apply(request("Onboarding Buddy"))
     assert outcomes(result) == {"Onboarding Buddy": Outcome.BLOCKED}
     _, recreated = run_apply(request("Onboarding Buddy", recreate=True))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from dify_client.models import Member, WorkspaceRef
-from reconcile.errors import ManifestError, UnsafePlanError
+from difyops._spelling import cli_setting
+from reconcile.errors import ManifestError, Override, UnsafePlanError
 from reconcile.members.loader import load_manifest
 from reconcile.members.manifest import WorkspaceManifest
 from reconcile.members.planner import MembersPlan, PlanOverrides, plan_members
@@ -208,13 +209,13 @@ def test_emails_compare_case_insensitively_both_ways() -> None:
     assert result.items[0].member_id == "id-katherine"
 
 
-def test_without_prune_unlisted_members_are_left_alone_and_the_note_names_the_flag() -> None:
+def test_without_prune_unlisted_members_are_left_alone_and_the_note_names_the_override() -> None:
     result = plan([(ACTOR, "owner"), ("grace@acme.example", "admin")])
     unlisted = [i.email for i in result.items if i.action == "unlisted"]
     assert len(unlisted) == 4 and not result.has_changes
     assert result.notes == [
-        "4 member(s) not in the manifest are left alone (prune is off); set `prune: true` or "
-        "pass --prune to remove them"
+        "4 member(s) not in the manifest are left alone (prune is off); set `prune: true` in the "
+        "manifest, or the prune override, to remove them"
     ]
 
 
@@ -236,16 +237,23 @@ def test_prune_from_the_manifest_counts_like_the_flag() -> None:
     assert not plan(kept, options="    prune: true\n", prune=False).has_changes
 
 
-def test_the_owner_is_never_changed_and_the_refusal_names_the_flag() -> None:
+def test_the_owner_is_never_changed_and_the_refusal_names_the_override() -> None:
     members = replaced(ACTOR, "admin")
     with pytest.raises(UnsafePlanError) as caught:
         plan(members, actor="grace@acme.example")
     assert caught.value.message == (
         "m.yml:5:9: workspace 'Acme Dev': ada@acme.example is the workspace owner, and the "
         "API cannot change their role; write their current role in the manifest, or pass "
-        "--skip-untouchable to leave them as they are"
+        "skip_untouchable to leave them as they are"
     )
-    assert caught.value.hint == "Change the manifest, or override with --skip-untouchable."
+    assert caught.value.hint == "Change the manifest, or override with skip_untouchable."
+    assert caught.value.overrides == (Override.SKIP_UNTOUCHABLE,)
+    assert caught.value.spelled(cli_setting) == (
+        "m.yml:5:9: workspace 'Acme Dev': ada@acme.example is the workspace owner, and the "
+        "API cannot change their role; write their current role in the manifest, or pass "
+        "--skip-untouchable to leave them as they are",
+        "Change the manifest, or override with --skip-untouchable.",
+    )
     skipped = plan(members, actor="grace@acme.example", skip_untouchable=True)
     assert actions(skipped)[ACTOR] == ("not_manageable", "owner", "admin")
     assert not skipped.has_changes
@@ -267,10 +275,10 @@ def test_prune_never_removes_the_owner_or_the_acting_account() -> None:
     assert caught.value.message.splitlines() == [
         "m.yml:4:5: workspace 'Acme Dev': prune would remove ada@acme.example, the workspace "
         "owner, which the API refuses; write their current role in the manifest, or pass "
-        "--skip-untouchable to leave them as they are",
+        "skip_untouchable to leave them as they are",
         "m.yml:4:5: workspace 'Acme Dev': prune would remove grace@acme.example, the acting "
         "account, which the API refuses; write their current role in the manifest, or pass "
-        "--skip-untouchable to leave them as they are",
+        "skip_untouchable to leave them as they are",
     ]
     result = plan(
         without,
@@ -288,9 +296,10 @@ def test_removals_beyond_the_ratio_are_refused_with_the_ratio_that_would_pass() 
         plan(kept, options="    prune: true\n")
     assert caught.value.message == (
         "m.yml:4:5: workspace 'Acme Dev': the plan removes 2 of 6 members (33%), more than "
-        "max_removal_ratio 0.25 allows; pass --max-removal-ratio 0.34 (or raise "
+        "max_removal_ratio 0.25 allows; pass max_removal_ratio=0.34 (or raise "
         "max_removal_ratio in the manifest) to allow it"
     )
+    assert "pass --max-removal-ratio 0.34 (or raise" in caught.value.spelled(cli_setting)[0]
     assert plan(kept, options="    prune: true\n", max_removal_ratio=0.34).count("remove") == 2
     ratio_line = "    prune: true\n    max_removal_ratio: 0.4\n"
     assert plan(kept, options=ratio_line).count("remove") == 2
@@ -311,8 +320,9 @@ def test_no_plan_leaves_the_workspace_without_an_active_owner_or_admin() -> None
         plan(members, live, actor="ops@acme.example")
     assert caught.value.message == (
         "m.yml:3:5: workspace 'Acme Dev': after this plan no active owner or admin would "
-        "remain (now: grace@acme.example); pass --allow-no-admin to apply it anyway"
+        "remain (now: grace@acme.example); pass allow_no_admin to apply it anyway"
     )
+    assert caught.value.overrides == (Override.ALLOW_NO_ADMIN,)
     assert plan(members, live, actor="ops@acme.example", allow_no_admin=True).has_changes
 
 
@@ -320,7 +330,7 @@ def test_a_pending_admin_does_not_count_as_one_who_remains() -> None:
     live = [member("ada@acme.example", "owner", "closed"), *LIVE[1:]]
     live.append(member("newadmin@acme.example", "admin", "pending"))
     members = [*replaced("grace@acme.example", "normal"), ("newadmin@acme.example", "admin")]
-    with pytest.raises(UnsafePlanError, match="--allow-no-admin"):
+    with pytest.raises(UnsafePlanError, match="pass allow_no_admin to apply it anyway"):
         plan(members, live, actor="ops@acme.example")
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from reconcile.errors import PlanError
+from difyops._spelling import cli_setting
+from reconcile.errors import Override, PlanError
 from reconcile.promotion.planner import AppRef, Match, Selection, match_apps
 from tests.reconcile.promotion_fixtures import app_ref
 
@@ -194,6 +195,11 @@ def test_duplicate_target_names_refuse_with_names_and_ids() -> None:
         "'Policy Helpdesk': ['t-policy', 't-policy-2']})"
     )
     assert refused.value.hint == (
+        "Retire or rename the extra apps in the target, or map the source app to a "
+        "unique name with map=SOURCE=TARGET."
+    )
+    assert refused.value.overrides == (Override.MAP,)
+    assert refused.value.spelled(cli_setting)[1] == (
         "Retire or rename the extra apps in the target, or map the source app to a "
         "unique name with --map SOURCE=TARGET."
     )

@@ -72,9 +72,9 @@ BLOCKED_CHAT = (
     "the target app is a {mode} app, and Dify's API can overwrite only workflow and "
     "chatflow (advanced-chat) apps"
 )
-USE_RECREATE = "; use --recreate to import it as a new app instead"
+USE_RECREATE = "; the recreate option would import it as a new app instead"
 RECREATE_NOTE = (
-    "; --recreate imports a new app named {name!r} beside it. Retire the old app (t-1) by "
+    "; the recreate option imports a new app named {name!r} beside it. Retire the old app (t-1) by "
     "hand afterwards: until then the target has two apps of that name and later promotions "
     "refuse to guess."
 )
