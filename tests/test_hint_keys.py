@@ -26,9 +26,6 @@ PROVENANCE = {
     ("reconcile/members/export.py", 'Members of workspace "{name}", exported by `difyops'),
 }
 
-# Being rewritten with neutral hints on another branch of issue 10; drop once merged.
-PENDING_REWRITE = {"reconcile/members/run.py"}
-
 
 def sources(*packages: str) -> list[Path]:
     return sorted(p for package in packages for p in (ROOT / package).rglob("*.py"))
@@ -116,12 +113,8 @@ def string_literals(tree: ast.AST) -> list[tuple[int, str]]:
 
 
 @pytest.mark.parametrize("path", sources(*BELOW_THE_CLI), ids=lambda p: str(p.relative_to(ROOT)))
-def test_no_string_below_the_cli_names_a_cli_command_or_flag(
-    path: Path, request: pytest.FixtureRequest
-) -> None:
+def test_no_string_below_the_cli_names_a_cli_command_or_flag(path: Path) -> None:
     where = str(path.relative_to(ROOT))
-    if where in PENDING_REWRITE:
-        request.applymarker(pytest.mark.xfail(reason="hints rewritten on another branch"))
     found = [
         f"{where}:{line}: {text!r}"
         for line, text in string_literals(ast.parse(path.read_text(encoding="utf-8")))
