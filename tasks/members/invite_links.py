@@ -67,6 +67,6 @@ class InviteLinkFile:
 def _unwritable(path: str, exc: OSError) -> PlanError:
     return PlanError(
         f"cannot write the invitation links to {path}: {exc.strerror or exc}",
-        hint="Pass --invite-urls a file you can write, in a directory you can write to; "
-        "nothing was changed.",
+        hint="Keep the invitation links in a file you can write, in a directory you can "
+        "write to; nothing was changed.",
     )

@@ -36,7 +36,7 @@ def read_manifest(path: str) -> MembersManifest:
     except OSError as exc:
         raise ManifestError(
             f"{path}: cannot read the members manifest: {exc.strerror or exc}",
-            hint="Pass the path of a members manifest; `difyops members export` writes one.",
+            hint="Give the path of a members manifest; exporting a workspace's members writes one.",
         ) from None
     return load_manifest(text, source=path)
 
