@@ -18,13 +18,10 @@ if TYPE_CHECKING:
     from jobs import (
         BackupSettings,
         MembersSyncSettings,
-        PromotionRequest,
         Source,
     )
     from reconcile.backup.plan import BackupReport
     from reconcile.members.run import MembersPlanSet
-    from reconcile.promotion.plan import PromotionPlan
-    from reconcile.promotion.result import PromotionResult
 
 
 def run_backup(
@@ -47,20 +44,6 @@ def backup_log(
     from flows.backup import backup_log as log
 
     return log(repo, app, workspace=workspace, max_count=max_count)
-
-
-def promotion_plan(request: PromotionRequest) -> PromotionPlan:
-    from flows.promote import run_plan
-
-    return run_plan(request)
-
-
-def promotion_apply(
-    request: PromotionRequest, expected_checksum: str | None = None
-) -> tuple[PromotionPlan, PromotionResult]:
-    from flows.promote import run_apply
-
-    return run_apply(request, expected_checksum)
 
 
 def members_plan(settings: MembersSyncSettings, source: Source) -> MembersPlanSet:
