@@ -21,7 +21,7 @@ from dsl.check import (
     check_file,
     render_check_text,
 )
-from dsl.compat import ImportCompatibility, check_compatibility, is_minor_step
+from dsl.compat import ImportCompatibility, check_compatibility
 from dsl.diff_engine import diff_documents, diff_files
 from dsl.diff_model import (
     BreakingChange,
@@ -93,7 +93,6 @@ __all__ = [
     "find_breaking_changes",
     "find_secrets",
     "is_canonical",
-    "is_minor_step",
     "load_file",
     "load_roundtrip",
     "load_text",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,9 @@ def load_flow(entrypoint: str):  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location(f"entry_{Path(path).stem}", ROOT / path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    # As Prefect's own loader does: a dataclass with string annotations looks its module
+    # up in sys.modules while the module body runs.
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return getattr(module, name)
 

@@ -126,9 +126,8 @@ def plan(
         to_profile,
         repo,
         recreate=recreate,
-    )
-    request = request.model_copy(
-        update={"options": with_policies(request.options, confirm_pending, dependencies)}
+        confirm_pending=confirm_pending,
+        dependencies=dependencies,
     )
     result = run_plan(request)
     if out is not None:
@@ -165,6 +164,8 @@ def apply(
     checksum); a plan already applied is a no-op. Without --plan, this plans and applies
     in one go. Exit 1 if any app failed, was rolled back or waits for a decision.
     """
+    # Over 60 lines because Typer declares every option as a parameter and --plan has to
+    # name each one it refuses; the steps themselves are the few calls below.
     # flows load Prefect (about a second): only commands that run a job pay for it.
     from flows.promote import run_apply  # noqa: PLC0415
 
@@ -197,9 +198,8 @@ def apply(
             to_profile,
             repo,
             recreate=recreate,
-        )
-        request = request.model_copy(
-            update={"options": with_policies(request.options, confirm_pending, dependencies)}
+            confirm_pending=confirm_pending,
+            dependencies=dependencies,
         )
     fresh, result = run_apply(request, expected or None)
     if json_output:
@@ -285,8 +285,11 @@ def build_request(
     repo: Path,
     *,
     recreate: bool,
+    confirm_pending: str | None = None,
+    dependencies: str | None = None,
 ) -> PromotionRequest:
-    """A request from the command line, over the manifest's `promotion:` section if any."""
+    """A request from the command line, over the manifest's `promotion:` section if any;
+    the policy flags win over the section's policies."""
     section = _load_manifest(manifest) if manifest else None
     source = (
         _side_from_flag(from_, from_profile, repo)
@@ -309,6 +312,7 @@ def build_request(
         dependencies=section.dependencies if section else "warn",
         recreate=recreate or bool(section and section.recreate),
     )
+    options = with_policies(options, confirm_pending, dependencies)
     return PromotionRequest(source=source, target=target_side, selection=selection, options=options)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dsl import ImportCompatibility, check_compatibility, is_minor_step
+from dsl import ImportCompatibility, check_compatibility
+from dsl.compat import is_minor_step
 
 COMPLETED = ImportCompatibility.COMPLETED
 WARNINGS = ImportCompatibility.COMPLETED_WITH_WARNINGS
