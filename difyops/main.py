@@ -26,6 +26,7 @@ from difyops.commands import (
     emulator,
     members,
     promote,
+    restore,
     sessions,
     workspaces,
 )
@@ -94,7 +95,7 @@ app.add_typer(apps.app, name="apps")
 app.add_typer(dsl.app, name="dsl")
 app.add_typer(backup.app, name="backup")
 app.add_typer(promote.app, name="promote")
-app.command("restore")(promote.restore)
+app.command("restore")(restore.restore)
 app.add_typer(emulator.app, name="emulator")
 
 

@@ -61,3 +61,15 @@ def is_valid_version(version: str) -> bool:
     except (InvalidVersion, TypeError):
         return False
     return True
+
+
+def is_minor_step(imported_version: str, current_version: str) -> bool:
+    """Whether importing `imported_version` into a server at `current_version` stays within
+    one major version, either way: the step a pending import may be confirmed for under a
+    "minor" policy. Unparsable versions are never a minor step."""
+    try:
+        imported = Version(imported_version)
+        current = Version(current_version)
+    except (InvalidVersion, TypeError):
+        return False
+    return imported.major == current.major

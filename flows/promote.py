@@ -8,10 +8,13 @@ Markdown artifact before anything is applied; applying needs `confirm=True`, and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from prefect import flow
 from prefect.artifacts import acreate_markdown_artifact
 
-from flows._calling import StepRunner, as_functions, as_tasks
+from flows._calling import JobFailed, as_function, as_task
 from jobs import GitSide, PromotionRequest, WorkspaceSide
 from reconcile.promotion.plan import (
     DependencyPolicy,
@@ -27,37 +30,44 @@ from tasks.promotion.steps import Planned, apply_promotion_task, plan_promotion_
 PLAN_ARTIFACT_KEY = "dify-promotion-plan"
 RESULT_ARTIFACT_KEY = "dify-promotion-result"
 
-__all__ = [
-    "GitSide",
-    "PromotionOptions",
-    "PromotionRequest",
-    "Selection",
-    "WorkspaceSide",
-    "promote_flow",
-    "run_apply",
-    "run_plan",
-]
+__all__ = ["PromotionSteps", "promote_flow", "run_apply", "run_plan"]
+
+
+@dataclass(frozen=True)
+class PromotionSteps:
+    """The promotion's steps, typed as the tasks are; `plain()` or `prefect()` runs them."""
+
+    plan: Callable[[PromotionRequest], Planned]
+    apply: Callable[[PromotionRequest, Planned, str | None], PromotionResult]
+
+    @classmethod
+    def plain(cls) -> PromotionSteps:
+        return cls(as_function(plan_promotion_task), as_function(apply_promotion_task))
+
+    @classmethod
+    def prefect(cls) -> PromotionSteps:
+        return cls(as_task(plan_promotion_task), as_task(apply_promotion_task))
+
+
+def _run(
+    steps: PromotionSteps, request: PromotionRequest, expected_checksum: str | None
+) -> tuple[PromotionPlan, PromotionResult]:
+    """Plan afresh, then apply (refusing a plan that is not the reviewed one). The flow
+    takes the same two steps with the plan's artifact published between them."""
+    planned = steps.plan(request)
+    return planned.plan, steps.apply(request, planned, expected_checksum)
 
 
 def run_plan(request: PromotionRequest) -> PromotionPlan:
     """Plan only (what `difyops promote plan` runs)."""
-    planned: Planned = as_functions(plan_promotion_task, request)
-    return planned.plan
+    return PromotionSteps.plain().plan(request).plan
 
 
 def run_apply(
     request: PromotionRequest, expected_checksum: str | None = None
 ) -> tuple[PromotionPlan, PromotionResult]:
     """Plan afresh and apply (what `difyops promote apply` runs)."""
-    return _steps(request, as_functions, expected_checksum)
-
-
-def _steps(
-    request: PromotionRequest, call: StepRunner, expected_checksum: str | None
-) -> tuple[PromotionPlan, PromotionResult]:
-    planned: Planned = call(plan_promotion_task, request)
-    result: PromotionResult = call(apply_promotion_task, request, planned, expected_checksum)
-    return planned.plan, result
+    return _run(PromotionSteps.plain(), request, expected_checksum)
 
 
 @flow(name="promote", description="Plan, and on confirm apply, a promotion of Dify apps.")
@@ -89,16 +99,20 @@ async def promote_flow(
         concurrency=concurrency,
         rate_limit=rate_limit,
     )
-    planned: Planned = as_tasks(plan_promotion_task, request)
+    steps = PromotionSteps.prefect()
+    planned = steps.plan(request)
     await acreate_markdown_artifact(
         key=PLAN_ARTIFACT_KEY, markdown=plan_markdown(planned.plan), description="Promotion plan"
     )
     if not confirm:
         return {"plan": planned.plan.model_dump(mode="json"), "applied": False}
-    result: PromotionResult = as_tasks(apply_promotion_task, request, planned, plan_checksum)
+    result = steps.apply(request, planned, plan_checksum)
     await acreate_markdown_artifact(
         key=RESULT_ARTIFACT_KEY, markdown=result_markdown(result), description="Promotion result"
     )
     if not result.ok:
-        raise RuntimeError(f"promotion finished with problems: {result.summary()}")
+        raise JobFailed(
+            f"promotion finished with problems: {result.summary()}; see the artifact",
+            job="promote",
+        )
     return {"plan": planned.plan.model_dump(mode="json"), "result": result.model_dump(mode="json")}

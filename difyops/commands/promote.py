@@ -1,15 +1,14 @@
-"""`difyops promote plan|apply` and `difyops restore`: GitOps promotion of apps."""
+"""`difyops promote plan|apply`: GitOps promotion of apps (and what `difyops restore` shares)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
-from difyops._jobs import promotion_apply as run_apply
-from difyops._jobs import promotion_plan as run_plan
 from difyops._options import JsonOption
 from difyops._output import Output
 from difyops._plans import (
@@ -112,6 +111,9 @@ def plan(
     which refuses it if anything changed since. With --detailed-exitcode: 0 no changes,
     2 changes, 1 error.
     """
+    # flows load Prefect (about a second): only commands that run a job pay for it.
+    from flows.promote import run_plan  # noqa: PLC0415
+
     out_ = Output(json_mode=json_output)
     request = build_request(
         from_,
@@ -124,9 +126,8 @@ def plan(
         to_profile,
         repo,
         recreate=recreate,
-    )
-    request = request.model_copy(
-        update={"options": _options(request.options, confirm_pending, dependencies)}
+        confirm_pending=confirm_pending,
+        dependencies=dependencies,
     )
     result = run_plan(request)
     if out is not None:
@@ -163,6 +164,11 @@ def apply(
     checksum); a plan already applied is a no-op. Without --plan, this plans and applies
     in one go. Exit 1 if any app failed, was rolled back or waits for a decision.
     """
+    # Over 60 lines because Typer declares every option as a parameter and --plan has to
+    # name each one it refuses; the steps themselves are the few calls below.
+    # flows load Prefect (about a second): only commands that run a job pay for it.
+    from flows.promote import run_apply  # noqa: PLC0415
+
     out_ = Output(json_mode=json_output)
     expected = None
     if plan_file_path is not None:
@@ -179,23 +185,7 @@ def apply(
             "--confirm-pending": confirm_pending,
             "--dependencies": dependencies,
         }
-        clashing = [flag for flag, value in given.items() if value]
-        if clashing:
-            raise UsageError(
-                f"--plan applies the reviewed plan as it is; it cannot be combined with "
-                f"{', '.join(clashing)}",
-                hint="Make a new plan with those options (`difyops promote plan … --out`).",
-            )
-        data = read_plan_file(plan_file_path, kind="promotion")
-        try:
-            request = PromotionRequest.model_validate(data.get("request") or {})
-        except ValidationError as exc:
-            raise UsageError(
-                f"{plan_file_path} does not hold a promotion request ({exc.error_count()} "
-                "problem(s))",
-                hint="Write plans with `difyops promote plan --out FILE`; do not edit them.",
-            ) from None
-        expected = str(data.get("checksum") or "")
+        request, expected = _reviewed_request(plan_file_path, given)
     else:
         request = build_request(
             from_,
@@ -208,9 +198,8 @@ def apply(
             to_profile,
             repo,
             recreate=recreate,
-        )
-        request = request.model_copy(
-            update={"options": _options(request.options, confirm_pending, dependencies)}
+            confirm_pending=confirm_pending,
+            dependencies=dependencies,
         )
     fresh, result = run_apply(request, expected or None)
     if json_output:
@@ -222,6 +211,26 @@ def apply(
             f"promotion finished with problems: {result.summary()}",
             hint="See each app's message above; failed apps were rolled back or left as they were.",
         )
+
+
+def _reviewed_request(path: Path, given: Mapping[str, object]) -> tuple[PromotionRequest, str]:
+    """The request and checksum a plan file holds; no option may be given beside it."""
+    clashing = [flag for flag, value in given.items() if value]
+    if clashing:
+        raise UsageError(
+            f"--plan applies the reviewed plan as it is; it cannot be combined with "
+            f"{', '.join(clashing)}",
+            hint="Make a new plan with those options (`difyops promote plan … --out`).",
+        )
+    data = read_plan_file(path, kind="promotion")
+    try:
+        request = PromotionRequest.model_validate(data.get("request") or {})
+    except ValidationError as exc:
+        raise UsageError(
+            f"{path} does not hold a promotion request ({exc.error_count()} problem(s))",
+            hint="Write plans with `difyops promote plan --out FILE`; do not edit them.",
+        ) from None
+    return request, str(data.get("checksum") or "")
 
 
 def plan_file(result: PromotionPlan, request: PromotionRequest) -> dict[str, Any]:
@@ -276,8 +285,11 @@ def build_request(
     repo: Path,
     *,
     recreate: bool,
+    confirm_pending: str | None = None,
+    dependencies: str | None = None,
 ) -> PromotionRequest:
-    """A request from the command line, over the manifest's `promotion:` section if any."""
+    """A request from the command line, over the manifest's `promotion:` section if any;
+    the policy flags win over the section's policies."""
     section = _load_manifest(manifest) if manifest else None
     source = (
         _side_from_flag(from_, from_profile, repo)
@@ -300,6 +312,7 @@ def build_request(
         dependencies=section.dependencies if section else "warn",
         recreate=recreate or bool(section and section.recreate),
     )
+    options = with_policies(options, confirm_pending, dependencies)
     return PromotionRequest(source=source, target=target_side, selection=selection, options=options)
 
 
@@ -336,7 +349,7 @@ def _side_from_section(section: PromotionSection | None, which: str) -> Workspac
     )
 
 
-def _options(
+def with_policies(
     base: PromotionOptions, confirm_pending: str | None, dependencies: str | None
 ) -> PromotionOptions:
     """Command-line policies over `base`, checked with a usage error naming the flag."""
@@ -353,56 +366,3 @@ def _pair(text: str) -> tuple[str, str]:
     if not sep or not source or not target:
         raise UsageError(f"--map takes SOURCE=TARGET, got {text!r}")
     return source, target
-
-
-def restore(
-    app_ref: Annotated[str, typer.Argument(help="App name as stored in the backup.")],
-    to: Annotated[str, typer.Option("--to", help="Workspace to restore into (id or name).")],
-    at: Annotated[
-        str, typer.Option("--at", help="Git ref of the backup (sha, tag, branch, HEAD~1).")
-    ],
-    repo: RepoOption = Path("."),
-    path: Annotated[
-        str | None, typer.Option(help="Workspace directory of the backup (<host>/<workspace>).")
-    ] = None,
-    profile: Annotated[
-        str | None, typer.Option("--profile", "-p", help="Profile of the target.")
-    ] = None,
-    apply_it: Annotated[
-        bool, typer.Option("--apply", help="Apply; without it, only plan.")
-    ] = False,
-    confirm_pending: PendingOption = None,
-    json_output: JsonOption = False,
-) -> None:
-    """Re-import a past version of an app from the backup repository.
-
-    Goes through the same plan/apply path as a promotion: without --apply it shows what
-    the restore would change; with --apply it imports, verifies, and rolls back on a
-    mismatch. Secrets the app holds now are kept.
-    """
-    out = Output(json_mode=json_output)
-    request = PromotionRequest(
-        source=GitSide(repo=str(repo), ref=at, path=path),
-        target=WorkspaceSide(workspace=to, profile=profile),
-        selection=Selection(apps=[app_ref]),
-        options=_options(PromotionOptions(), confirm_pending, None),
-    )
-    if not apply_it:
-        result_plan = run_plan(request)
-        if not result_plan.apps:
-            raise UsageError(f"no app named {app_ref!r} in the backup at {at}")
-        if json_output:
-            out.json(plan_file(result_plan, request))
-        else:
-            show_plan(out, result_plan)
-            out.note("nothing was changed; run again with --apply to restore")
-        return
-    fresh, result = run_apply(request)
-    if not fresh.apps:
-        raise UsageError(f"no app named {app_ref!r} in the backup at {at}")
-    if json_output:
-        out.json({"plan": plan_file(fresh, request), "result": result})
-    else:
-        show_result(out, fresh, result)
-    if not result.ok:
-        raise DifyopsError(f"restore finished with problems: {result.summary()}")

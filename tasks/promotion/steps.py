@@ -10,7 +10,7 @@ from prefect import task
 
 from dsl import load_text
 from jobs import GitSide, PromotionRequest
-from reconcile.errors import StalePlanError
+from reconcile.freshness import Freshness, check_fresh, short_checksum
 from reconcile.promotion.plan import PromotionPlan
 from reconcile.promotion.planner import match_apps, plan_promotion
 from reconcile.promotion.result import PromotionResult
@@ -84,14 +84,21 @@ def apply_promotion_task(
 ) -> PromotionResult:
     """Apply a fresh plan, refusing it when it is not the reviewed one (its checksum)."""
     plan = planned.plan
-    if expected_checksum and plan.checksum != expected_checksum:
-        if not plan.has_changes:
-            # The reviewed plan was applied already: the live state now matches the source.
-            return PromotionResult(checksum=plan.checksum, nothing_to_do=True)
-        raise StalePlanError(
-            "the live state no longer matches the reviewed plan (checksum "
-            f"{expected_checksum[:19]}… is now {plan.checksum[:19]}…)",
-            hint="Run `difyops promote plan` again, review it, and apply the new plan.",
-        )
+    if expected_checksum and _is_already_applied(expected_checksum, plan):
+        return PromotionResult(checksum=plan.checksum, nothing_to_do=True)
     with open_target(request.target, rate_limit=request.rate_limit) as client:
         return apply_plan(client, plan, planned.source_texts, concurrency=request.concurrency)
+
+
+def _is_already_applied(reviewed: str, fresh: PromotionPlan) -> bool:
+    """Whether the reviewed plan is in place already; `StalePlanError` if the apps moved."""
+    freshness = check_fresh(
+        reviewed,
+        fresh.checksum,
+        fresh_has_changes=fresh.has_changes,
+        moved="the source or target apps",
+        differences=lambda: (
+            f"checksum {short_checksum(reviewed)} is now {short_checksum(fresh.checksum)}"
+        ),
+    )
+    return freshness is Freshness.ALREADY_APPLIED

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dsl import ImportCompatibility, check_compatibility
+from dsl.compat import is_minor_step
 
 COMPLETED = ImportCompatibility.COMPLETED
 WARNINGS = ImportCompatibility.COMPLETED_WITH_WARNINGS
@@ -44,3 +45,21 @@ def test_values_are_dify_import_statuses() -> None:
         "failed",
     ]
     assert all(status.explanation for status in ImportCompatibility)
+
+
+@pytest.mark.parametrize(
+    ("imported", "current", "expected"),
+    [
+        ("0.6.0", "0.5.0", True),  # a newer minor version
+        ("0.1.0", "0.6.0", True),
+        ("1.0.0", "0.6.0", False),  # a newer major version
+        ("0.9.0", "1.0.0", False),  # an older major version
+        ("2.3.0", "2.0.1", True),
+        ("latest", "0.6.0", False),  # unparsable: never a minor step
+        ("0.6.0", "", False),
+    ],
+)
+def test_a_minor_step_stays_within_one_major_version(
+    imported: str, current: str, expected: bool
+) -> None:
+    assert is_minor_step(imported, current) is expected

@@ -6,13 +6,9 @@ from typing import Any
 
 import yaml
 
-from flows.promote import (
-    GitSide,
-    PromotionOptions,
-    PromotionRequest,
-    Selection,
-    WorkspaceSide,
-)
+from jobs import GitSide, PromotionRequest, WorkspaceSide
+from reconcile.promotion.plan import PromotionOptions
+from reconcile.promotion.planner import Selection
 from tests.support.emulator import EmulatorHandle
 
 DEV_TRIAGE = "a0000000-0000-4000-8000-000000000101"

@@ -86,8 +86,12 @@ def test_stale_plan_is_refused(emulator: EmulatorHandle) -> None:
     req = request("Policy Helpdesk")
     plan = run_plan(req)
     change_dev(emulator, DEV_HELPDESK, "Changed after review")
-    with pytest.raises(StalePlanError, match="no longer matches the reviewed plan"):
+    with pytest.raises(StalePlanError) as refused:
         run_apply(req, plan.checksum)
+    assert refused.value.message.startswith(
+        "the plan is stale: the source or target apps changed since it was made (checksum "
+        f"{plan.checksum[:19]}… is now "
+    )
     assert "Changed after review" not in export(emulator, PROD_HELPDESK)
 
 

@@ -1,0 +1,98 @@
+"""`difyops restore`: re-import a past version of an app from the backup repository.
+
+A restore is a promotion from the backup's git ref into the workspace, so it shares the
+promotion's plan, apply, rendering and policies (difyops.commands.promote).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from difyops._options import JsonOption
+from difyops._output import Output
+from difyops.commands.promote import (
+    PendingOption,
+    RepoOption,
+    plan_file,
+    show_plan,
+    show_result,
+    with_policies,
+)
+from difyops.exceptions import DifyopsError, UsageError
+from jobs import GitSide, PromotionRequest, WorkspaceSide
+from reconcile.promotion.plan import PromotionOptions
+from reconcile.promotion.planner import Selection
+
+
+def restore(
+    app_ref: Annotated[str, typer.Argument(help="App name as stored in the backup.")],
+    to: Annotated[str, typer.Option("--to", help="Workspace to restore into (id or name).")],
+    at: Annotated[
+        str, typer.Option("--at", help="Git ref of the backup (sha, tag, branch, HEAD~1).")
+    ],
+    repo: RepoOption = Path("."),
+    path: Annotated[
+        str | None, typer.Option(help="Workspace directory of the backup (<host>/<workspace>).")
+    ] = None,
+    profile: Annotated[
+        str | None, typer.Option("--profile", "-p", help="Profile of the target.")
+    ] = None,
+    apply_it: Annotated[
+        bool, typer.Option("--apply", help="Apply; without it, only plan.")
+    ] = False,
+    confirm_pending: PendingOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Re-import a past version of an app from the backup repository.
+
+    Goes through the same plan/apply path as a promotion: without --apply it shows what
+    the restore would change; with --apply it imports, verifies, and rolls back on a
+    mismatch. Secrets the app holds now are kept.
+    """
+    request = PromotionRequest(
+        source=GitSide(repo=str(repo), ref=at, path=path),
+        target=WorkspaceSide(workspace=to, profile=profile),
+        selection=Selection(apps=[app_ref]),
+        options=with_policies(PromotionOptions(), confirm_pending, None),
+    )
+    out = Output(json_mode=json_output)
+    if apply_it:
+        _apply(out, request, app_ref, at, json_output=json_output)
+    else:
+        _show(out, request, app_ref, at, json_output=json_output)
+
+
+def _show(
+    out: Output, request: PromotionRequest, app_ref: str, at: str, *, json_output: bool
+) -> None:
+    # flows load Prefect (about a second): only commands that run a job pay for it.
+    from flows.promote import run_plan  # noqa: PLC0415
+
+    planned = run_plan(request)
+    if not planned.apps:
+        raise UsageError(f"no app named {app_ref!r} in the backup at {at}")
+    if json_output:
+        out.json(plan_file(planned, request))
+    else:
+        show_plan(out, planned)
+        out.note("nothing was changed; run again with --apply to restore")
+
+
+def _apply(
+    out: Output, request: PromotionRequest, app_ref: str, at: str, *, json_output: bool
+) -> None:
+    # flows load Prefect (about a second): only commands that run a job pay for it.
+    from flows.promote import run_apply  # noqa: PLC0415
+
+    fresh, result = run_apply(request)
+    if not fresh.apps:
+        raise UsageError(f"no app named {app_ref!r} in the backup at {at}")
+    if json_output:
+        out.json({"plan": plan_file(fresh, request), "result": result})
+    else:
+        show_result(out, fresh, result)
+    if not result.ok:
+        raise DifyopsError(f"restore finished with problems: {result.summary()}")

@@ -1,0 +1,249 @@
+"""Applying a promotion plan, app by app, so one app's failure never leaves another half-done.
+
+For each app that changes: snapshot the target (with secrets, held only in memory), import
+the source with the target's secrets kept, confirm a pending import only under the chosen
+policy, check plugin dependencies, then export the target and compare it with what was
+sent. A mismatch, or a dependency failure under `fail`, rolls the app back to its snapshot.
+
+Pure apart from the target port (reconcile.promotion.ports): the caller decides how apps
+run side by side, through `each`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from dify_client.models import Import
+from dsl import DEFAULT_DSL_VERSION, DslError, canonical_text, diff_documents, load_text
+from dsl.compat import is_minor_step
+from reconcile.promotion.plan import CHANGING, Action, PendingPolicy, PlannedApp, PromotionPlan
+from reconcile.promotion.ports import PromotionTarget, TargetError
+from reconcile.promotion.result import AppResult, Outcome, PromotionResult
+from reconcile.promotion.view import comparable, view_hash, with_target_secrets
+
+logger = logging.getLogger("difyops.promote")
+
+# Runs the per-app function over the plan's apps and gives the results in the same order
+# (the task layer passes a bounded thread pool's `map`).
+EachApp = Callable[[Callable[[PlannedApp], AppResult], Sequence[PlannedApp]], Iterable[AppResult]]
+
+
+def _one_after_another(
+    apply_one: Callable[[PlannedApp], AppResult], apps: Sequence[PlannedApp]
+) -> Iterable[AppResult]:
+    return [apply_one(app) for app in apps]
+
+
+class _AppFailed(Exception):
+    """Ends one app's apply with an outcome and a message."""
+
+    def __init__(self, outcome: Outcome, message: str) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+        self.message = message
+
+
+def apply_plan(
+    target: PromotionTarget,
+    plan: PromotionPlan,
+    source_texts: Mapping[str, str],
+    *,
+    each: EachApp = _one_after_another,
+) -> PromotionResult:
+    """Apply every changing app of the plan; the others are reported as planned."""
+
+    def one(app: PlannedApp) -> AppResult:
+        # Only changing apps have (and need) a source text.
+        text = source_texts[app.name] if app.action in CHANGING else ""
+        return apply_app(target, plan, app, text)
+
+    return PromotionResult(checksum=plan.checksum, apps=list(each(one, plan.apps)))
+
+
+def apply_app(
+    target: PromotionTarget, plan: PromotionPlan, app: PlannedApp, source_text: str
+) -> AppResult:
+    """One app of the plan: imported, confirmed, checked and verified, or rolled back."""
+    if app.action not in CHANGING:
+        outcome = Outcome.BLOCKED if app.action == Action.BLOCKED else Outcome.UNCHANGED
+        return _result(app, outcome, app.reason or app.summary)
+    result = _result(app, Outcome.APPLIED, "")
+    try:
+        _import_and_verify(target, plan, app, source_text, result)
+    except _AppFailed as failure:
+        result.outcome, result.message = failure.outcome, failure.message
+    except TargetError as exc:
+        result.outcome, result.message = Outcome.FAILED, exc.described()
+    except DslError as exc:
+        result.outcome, result.message = Outcome.FAILED, f"{type(exc).__name__}: {exc}"
+    logger.info("promotion of %s: %s", app.name, result.outcome.value)
+    return result
+
+
+def _import_and_verify(
+    target: PromotionTarget,
+    plan: PromotionPlan,
+    app: PlannedApp,
+    source_text: str,
+    result: AppResult,
+) -> None:
+    source = load_text(source_text, source=f"source:{app.name}")
+    snapshot: str | None = None
+    current = None
+    if app.action == Action.UPDATE:
+        snapshot = current = _snapshot(target, app)
+    elif app.action == Action.RECREATE and app.target_id:
+        # The new app takes the place of the old one: it inherits its secrets too.
+        current = target.export(app.target_id, include_secret=True)
+    merged, result.follow_ups = with_target_secrets(
+        source.data, load_text(current).data if current else None
+    )
+    # Unless secrets were filled in, the source's own text is what gets imported.
+    text = source_text if merged == source.data else canonical_text(merged)
+    imported = _import(target, plan.options.confirm_pending, app, text, result)
+    result.app_id = imported.app_id
+    problem = _dependency_problem(target, plan, imported, result)
+    problem = problem or _verification_problem(target, app, merged, imported)
+    if problem:
+        raise _undo(target, app, imported, snapshot, problem)
+    result.message = _applied_message(app, result)
+
+
+def _snapshot(target: PromotionTarget, app: PlannedApp) -> str:
+    """The target's current DSL, with secrets, checked against what the plan saw."""
+    assert app.target_id is not None
+    text = target.export(app.target_id, include_secret=True)
+    if view_hash(comparable(load_text(text).data)) != app.target_hash:
+        raise _AppFailed(
+            Outcome.FAILED,
+            "the target app changed since the plan was made; nothing was imported "
+            "(plan again to see the new difference)",
+        )
+    return text
+
+
+def _import(
+    target: PromotionTarget, policy: PendingPolicy, app: PlannedApp, text: str, result: AppResult
+) -> Import:
+    overwrite = app.target_id if app.action == Action.UPDATE else None
+    answer = target.import_(text, app_id=overwrite, name=app.target_name)
+    result.import_status = answer.status
+    if answer.is_failed:
+        raise _AppFailed(Outcome.FAILED, f"Dify refused the import: {answer.error or 'no reason'}")
+    if not answer.is_pending:
+        return answer
+    if not may_confirm(policy, answer):
+        raise _AppFailed(
+            Outcome.PENDING,
+            f"waiting for a decision: the DSL is version {answer.imported_dsl_version} and "
+            f"the server runs {answer.current_dsl_version}; nothing was imported. To import it, "
+            "plan again with the confirm-pending policy minor or always, review, and apply "
+            "(Dify keeps a pending import only 10 minutes, so difyops confirms at once or "
+            "not at all)",
+        )
+    confirmed = target.confirm(answer.id)
+    result.import_status = f"pending, confirmed: {confirmed.status}"
+    if not confirmed.is_completed:
+        raise _AppFailed(
+            Outcome.FAILED, f"confirming the import failed: {confirmed.error or 'no reason'}"
+        )
+    return confirmed
+
+
+def may_confirm(policy: PendingPolicy, answer: Import) -> bool:
+    """Whether a pending import may be confirmed: `always`, `never`, or under `minor` when
+    the versions share their major version (dsl.compat). A DSL or server that states no
+    version is at Dify's default."""
+    if policy == "always":
+        return True
+    if policy == "never":
+        return False
+    return is_minor_step(
+        answer.imported_dsl_version or DEFAULT_DSL_VERSION,
+        answer.current_dsl_version or DEFAULT_DSL_VERSION,
+    )
+
+
+def _dependency_problem(
+    target: PromotionTarget, plan: PromotionPlan, imported: Import, result: AppResult
+) -> str | None:
+    """Leaked plugins are recorded; under the `fail` policy they are a problem."""
+    if imported.app_id is None:
+        return None
+    if result.import_status and result.import_status.startswith("pending"):
+        # Dify records an import's dependencies only for direct imports, not confirms.
+        result.attention.append("plugin dependencies cannot be checked after a confirmed import")
+        return None
+    result.leaked_plugins = target.missing_plugins(imported.app_id)
+    if result.leaked_plugins and plan.options.dependencies == "fail":
+        return "plugins missing in the target: " + ", ".join(result.leaked_plugins)
+    return None
+
+
+def _verification_problem(
+    target: PromotionTarget, app: PlannedApp, sent: dict[str, object], imported: Import
+) -> str | None:
+    """Export the target and compare it with what was sent."""
+    assert imported.app_id is not None
+    exported = target.export(imported.app_id, include_secret=False)
+    stored = load_text(exported, source=f"target:{app.target_name}")
+    diff = diff_documents(comparable(sent, name=app.target_name), comparable(stored.data))
+    if diff.is_empty:
+        return None
+    return f"verification failed: the target differs from what was sent ({diff.summary()})"
+
+
+def _undo(
+    target: PromotionTarget,
+    app: PlannedApp,
+    imported: Import,
+    snapshot: str | None,
+    problem: str,
+) -> _AppFailed:
+    """The failure to report after an imported app turned out wrong: rolled back to its
+    snapshot when there is one, else (a new app) left for a person to delete."""
+    if snapshot is None:
+        return _AppFailed(
+            Outcome.FAILED,
+            f"{problem}; the new app {imported.app_id} cannot be deleted through the API: "
+            "delete it by hand",
+        )
+    assert app.target_id is not None
+    restored: Import | None = None
+    try:
+        restored = target.import_(snapshot, app_id=app.target_id, name=None)
+        if restored.is_pending:
+            restored = target.confirm(restored.id)
+        reason = restored.error or restored.status
+    except TargetError as exc:
+        reason = str(exc)
+    if restored is None or not restored.is_completed:
+        return _AppFailed(
+            Outcome.FAILED,
+            f"{problem}; ROLLBACK FAILED ({reason}): restore {app.target_name} from the backup",
+        )
+    return _AppFailed(Outcome.ROLLED_BACK, f"{problem}; rolled back to the DSL it had before")
+
+
+def _applied_message(app: PlannedApp, result: AppResult) -> str:
+    verb = {Action.CREATE: "created", Action.UPDATE: "updated", Action.RECREATE: "recreated"}
+    message = f"{verb.get(app.action, 'applied')} ({app.summary}); verified"
+    if result.leaked_plugins:
+        message += "; plugins missing in the target: " + ", ".join(result.leaked_plugins)
+    if app.action == Action.RECREATE:
+        message += f"; retire the old app {app.target_id} by hand"
+    return message
+
+
+def _result(app: PlannedApp, outcome: Outcome, message: str) -> AppResult:
+    return AppResult(
+        name=app.name,
+        target_name=app.target_name,
+        action=app.action,
+        outcome=outcome,
+        app_id=app.target_id,
+        message=message,
+        follow_ups=list(app.follow_ups),
+        attention=list(app.attention),
+    )
