@@ -55,14 +55,3 @@ def as_task(task: Task[P, R]) -> Callable[P, R]:
 
     return run
 
-
-# The untyped runner the jobs used before typed steps; removed once every job has its own.
-StepRunner = Callable[..., Any]
-
-
-def as_tasks(task: Any, *args: Any, **kwargs: Any) -> Any:
-    return task(*(quote(a) for a in args), **{k: quote(v) for k, v in kwargs.items()})
-
-
-def as_functions(task: Any, *args: Any, **kwargs: Any) -> Any:
-    return task.fn(*args, **kwargs)
