@@ -26,7 +26,7 @@ from dify_client.remedies import say
 from difyops._spelling import cli_setting, cli_step
 from difyops.exceptions import DifyopsError, ExitCode
 from dsl import DslError
-from reconcile.errors import PlanError
+from reconcile.errors import PlanError, UnsafePlanError
 
 
 def classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[str, Any]]:
@@ -69,7 +69,8 @@ def _classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[
     if isinstance(exc, DslError):
         return ExitCode.ERROR, "dsl", str(exc), getattr(exc, "hint", None), {}
     if isinstance(exc, PlanError):
-        return ExitCode.ERROR, _snake(type(exc).__name__), exc.message, exc.hint, {}
+        code = ExitCode.UNSAFE if isinstance(exc, UnsafePlanError) else ExitCode.ERROR
+        return code, _snake(type(exc).__name__), exc.message, exc.hint, {}
     if _is_git_error(exc):
         return ExitCode.ERROR, "git", str(exc), getattr(exc, "hint", None), {}
     return (

@@ -15,6 +15,10 @@ class ExitCode(IntEnum):
     # usage error of such a command exits ERROR instead (see `difyops.main`). An alias of
     # USAGE by value: `ExitCode.CHANGES is ExitCode.USAGE`.
     CHANGES = 2
+    # A guard refused the plan (the owner, the acting account, the removal ratio, the last
+    # admin): nothing was changed, and the refusal names the override. Apart from ERROR so
+    # a pipeline can tell "needs a person's decision" from "broken".
+    UNSAFE = 3
     AUTH = 4
     RATE_LIMITED = 7
     CANCELLED = 130

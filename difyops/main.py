@@ -40,8 +40,9 @@ HELP = """GitOps for Dify: back up, diff, promote and manage Dify apps and works
 Sign in once with `difyops auth login --host URL` (or set DIFY_SERVER and DIFY_TOKEN in
 CI), then run `difyops <noun> <verb>`. Every command takes --json for scripts.
 
-Exit codes: 0 ok · 1 error · 2 usage · 4 authentication (not signed in, token rejected,
-sign-in denied or expired) · 7 rate limited (retry later) · 130 cancelled.
+Exit codes: 0 ok · 1 error · 2 usage · 3 refused by a guard (nothing changed; the
+message names the override) · 4 authentication (not signed in, token rejected, sign-in
+denied or expired) · 7 rate limited (retry later) · 130 cancelled.
 """
 
 

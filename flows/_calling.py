@@ -54,4 +54,3 @@ def as_task(task: Task[P, R]) -> Callable[P, R]:
         return cast(R, task(*quoted_args, **quoted_kwargs))
 
     return run
-

@@ -137,7 +137,7 @@ def test_removing_too_many_is_refused_and_the_flag_lets_it_through(
         without("katherine@acme.example", "newhire@acme.example"), options="    prune: true\n"
     )
     refused = invoke("members", "plan", "-f", path, "--detailed-exitcode")
-    assert refused.exit_code == 1
+    assert refused.exit_code == 3  # refused by a guard, nothing changed
     assert refused.stderr == (
         f"error: {path}:4:5: workspace 'Acme Dev': the plan removes 2 of 7 members (29%), "
         "more than max_removal_ratio 0.25 allows; pass --max-removal-ratio 0.29 (or raise "
@@ -154,7 +154,7 @@ def test_the_owner_and_the_acting_account_are_refused_with_their_flag(
 ) -> None:
     members = [("ada@acme.example", "admin"), *ACME_DEV[1:]]
     refused = invoke("members", "plan", "-f", write_manifest(members), "--json")
-    assert refused.exit_code == 1
+    assert refused.exit_code == 3
     error = json.loads(refused.stderr)["error"]
     assert error["code"] == "unsafe_plan_error"
     assert "ada@acme.example is the workspace owner" in error["message"]
@@ -426,7 +426,7 @@ def test_the_acting_account_is_never_demoted(
     monkeypatch.setenv("DIFY_TOKEN", emulator.admin.token("grace@acme.example"))
     path = write_manifest([(e, "normal" if e == "grace@acme.example" else r) for e, r in ACME_DEV])
     refused = invoke("members", "plan", "-f", path)
-    assert refused.exit_code == 1
+    assert refused.exit_code == 3
     assert refused.stderr.splitlines() == [
         f"error: {path}:7:9: workspace 'Acme Dev': grace@acme.example is the acting account, "
         "and the API cannot change their role; write their current role in the manifest, or "
