@@ -17,7 +17,6 @@ from pydantic import BaseModel
 
 from flows._calling import JobFailed, as_function, as_task
 from jobs import MembersSyncSettings, Source
-from reconcile.errors import StalePlanError
 from reconcile.freshness import Freshness
 from reconcile.members.planner import PlanOverrides
 from reconcile.members.render import apply_markdown, plan_markdown
@@ -33,10 +32,6 @@ __all__ = [
     "BeforeApply",
     "MembersSteps",
     "MembersSync",
-    "MembersSyncSettings",
-    "PlanOverrides",
-    "Source",
-    "StalePlanError",
     "export_members_manifest",
     "run_members_apply",
     "run_members_plan",

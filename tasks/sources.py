@@ -9,7 +9,7 @@ from dify_client import DifyClient
 from dify_client.profiles import resolve_credentials
 from jobs.sources import Source
 
-__all__ = ["Source", "open_client"]
+__all__ = ["open_client"]
 
 
 def open_client(

@@ -1,6 +1,6 @@
 """The public names of each package, pinned: adding or dropping one is a deliberate act.
 
-reconcile, tasks and flows are being reshaped and are pinned once they settle.
+Besides the packages, the flow modules (what prefect.yaml and the CLI call) are pinned.
 """
 
 from __future__ import annotations
@@ -203,6 +203,30 @@ PUBLIC_API: dict[str, list[str]] = {
         "Source",
         "WorkspaceSide",
     ],
+    "flows.backup": ["ARTIFACT_KEY", "BackupSteps", "backup_flow", "run_backup"],
+    "flows.promote": ["PromotionSteps", "promote_flow", "run_apply", "run_plan"],
+    "flows.sync_members": [
+        "APPLY_ARTIFACT_KEY",
+        "BeforeApply",
+        "MembersSteps",
+        "MembersSync",
+        "PLAN_ARTIFACT_KEY",
+        "export_members_manifest",
+        "run_members_apply",
+        "run_members_plan",
+        "sync_members_flow",
+    ],
+    "reconcile.members.planner": [
+        "CHANGE_ACTIONS",
+        "MemberAction",
+        "MemberItem",
+        "MembersPlan",
+        "PlanOverrides",
+        "PlanSettings",
+        "effective_settings",
+        "plan_members",
+    ],
+    "tasks.sources": ["open_client"],
 }
 
 

@@ -12,12 +12,11 @@ from flows._calling import JobFailed
 from flows.sync_members import (
     APPLY_ARTIFACT_KEY,
     PLAN_ARTIFACT_KEY,
-    MembersSyncSettings,
-    Source,
     run_members_apply,
     run_members_plan,
     sync_members_flow,
 )
+from jobs import MembersSyncSettings, Source
 from reconcile.members.run import MembersPlanSet
 from tasks.members.steps import apply_members_sync
 from tests.support.emulator import DEMO, EmulatorHandle
