@@ -116,6 +116,8 @@ def main() -> int:
         emulator.stop()
 
 
+# One measurement, read top to bottom: the rounds interleave the flow and its baselines
+# so machine noise falls on both alike.
 def run_rounds(args, home, baseline, emulator, backup_flow) -> int:  # type: ignore[no-untyped-def]
     from prefect import flow as prefect_flow
     from prefect import task

@@ -90,6 +90,8 @@ def main() -> int:
         emulator.stop()
 
 
+# One measurement, read top to bottom: set up, time, count requests, print, judge. Split
+# up, its figures would travel between functions only to be printed side by side.
 def run(args: argparse.Namespace, home: Path, workspace_id: str, emulator: Emulator) -> int:
     from dify_client import DifyClient
     from jobs import MembersSyncSettings, Source

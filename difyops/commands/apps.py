@@ -141,6 +141,7 @@ def export(
         sys.stdout.write(text)
 
 
+# Long mostly by its signature: Typer declares each flag as an annotated parameter.
 @app.command("import")
 def import_app(
     file: Annotated[

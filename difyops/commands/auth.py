@@ -45,6 +45,7 @@ DEFAULT_CLIENT_ID = "difyctl"  # the one client id stock Dify servers accept by 
 make_clock: Callable[[], Clock] = SystemClock
 
 
+# Long mostly by its signature: Typer declares each flag as an annotated parameter.
 @app.command()
 def login(
     host: Annotated[
