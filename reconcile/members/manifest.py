@@ -31,9 +31,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
-from dify_client.models.lookup import WorkspaceLookupError, find_workspace
+from dify_client.models.lookup import Named, WorkspaceLookupError, find_workspace
 from reconcile.errors import ManifestError
 
 MANIFEST_VERSION = 1
@@ -61,17 +61,9 @@ MEMBER_KEYS = ("email", "role")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 
 
-class NamedWorkspace(Protocol):
-    """A live workspace as `GET /workspaces` or `GET /account` lists it."""
-
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def name(self) -> str: ...
-
-
-W = TypeVar("W", bound=NamedWorkspace)
+# A live workspace as `GET /workspaces` or `GET /account` lists it.
+NamedWorkspace = Named
+W = TypeVar("W", bound=Named)
 
 
 @dataclass(frozen=True)

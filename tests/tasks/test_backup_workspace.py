@@ -22,6 +22,7 @@ from reconcile.backup.layout import INDEX_FILE, AppListing, WorkspaceIndex, pars
 from reconcile.backup.plan import AppOutcome, WorkspaceResult
 from tasks.backup import steps
 from tasks.backup.steps import BackupTarget, backup_workspace, commit_backup
+from tests.reconcile.backup_files_support import dsl
 from tests.tasks.test_backup_export import SECRET, with_credentials
 
 DIRECTORY = "dify.example.com/acme-dev"
@@ -107,24 +108,6 @@ def dify(monkeypatch: pytest.MonkeyPatch) -> FakeDify:
 @pytest.fixture
 def settings(tmp_path: Path) -> BackupSettings:
     return BackupSettings(repo=str(tmp_path / "backup"), rate_limit=None, concurrency=2)
-
-
-def dsl(name: str, title: str = "Start") -> str:
-    return (
-        "app:\n"
-        "  mode: workflow\n"
-        f"  name: {name}\n"
-        "kind: app\n"
-        "version: 0.3.0\n"
-        "workflow:\n"
-        "  graph:\n"
-        "    edges: []\n"
-        "    nodes:\n"
-        "    - data:\n"
-        f"        title: {title}\n"
-        "        type: start\n"
-        "      id: start\n"
-    )
 
 
 def app(app_id: str, name: str, updated_at: str = "2025-03-18T10:00:00") -> AppListing:
