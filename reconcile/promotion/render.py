@@ -70,7 +70,10 @@ def planned_smoke(plan: PromotionPlan) -> list[str]:
     for app in plan.apps:
         cases = cases_for(plan.options.smoke, app.target_name, app.name)
         used |= {app.target_name, app.name}
-        if not cases or app.action not in CHANGING:
+        if not cases:
+            continue
+        if app.action not in CHANGING:
+            lines.append(f"{app.target_name}: its smoke cases do not run: it is not imported")
             continue
         names = ", ".join(case.name for case in cases)
         note = honesty.in_plan(app.mode, new_app=app.action != Action.UPDATE)

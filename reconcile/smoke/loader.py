@@ -24,7 +24,11 @@ from reconcile.errors import ManifestError
 from reconcile.located import validate_at
 from reconcile.smoke.cases import SmokeCases
 
-HINT = "Smoke cases are described in reconcile/smoke/cases.py and the README (Smoke tests)."
+HINT = (
+    "A smoke file is `version: 1` and `smoke:`, mapping app names to lists of cases; a case "
+    "has a name and any of inputs, query, status, outputs_present, output, answer, "
+    "max_elapsed_s, max_tokens."
+)
 
 
 class SmokeFile(BaseModel):

@@ -185,6 +185,12 @@ def test_the_plan_says_what_its_smoke_cases_will_exercise() -> None:
     assert "## Smoke cases" in markdown and f"- {lines[0]}" in markdown
 
 
+def test_the_plan_says_the_cases_of_an_app_it_does_not_import_do_not_run() -> None:
+    plan, _, _ = planned(workflow_app(), workflow_app(), mode="workflow")
+    assert plan.apps[0].action == Action.UNCHANGED
+    assert planned_smoke(plan) == ["Ticket Summary: its smoke cases do not run: it is not imported"]
+
+
 def test_the_smoke_cases_are_part_of_the_checksum() -> None:
     plan, _, _ = planned(workflow_app(prompt=NEW_PROMPT), workflow_app(), mode="workflow")
     other = plan.model_copy(
