@@ -4,6 +4,7 @@ what validates, and each problem at its file:line:column."""
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -215,3 +216,9 @@ def test_cases_are_looked_up_by_target_name_then_source_name() -> None:
     assert cases_for(cases, "Helpdesk (EU)", "Helpdesk") == [one]
     assert cases_for(cases, "Other", "Helpdesk") == [two]
     assert cases_for(cases, "Other") == []
+
+
+def test_the_example_smoke_file_loads() -> None:
+    path = Path(__file__).resolve().parents[2] / "examples" / "smoke.yml"
+    cases = load_smoke_file(path.read_text(encoding="utf-8"), source=str(path))
+    assert set(cases) == {"Support Ticket Triage", "Policy Helpdesk"}
