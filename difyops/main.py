@@ -28,6 +28,7 @@ from difyops.commands import (
     promote,
     restore,
     sessions,
+    smoke,
     workspaces,
 )
 from difyops.exceptions import ExitCode
@@ -97,6 +98,7 @@ app.add_typer(dsl.app, name="dsl")
 app.add_typer(backup.app, name="backup")
 app.add_typer(promote.app, name="promote")
 app.command("restore")(restore.restore)
+app.add_typer(smoke.app, name="smoke")
 app.add_typer(emulator.app, name="emulator")
 
 

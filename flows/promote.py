@@ -2,7 +2,8 @@
 
 Deployed as `promote` (manual runs; see prefect.yaml). The plan is published as a
 Markdown artifact before anything is applied; applying needs `confirm=True`, and with
-`plan_checksum` the run refuses a plan that differs from the reviewed one.
+`plan_checksum` the run refuses a plan that differs from the reviewed one. Apps with smoke
+cases run them on the target inside the apply step, after import and verification.
 `difyops promote plan|apply` and `difyops restore` run the same steps without a server.
 """
 
@@ -25,7 +26,9 @@ from reconcile.promotion.plan import (
 from reconcile.promotion.planner import Selection
 from reconcile.promotion.render import plan_markdown, result_markdown
 from reconcile.promotion.result import PromotionResult
+from reconcile.smoke.cases import SmokeCases, SmokePolicy
 from tasks.promotion.steps import Planned, apply_promotion_task, plan_promotion_task
+from tasks.smoke.files import read_cases
 
 PLAN_ARTIFACT_KEY = "dify-promotion-plan"
 RESULT_ARTIFACT_KEY = "dify-promotion-result"
@@ -82,19 +85,31 @@ async def promote_flow(
     plan_checksum: str | None = None,
     concurrency: int = 4,
     rate_limit: int | None = 50,
+    smoke: SmokeCases | None = None,
+    smoke_file: str | None = None,
+    on_smoke_failure: SmokePolicy = "rollback",
 ) -> dict[str, object]:
     """Plan the promotion, publish the plan, and apply it only when `confirm` is true.
 
     `plan_checksum` (from a reviewed plan) makes the apply refuse a plan that changed.
-    The run fails when any app failed, was rolled back, or is waiting for a decision, so
-    an automation can notify someone.
+    Smoke cases (`smoke` by app name, or a standalone `smoke_file`) run on the target
+    after each app's import; `on_smoke_failure` rolls a failing app back or reports it.
+    The run fails when any app failed, was rolled back, is waiting for a decision, or
+    failed its smoke cases, so an automation can notify someone.
     """
+    cases = smoke or {}
+    if smoke is None and smoke_file:
+        cases = read_cases(smoke_file=smoke_file)
     request = PromotionRequest(
         source=source,
         target=target,
         selection=selection or Selection(),
         options=PromotionOptions(
-            confirm_pending=confirm_pending, dependencies=dependencies, recreate=recreate
+            confirm_pending=confirm_pending,
+            dependencies=dependencies,
+            recreate=recreate,
+            smoke=cases,
+            on_smoke_failure=on_smoke_failure,
         ),
         concurrency=concurrency,
         rate_limit=rate_limit,

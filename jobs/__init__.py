@@ -11,6 +11,7 @@ from jobs.params import (
     MembersSyncSettings,
     PromotionRequest,
     Side,
+    SmokeRequest,
     WorkspaceSide,
 )
 from jobs.sources import Source
@@ -21,6 +22,7 @@ __all__ = [
     "MembersSyncSettings",
     "PromotionRequest",
     "Side",
+    "SmokeRequest",
     "Source",
     "WorkspaceSide",
 ]

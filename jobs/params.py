@@ -17,6 +17,7 @@ from jobs.sources import Source
 from reconcile.members.planner import PlanOverrides
 from reconcile.promotion.plan import PromotionOptions
 from reconcile.promotion.planner import Selection
+from reconcile.smoke.cases import SmokeCases
 
 
 class WorkspaceSide(BaseModel):
@@ -109,3 +110,21 @@ class PromotionRequest(BaseModel):
     options: PromotionOptions = Field(default_factory=PromotionOptions)
     concurrency: int = Field(default=4, ge=1, le=32)
     rate_limit: int | None = Field(default=50, ge=1)
+
+
+class SmokeRequest(BaseModel):
+    """A smoke check of one workspace: the cases by app name, and which apps to run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target: WorkspaceSide
+    cases: SmokeCases
+    apps: list[str] = Field(
+        default_factory=list, description="Run only these apps' cases (names); empty: all."
+    )
+    rate_limit: int | None = Field(default=50, ge=1)
+
+    def chosen(self) -> SmokeCases:
+        """The cases of the apps asked for, in the order written."""
+        wanted = set(self.apps)
+        return {name: cases for name, cases in self.cases.items() if not wanted or name in wanted}

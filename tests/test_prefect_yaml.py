@@ -30,7 +30,7 @@ def load_flow(entrypoint: str):  # type: ignore[no-untyped-def]
 
 
 def test_the_expected_deployments_exist() -> None:
-    assert {"backup-nightly", "members-sync", "promote"} <= set(DEPLOYMENTS)
+    assert {"backup-nightly", "members-sync", "promote", "smoke-check"} <= set(DEPLOYMENTS)
 
 
 @pytest.mark.parametrize("name", sorted(DEPLOYMENTS))
@@ -63,6 +63,13 @@ def test_nightly_backup_and_daily_members_are_scheduled_promote_is_manual() -> N
     assert DEPLOYMENTS["members-sync"]["parameters"]["apply"] is False
     assert not DEPLOYMENTS["promote"].get("schedules")
     assert DEPLOYMENTS["promote"]["parameters"]["confirm"] is False
+
+
+def test_smoke_check_is_scheduled_but_off_until_switched_on() -> None:
+    schedules = DEPLOYMENTS["smoke-check"]["schedules"]
+    assert schedules and schedules[0]["cron"]
+    assert all(schedule["active"] is False for schedule in schedules)
+    assert DEPLOYMENTS["promote"]["parameters"]["on_smoke_failure"] == "rollback"
 
 
 def test_credentials_come_from_secret_blocks_only() -> None:

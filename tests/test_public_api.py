@@ -200,11 +200,13 @@ PUBLIC_API: dict[str, list[str]] = {
         "MembersSyncSettings",
         "PromotionRequest",
         "Side",
+        "SmokeRequest",
         "Source",
         "WorkspaceSide",
     ],
     "flows.backup": ["ARTIFACT_KEY", "BackupSteps", "backup_flow", "run_backup"],
     "flows.promote": ["PromotionSteps", "promote_flow", "run_apply", "run_plan"],
+    "flows.smoke": ["ARTIFACT_KEY", "SmokeSteps", "run_smoke", "smoke_check_flow"],
     "flows.sync_members": [
         "APPLY_ARTIFACT_KEY",
         "BeforeApply",

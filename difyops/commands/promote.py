@@ -19,12 +19,19 @@ from difyops._plans import (
     read_plan_file,
     write_plan_file,
 )
+from difyops.commands._smoke_report import (
+    OnSmokeFailureOption,
+    SmokeFileOption,
+    show_reports,
+    smoke_cases,
+    smoke_policy,
+)
 from difyops.exceptions import DifyopsError, UsageError
 from jobs import GitSide, PromotionRequest, WorkspaceSide
 from reconcile.promotion.manifest import PromotionSection, load_promotion_section
 from reconcile.promotion.plan import PromotionOptions, PromotionPlan
 from reconcile.promotion.planner import Selection
-from reconcile.promotion.render import plan_rows
+from reconcile.promotion.render import plan_rows, planned_smoke
 from reconcile.promotion.result import PromotionResult
 
 app = typer.Typer(
@@ -100,6 +107,8 @@ def plan(
     recreate: RecreateOption = False,
     confirm_pending: PendingOption = None,
     dependencies: DependenciesOption = None,
+    smoke_file: SmokeFileOption = None,
+    on_smoke_failure: OnSmokeFailureOption = None,
     out: PlanOutOption = None,
     detailed_exitcode: DetailedExitcodeOption = False,
     json_output: JsonOption = False,
@@ -128,6 +137,8 @@ def plan(
         recreate=recreate,
         confirm_pending=confirm_pending,
         dependencies=dependencies,
+        smoke_file=smoke_file,
+        on_smoke_failure=on_smoke_failure,
     )
     result = run_plan(request)
     if out is not None:
@@ -156,13 +167,17 @@ def apply(
     recreate: RecreateOption = False,
     confirm_pending: PendingOption = None,
     dependencies: DependenciesOption = None,
+    smoke_file: SmokeFileOption = None,
+    on_smoke_failure: OnSmokeFailureOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Apply a promotion: import, confirm per policy, verify, roll back on mismatch.
+    """Apply a promotion: import, confirm per policy, verify, smoke-test, roll back on failure.
 
     With --plan, the reviewed plan is applied only if a fresh plan is identical (its
     checksum); a plan already applied is a no-op. Without --plan, this plans and applies
-    in one go. Exit 1 if any app failed, was rolled back or waits for a decision.
+    in one go. Smoke cases (--smoke, or the manifest's) run on the target after import:
+    workflow apps run their published version, as Dify's imports change only the draft.
+    Exit 1 if any app failed, was rolled back, waits for a decision or failed its cases.
     """
     # Over 60 lines because Typer declares every option as a parameter and --plan has to
     # name each one it refuses; the steps themselves are the few calls below.
@@ -184,6 +199,8 @@ def apply(
             "--recreate": recreate,
             "--confirm-pending": confirm_pending,
             "--dependencies": dependencies,
+            "--smoke": smoke_file,
+            "--on-smoke-failure": on_smoke_failure,
         }
         request, expected = _reviewed_request(plan_file_path, given)
     else:
@@ -200,6 +217,8 @@ def apply(
             recreate=recreate,
             confirm_pending=confirm_pending,
             dependencies=dependencies,
+            smoke_file=smoke_file,
+            on_smoke_failure=on_smoke_failure,
         )
     fresh, result = run_apply(request, expected or None)
     if json_output:
@@ -256,6 +275,8 @@ def show_plan(out: Output, result: PromotionPlan) -> None:
             out.line(f"  follow-up: {item}")
         if planned.diff_text:
             out.line("  " + planned.diff_text.rstrip().replace("\n", "\n  "))
+    for line in planned_smoke(result):
+        out.line(f"smoke: {line}")
     out.note(f"checksum {result.checksum}")
 
 
@@ -267,6 +288,7 @@ def show_result(out: Output, fresh: PromotionPlan, result: PromotionResult) -> N
         ["APP", "ACTION", "OUTCOME", "MESSAGE"],
         [[a.target_name, a.action.value, a.outcome.value, a.message] for a in result.apps],
     )
+    show_reports(out, [a.smoke for a in result.apps if a.smoke is not None])
     for app_result in result.apps:
         for item in app_result.follow_ups:
             out.warn(f"{app_result.target_name}: {item}")
@@ -287,6 +309,8 @@ def build_request(
     recreate: bool,
     confirm_pending: str | None = None,
     dependencies: str | None = None,
+    smoke_file: Path | None = None,
+    on_smoke_failure: str | None = None,
 ) -> PromotionRequest:
     """A request from the command line, over the manifest's `promotion:` section if any;
     the policy flags win over the section's policies."""
@@ -311,6 +335,10 @@ def build_request(
         confirm_pending=section.confirm_pending if section else "never",
         dependencies=section.dependencies if section else "warn",
         recreate=recreate or bool(section and section.recreate),
+        smoke=smoke_cases(smoke_file, section.smoke if section else {}),
+        on_smoke_failure=smoke_policy(
+            on_smoke_failure, section.on_smoke_failure if section else "rollback"
+        ),
     )
     options = with_policies(options, confirm_pending, dependencies)
     return PromotionRequest(source=source, target=target_side, selection=selection, options=options)

@@ -3,7 +3,8 @@
 For each app that changes: snapshot the target (with secrets, held only in memory), import
 the source with the target's secrets kept, confirm a pending import only under the chosen
 policy, check plugin dependencies, then export the target and compare it with what was
-sent. A mismatch, or a dependency failure under `fail`, rolls the app back to its snapshot.
+sent. A mismatch, or a dependency failure under `fail`, rolls the app back to its snapshot;
+so do failed smoke cases under the `rollback` smoke policy (reconcile.promotion.smoke_gate).
 
 Pure apart from the target port (reconcile.promotion.ports): the caller decides how apps
 run side by side, through `each`.
@@ -20,7 +21,9 @@ from dsl.compat import is_minor_step
 from reconcile.promotion.plan import CHANGING, Action, PendingPolicy, PlannedApp, PromotionPlan
 from reconcile.promotion.ports import PromotionTarget, TargetError
 from reconcile.promotion.result import AppResult, Outcome, PromotionResult
+from reconcile.promotion.smoke_gate import smoke_problem
 from reconcile.promotion.view import comparable, view_hash, with_target_secrets
+from reconcile.smoke.ports import AppRunner
 
 logger = logging.getLogger("difyops.promote")
 
@@ -50,19 +53,26 @@ def apply_plan(
     source_texts: Mapping[str, str],
     *,
     each: EachApp = _one_after_another,
+    runner: AppRunner | None = None,
 ) -> PromotionResult:
-    """Apply every changing app of the plan; the others are reported as planned."""
+    """Apply every changing app of the plan; the others are reported as planned. With a
+    `runner`, each app's smoke cases run on the target once it is imported and verified."""
 
     def one(app: PlannedApp) -> AppResult:
         # Only changing apps have (and need) a source text.
         text = source_texts[app.name] if app.action in CHANGING else ""
-        return apply_app(target, plan, app, text)
+        return apply_app(target, plan, app, text, runner=runner)
 
     return PromotionResult(checksum=plan.checksum, apps=list(each(one, plan.apps)))
 
 
 def apply_app(
-    target: PromotionTarget, plan: PromotionPlan, app: PlannedApp, source_text: str
+    target: PromotionTarget,
+    plan: PromotionPlan,
+    app: PlannedApp,
+    source_text: str,
+    *,
+    runner: AppRunner | None = None,
 ) -> AppResult:
     """One app of the plan: imported, confirmed, checked and verified, or rolled back."""
     if app.action not in CHANGING:
@@ -70,7 +80,7 @@ def apply_app(
         return _result(app, outcome, app.reason or app.summary)
     result = _result(app, Outcome.APPLIED, "")
     try:
-        _import_and_verify(target, plan, app, source_text, result)
+        _import_and_verify(target, plan, app, source_text, result, runner)
     except _AppFailed as failure:
         result.outcome, result.message = failure.outcome, failure.message
     except TargetError as exc:
@@ -87,6 +97,7 @@ def _import_and_verify(
     app: PlannedApp,
     source_text: str,
     result: AppResult,
+    runner: AppRunner | None,
 ) -> None:
     source = load_text(source_text, source=f"source:{app.name}")
     snapshot: str | None = None
@@ -108,6 +119,9 @@ def _import_and_verify(
     if problem:
         raise _undo(target, app, imported, snapshot, problem)
     result.message = _applied_message(app, result)
+    smoke_failure = smoke_problem(runner, plan, app, imported.app_id, result)
+    if smoke_failure:
+        raise _undo(target, app, imported, snapshot, smoke_failure)
 
 
 def _snapshot(target: PromotionTarget, app: PlannedApp) -> str:

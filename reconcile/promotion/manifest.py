@@ -20,6 +20,12 @@ A manifest is one YAML file (the difyops dialect) with `version: 1` and optional
       confirm_pending: minor         # never (default) | minor | always
       dependencies: warn             # warn (default) | fail
       recreate: false                # import blocked apps as new ones
+      smoke:                         # app name → its smoke cases (reconcile.smoke.cases),
+        Policy Helpdesk:             #   run on the target after import and verification
+          - name: answers refunds
+            query: How do I get a refund?
+            answer: {contains: refund}
+      on_smoke_failure: rollback     # rollback (default) | report
 
 Unknown keys, wrong types and bad values are reported together as `file:line:column`.
 Options given on the command line override the manifest's.
@@ -36,6 +42,8 @@ from dsl.yaml_io import load_roundtrip, position_at
 from reconcile.errors import ManifestError
 from reconcile.located import validate_at
 from reconcile.promotion.plan import DependencyPolicy, PendingPolicy
+from reconcile.smoke.cases import SmokeCases, SmokePolicy
+from reconcile.smoke.loader import duplicate_names
 
 TOP_LEVEL_KEYS = ("version", "workspaces", "promotion")
 Mode = Literal["workflow", "advanced-chat", "chat", "agent-chat", "completion", "agent"]
@@ -78,6 +86,8 @@ class PromotionSection(BaseModel):
     confirm_pending: PendingPolicy = "never"
     dependencies: DependencyPolicy = "warn"
     recreate: bool = False
+    smoke: SmokeCases = Field(default_factory=dict)
+    on_smoke_failure: SmokePolicy = "rollback"
 
     @model_validator(mode="after")
     def _target_is_a_workspace(self) -> Self:
@@ -114,6 +124,7 @@ def load_promotion_section(text: str, *, source: str) -> PromotionSection:
     except ManifestError as error:
         # Every problem at once: the section's own, after the top-level ones.
         raise ManifestError("\n".join([*problems, error.message])) from None
+    problems += duplicate_names(root, ("promotion", "smoke"), section.smoke, source=source)
     if problems:
         raise ManifestError("\n".join(problems))
     return section

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconcile.checksum import plan_checksum
+from reconcile.smoke.cases import SmokeCases, SmokePolicy
 
 PendingPolicy = Literal["never", "minor", "always"]
 DependencyPolicy = Literal["warn", "fail"]
@@ -74,6 +75,10 @@ class PromotionOptions(BaseModel):
     confirm_pending: PendingPolicy = "never"
     dependencies: DependencyPolicy = "warn"
     recreate: bool = False
+    # Cases run on each app after its import and verification (reconcile.smoke), by app
+    # name; in the plan, so the reviewed checksum covers what the apply will check.
+    smoke: SmokeCases = Field(default_factory=dict)
+    on_smoke_failure: SmokePolicy = "rollback"
 
 
 class PromotionPlan(BaseModel):

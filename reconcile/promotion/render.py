@@ -4,8 +4,11 @@ pull requests). Secret values never appear: the plan holds none."""
 from __future__ import annotations
 
 from reconcile.markdown import table
-from reconcile.promotion.plan import Action, PromotionPlan
+from reconcile.promotion.plan import CHANGING, Action, PromotionPlan
 from reconcile.promotion.result import PromotionResult
+from reconcile.smoke import honesty
+from reconcile.smoke.cases import cases_for
+from reconcile.smoke.render import report_markdown
 
 _SYMBOL = {
     Action.CREATE: "+",
@@ -40,6 +43,9 @@ def plan_markdown(plan: PromotionPlan) -> str:
         "",
     ]
     lines += table(["", "app", "mode", "action", "what"], plan_rows(plan))
+    smoke = planned_smoke(plan)
+    if smoke:
+        lines += ["", "## Smoke cases", ""] + [f"- {line}" for line in smoke]
     for app in plan.apps:
         notes = app.breaking + app.attention + app.follow_ups
         if not (app.diff_markdown or notes):
@@ -54,6 +60,34 @@ def plan_markdown(plan: PromotionPlan) -> str:
     return "\n".join(lines) + "\n"
 
 
+def planned_smoke(plan: PromotionPlan) -> list[str]:
+    """What the apply's smoke gate will run, app by app, and which version it exercises;
+    also the apps with cases that this plan does not promote (a misspelt name?)."""
+    if not plan.options.smoke:
+        return []
+    lines = []
+    used: set[str] = set()
+    for app in plan.apps:
+        cases = cases_for(plan.options.smoke, app.target_name, app.name)
+        used |= {app.target_name, app.name}
+        if not cases:
+            continue
+        if app.action not in CHANGING:
+            lines.append(f"{app.target_name}: its smoke cases do not run: it is not imported")
+            continue
+        names = ", ".join(case.name for case in cases)
+        note = honesty.in_plan(app.mode, new_app=app.action != Action.UPDATE)
+        lines.append(
+            f"{app.target_name}: {len(cases)} case(s) ({names}); on failure: "
+            f"{plan.options.on_smoke_failure}; {note}"
+        )
+    lines += [
+        f"{name}: has smoke cases but is not promoted by this plan"
+        for name in sorted(set(plan.options.smoke) - used)
+    ]
+    return lines
+
+
 def result_markdown(result: PromotionResult) -> str:
     lines = ["# Dify promotion result", "", f"{result.summary()} (plan `{result.checksum}`)", ""]
     if result.nothing_to_do:
@@ -66,4 +100,9 @@ def result_markdown(result: PromotionResult) -> str:
     if follow:
         lines += ["", "## Follow-ups", ""]
         lines += [f"- {name}: {item}" for name, item in follow]
-    return "\n".join(lines) + "\n"
+    reports = [a.smoke for a in result.apps if a.smoke is not None]
+    if reports:
+        lines += ["", "## Smoke cases", ""]
+        for report in reports:
+            lines += report_markdown(report)
+    return "\n".join(lines).rstrip("\n") + "\n"

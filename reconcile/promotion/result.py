@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconcile.promotion.plan import Action
+from reconcile.smoke.result import SmokeReport
 
 
 class Outcome(StrEnum):
@@ -36,6 +37,12 @@ class AppResult(BaseModel):
     leaked_plugins: list[str] = Field(default_factory=list)
     follow_ups: list[str] = Field(default_factory=list)
     attention: list[str] = Field(default_factory=list)
+    # The smoke cases run on the target after import (None: the app had none).
+    smoke: SmokeReport | None = None
+
+    @property
+    def smoke_failed(self) -> bool:
+        return self.smoke is not None and not self.smoke.passed
 
 
 class PromotionResult(BaseModel):
@@ -48,11 +55,16 @@ class PromotionResult(BaseModel):
 
     @property
     def ok(self) -> bool:
-        return not any(a.outcome in FAILURES for a in self.apps)
+        # A failed smoke case fails the run under either policy: `report` keeps the
+        # import, it does not make the failure go away.
+        return not any(a.outcome in FAILURES or a.smoke_failed for a in self.apps)
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for a in self.apps if a.outcome == outcome)
 
     def summary(self) -> str:
         parts = [f"{self.count(o)} {o.value}" for o in Outcome if self.count(o)]
+        smoke_failed = sum(1 for a in self.apps if a.smoke_failed)
+        if smoke_failed:
+            parts.append(f"{smoke_failed} with failed smoke cases")
         return ", ".join(parts) or "nothing to do"

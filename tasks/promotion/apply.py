@@ -16,6 +16,7 @@ from reconcile.promotion import apply
 from reconcile.promotion.plan import PromotionPlan
 from reconcile.promotion.ports import TargetError
 from reconcile.promotion.result import PromotionResult
+from tasks.smoke.runner import ClientRunner
 
 
 class ClientTarget:
@@ -61,7 +62,9 @@ def apply_plan(
     concurrency: int = 4,
 ) -> PromotionResult:
     """Apply the plan to its target workspace; apps are independent of one another, so
-    they run side by side (bounded), and results keep the plan's order."""
+    they run side by side (bounded), and results keep the plan's order. Apps with smoke
+    cases run them on the target once imported and verified."""
     target = ClientTarget(client, plan.target.workspace_id or "")
+    runner = ClientRunner(client) if plan.options.smoke else None
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        return apply.apply_plan(target, plan, source_texts, each=pool.map)
+        return apply.apply_plan(target, plan, source_texts, each=pool.map, runner=runner)

@@ -1,0 +1,203 @@
+"""`difyops smoke run` and `promote … --smoke` through the CLI, against the emulator.
+
+Workspaces and apps come from the emulator over real HTTP; the runs themselves come from
+a fake runner put in place of the client adapter (tasks.smoke.runner.ClientRunner),
+because the emulator's run endpoint is not on this branch yet. Once it lands (with
+`client.runs.run`), every test here marked `fake_runs` should become an emulator test:
+drop the fixture and script the emulator's responses instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.flows.promote_support import PROD_HELPDESK, export
+from tests.reconcile.smoke_fakes import FakeResult, FakeRunner
+from tests.support.emulator import EmulatorHandle
+
+FROM_TO = ("--from", "Acme Dev", "--to", "Acme Prod")
+SMOKE = """\
+version: 1
+smoke:
+  Policy Helpdesk:
+    - name: answers refunds
+      query: How do I get a refund?
+      answer: {contains: refund}
+"""
+
+
+@pytest.fixture
+def fake_runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeRunner]:
+    """Every run, in `smoke run` and in a promotion's apply, answered by one fake."""
+    runner = FakeRunner(answer=FakeResult(answer="Ask for a refund within 30 days."))
+
+    def bound(client: Any) -> FakeRunner:
+        return runner
+
+    monkeypatch.setattr("tasks.smoke.steps.ClientRunner", bound)
+    monkeypatch.setattr("tasks.promotion.apply.ClientRunner", bound)
+    yield runner
+
+
+def smoke_file(tmp_path: Path, text: str = SMOKE) -> str:
+    path = tmp_path / "smoke.yml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_smoke_run_passes_and_says_which_version_it_ran(
+    invoke, signed_in, fake_runs: FakeRunner, tmp_path: Path
+) -> None:
+    result = invoke("smoke", "run", "-w", "Acme Prod", "--smoke", smoke_file(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "answers refunds" in result.stdout and "passed" in result.stdout
+    assert "Policy Helpdesk: smoke cases ran against the published version" in result.stderr
+    assert [(c.app_id, c.query) for c in fake_runs.calls] == [
+        (PROD_HELPDESK, "How do I get a refund?")
+    ]
+
+
+def test_a_failed_case_exits_1_and_says_what_it_expected(
+    invoke, signed_in, fake_runs: FakeRunner, tmp_path: Path
+) -> None:
+    fake_runs.answer = FakeResult(answer="I cannot help with that.")
+    result = invoke("smoke", "run", "-w", "Acme Prod", "--smoke", smoke_file(tmp_path))
+    assert result.exit_code == 1
+    assert "FAILED" in result.stdout
+    assert "answer: expected to contain 'refund', got 'I cannot help with that.'" in result.stdout
+    assert "error: smoke check failed: 0 of 1 smoke cases passed" in result.stderr
+
+
+def test_json_output_has_every_case(
+    invoke, signed_in, fake_runs: FakeRunner, tmp_path: Path
+) -> None:
+    result = invoke("smoke", "run", "-w", "Acme Prod", "--smoke", smoke_file(tmp_path), "--json")
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    report = body["reports"][0]
+    assert report["app"] == "Policy Helpdesk" and report["app_id"] == PROD_HELPDESK
+    assert report["cases"][0]["name"] == "answers refunds" and report["cases"][0]["passed"]
+    assert "published version" in report["note"]
+
+
+def test_an_app_the_workspace_lacks_fails_the_check(
+    invoke, signed_in, fake_runs: FakeRunner, tmp_path: Path
+) -> None:
+    text = SMOKE + "  No Such App:\n    - name: runs\n"
+    result = invoke("smoke", "run", "-w", "Acme Prod", "--smoke", smoke_file(tmp_path, text))
+    assert result.exit_code == 1
+    assert "No Such App: not run: the workspace has no app of this name" in result.stderr
+
+
+def test_app_narrows_the_cases_and_a_manifest_names_the_workspace(
+    invoke, signed_in, fake_runs: FakeRunner, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "difyops.yml"
+    manifest.write_text(
+        "version: 1\n"
+        "promotion:\n"
+        "  source: {workspace: Acme Dev}\n"
+        "  target: {workspace: Acme Prod}\n"
+        "  smoke:\n"
+        "    Policy Helpdesk:\n"
+        "      - name: runs\n"
+        "    Support Ticket Triage:\n"
+        "      - name: runs too\n"
+    )
+    result = invoke("smoke", "run", "-f", str(manifest), "--app", "Policy Helpdesk")
+    assert result.exit_code == 0, result.output
+    assert [c.app_id for c in fake_runs.calls] == [PROD_HELPDESK]
+
+
+def test_smoke_file_errors_point_at_the_line(invoke, signed_in, tmp_path: Path) -> None:
+    path = smoke_file(tmp_path, "version: 1\nsmoke:\n  A:\n    - name: x\n      answr: hi\n")
+    result = invoke("smoke", "run", "-w", "Acme Prod", "--smoke", path)
+    assert result.exit_code == 1
+    assert f"{path}:5:7: smoke.A.0.answr: unknown key" in result.stderr
+
+
+def test_smoke_run_needs_exactly_one_source_of_cases(invoke, tmp_path: Path) -> None:
+    assert invoke("smoke", "run", "-w", "Acme Prod").exit_code == 2
+    path = smoke_file(tmp_path)
+    both = invoke("smoke", "run", "-w", "W", "--smoke", path, "-f", path)
+    assert both.exit_code == 2 and "one of them" in both.stderr
+
+
+def test_promote_plan_lists_smoke_cases_and_what_they_will_exercise(
+    invoke, signed_in, tmp_path: Path
+) -> None:
+    result = invoke(
+        "promote", "plan", *FROM_TO, "--app", "Policy Helpdesk", "--smoke", smoke_file(tmp_path)
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "smoke: Policy Helpdesk: 1 case(s) (answers refunds); on failure: rollback; will be "
+        "imported as draft; publish it in Dify to go live; smoke cases will run against the "
+        "published version, not the imported one"
+    ) in " ".join(result.stdout.split())  # the console folds long lines
+
+
+def test_promote_apply_rolls_back_an_app_whose_smoke_cases_fail(
+    invoke, signed_in, fake_runs: FakeRunner, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    before = export(emulator, PROD_HELPDESK, include_secret=True)
+    fake_runs.answer = FakeResult(answer="no idea")
+    result = invoke(
+        "promote", "apply", *FROM_TO, "--app", "Policy Helpdesk", "--smoke", smoke_file(tmp_path)
+    )
+    assert result.exit_code == 1
+    assert "rolled back" in result.stdout
+    assert export(emulator, PROD_HELPDESK, include_secret=True) == before
+
+
+def test_promote_apply_under_report_keeps_the_import_and_still_exits_1(
+    invoke, signed_in, fake_runs: FakeRunner, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    before = export(emulator, PROD_HELPDESK, include_secret=True)
+    fake_runs.answer = FakeResult(answer="no idea")
+    result = invoke(
+        "promote",
+        "apply",
+        *FROM_TO,
+        "--app",
+        "Policy Helpdesk",
+        "--smoke",
+        smoke_file(tmp_path),
+        "--on-smoke-failure",
+        "report",
+        "--json",
+    )
+    assert result.exit_code == 1
+    app = json.loads(result.stdout)["result"]["apps"][0]
+    assert app["outcome"] == "applied" and app["smoke"]["cases"][0]["passed"] is False
+    assert "smoke cases ran against the published version" in app["message"]
+    assert export(emulator, PROD_HELPDESK, include_secret=True) != before
+
+
+def test_promote_apply_passing_smoke_says_the_published_version_ran(
+    invoke, signed_in, fake_runs: FakeRunner, tmp_path: Path
+) -> None:
+    result = invoke(
+        "promote", "apply", *FROM_TO, "--app", "Policy Helpdesk", "--smoke", smoke_file(tmp_path)
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "Policy Helpdesk: imported as draft; publish it in Dify to go live; smoke cases ran "
+        "against the published version"
+    ) in result.stderr
+
+
+def test_a_bad_smoke_policy_and_smoke_beside_a_plan_file_are_usage_errors(
+    invoke, tmp_path: Path
+) -> None:
+    bad = invoke("promote", "plan", *FROM_TO, "--on-smoke-failure", "ignore")
+    assert bad.exit_code == 2 and "rollback or report" in bad.stderr
+    plan = tmp_path / "plan.json"
+    plan.write_text("{}")
+    clash = invoke("promote", "apply", "--plan", str(plan), "--smoke", smoke_file(tmp_path))
+    assert clash.exit_code == 2 and "--smoke" in clash.stderr
