@@ -10,6 +10,7 @@ import httpx
 
 from emulator.backend import Backend
 from emulator.backend.dsl_import import UrlFetcher
+from emulator.backend.runs import Executor
 from emulator.clock import Clock
 from emulator.faults import FaultRegistry
 from emulator.seeds import apply_seed
@@ -36,6 +37,7 @@ class Emulator:
         admin_token: str | None = None,
         clock: Clock | None = None,
         url_fetcher: UrlFetcher = fetch_url,
+        executor: Executor | None = None,
     ) -> None:
         self.clock = clock or Clock()
         self.store = Store(db_path)
@@ -46,7 +48,7 @@ class Emulator:
             clear_overrides=self.store.operations.clear_settings,
         )
         self.faults = FaultRegistry()
-        self.backend = Backend(self.store, self.clock, url_fetcher)
+        self.backend = Backend(self.store, self.clock, url_fetcher, executor)
         self.admin_token = admin_token or None
         # `--seed demo` on a database that already has state must not wipe it.
         self.seed_skipped = False
@@ -58,6 +60,7 @@ class Emulator:
 
     def reset(self, seed: str | None) -> None:
         """Back to a fresh state: data, counters, faults, clock offset, setting overrides."""
+        self.backend.runs.reset()
         self.store.wipe()
         apply_seed(seed, self.store)
         self.faults.clear()
