@@ -61,9 +61,8 @@ def test_workflow_id_rules(emulator, fake):
     api = _api(emulator)
     body = assert_error(run(api, TRIAGE, workflow_id="nope"), 400)
     assert body["message"].startswith("Invalid workflow_id format")
-    assert_error(
-        run(api, TRIAGE, workflow_id=UNKNOWN_UUID), 404, f"Workflow not found with id: {UNKNOWN_UUID}"
-    )
+    unknown = run(api, TRIAGE, workflow_id=UNKNOWN_UUID)
+    assert_error(unknown, 404, f"Workflow not found with id: {UNKNOWN_UUID}")
     draft = emulator.admin.app(TRIAGE)["draft_workflow_id"]
     body = assert_error(run(api, TRIAGE, workflow_id=draft), 400)
     assert body["message"].startswith("Cannot use draft workflow version")
