@@ -6,6 +6,9 @@ network, files or the environment until an instance is created.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+
 import httpx
 
 from emulator.backend import Backend
@@ -48,6 +51,9 @@ class Emulator:
             clear_overrides=self.store.operations.clear_settings,
         )
         self.faults = FaultRegistry()
+        # The `stream_slow` fault's per-event delay goes through here, so a test can
+        # record the delays instead of sleeping them.
+        self.stream_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
         self.backend = Backend(self.store, self.clock, url_fetcher, executor)
         self.admin_token = admin_token or None
         # `--seed demo` on a database that already has state must not wipe it.
@@ -73,4 +79,5 @@ class Emulator:
         return (self.settings.current().console_url or request_base_url).rstrip("/")
 
     def close(self) -> None:
+        self.backend.runs.reset()  # no run thread may write to a closed database
         self.store.close()

@@ -66,7 +66,8 @@ def task_stream(request: Request, task: RunTask, *, stop_at_pause: bool) -> Stre
 
 
 async def _follow(request: Request, task: RunTask, stop_at_pause: bool) -> AsyncIterator[bytes]:
-    settings = emulator_of(request).settings
+    emulator = emulator_of(request)
+    settings = emulator.settings
     faults = _StreamFaults(request)
     index = sent = 0
     last_output = time.monotonic()
@@ -92,7 +93,7 @@ async def _follow(request: Request, task: RunTask, stop_at_pause: bool) -> Async
                 yield frame(_fault_error(task))
                 return
             if faults.slow is not None:
-                await asyncio.sleep(faults.slow.spec.latency_ms / 1000)
+                await emulator.stream_sleep(faults.slow.spec.latency_ms / 1000)
             yield frame(payload)
             sent += 1
             last_output = time.monotonic()

@@ -168,10 +168,37 @@ def test_fault_dropped_stream(emulator, fake):
     assert len(seen) == 2
 
 
-def test_fault_slow_stream_delays_each_event(emulator, fake):
-    emulator.admin.fault("stream_slow", latency_ms=5, times=1)
+def test_fault_slow_stream_delays_each_event(emulator, fake, monkeypatch):
+    delays: list[float] = []
+
+    async def record(seconds: float) -> None:
+        delays.append(seconds)
+
+    monkeypatch.setattr(emulator.server.emulator, "stream_sleep", record)
+    emulator.admin.fault("stream_slow", latency_ms=250, times=1)
     found = events(run(_api(emulator), TRIAGE))
     assert names(found)[-1] == "workflow_finished"
+    assert delays == [0.25] * len(found)
+
+
+def test_advanced_chat_frames_workflow_and_message_events(emulator, fake):
+    emulator.admin.publish(HELPDESK)
+    found = events(run(_api(emulator), HELPDESK, query="where is the policy?"))
+    assert names(found)[0] == "workflow_started"
+    assert names(found)[-2:] == ["workflow_finished", "message_end"]
+    first = found[0]
+    assert first["conversation_id"] and first["message_id"] and first["workflow_run_id"]
+    assert all(e["conversation_id"] == first["conversation_id"] for e in found)
+    assert fake.calls[-1]["query"] == "where is the policy?"
+
+
+def test_external_sso_caller_runs_and_owns_its_run(emulator, fake):
+    emulator.admin.settings(enterprise=True)
+    external = emulator.client(emulator.admin.external_token("eve@partner.example"))
+    run_id = events(run(external, TRIAGE))[0]["workflow_run_id"]
+    reconnect = f"/apps/{TRIAGE}/tasks/{run_id}/events"
+    assert names(events(external.get(reconnect))) == ["workflow_finished"]
+    assert_error(_api(emulator).get(reconnect), 404, "Workflow run not found")
 
 
 def test_app_concurrency_limit_is_429(emulator, fake):
