@@ -86,6 +86,7 @@ class FakeExecutor:
     ) -> RunOutcome:
         self.calls.append({"graph": graph, "inputs": inputs, "query": query, "files": files})
         nodes = [n.get("id", "?") for n in graph.get("nodes", [])]
+        ctx.emit("workflow_started", {"data": {}})  # the runtime must not repeat it
         for step, node_id in enumerate(nodes, start=1):
             ctx.emit("node_started", {"data": {"node_id": node_id, "index": step}})
             ctx.emit("node_finished", {"data": {"node_id": node_id, "status": "succeeded"}})

@@ -30,6 +30,7 @@ def test_workflow_run_streams_dify_framing(emulator, fake):
     assert names(found)[0] == "workflow_started"
     assert names(found)[-1] == "workflow_finished"
     assert "node_started" in names(found)
+    assert names(found).count("workflow_started") == 1
     task_id, run_id = found[0]["task_id"], found[0]["workflow_run_id"]
     assert all(e["task_id"] == task_id and e["workflow_run_id"] == run_id for e in found)
     assert found[0]["data"]["id"] == run_id

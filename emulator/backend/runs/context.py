@@ -70,6 +70,10 @@ class TaskContext:
     # --- RunContext ------------------------------------------------------------------
 
     def emit(self, event: str, data: dict[str, Any]) -> None:
+        # The runtime opens every workflow stream itself; an executor's own opening
+        # event would be a second one.
+        if event == "workflow_started" and "workflow_started" in self.task.names():
+            return
         self.task.append(self.frame(event, data))
 
     def stopped(self) -> bool:

@@ -5,8 +5,8 @@ of the run into its closing events: `workflow_finished` (with WorkflowRunData) f
 workflow runs, then `message_end` for chat runs, and for a failed run an `error` event
 (`Run failed: …`, as the pipelines wrap the failure in a ValueError → 400
 `invalid_param`; chat modes answer a model failure as `completion_request_error`).
-The executor's own `workflow_started` / closing events, if it sends them, are kept
-and the runtime does not repeat them.
+An executor's own closing events, if it sends them, are kept and the runtime does not
+repeat them; its own `workflow_started` is dropped (the runtime sent one already).
 """
 
 from __future__ import annotations
