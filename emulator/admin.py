@@ -31,6 +31,11 @@ This interface is fixed: benchmarks and other packages depend on it.
                                                   access_mode?, touch?=true}
     DELETE /_emulator/apps/{app_id}
     POST   /_emulator/apps/{app_id}/publish       → {workflow_id, version}
+    GET    /_emulator/scripts                     → {scripts: [...]}
+    POST   /_emulator/scripts                     ScriptRule {app_id?, node?, prompt_contains?,
+                                                  outputs?, text?, error?, tokens?, delay_s?}
+                                                  → the rule with its id (201)
+    DELETE /_emulator/scripts[/{id}]              → {scripts: [...]}
     GET    /_emulator/openapi.json                the emulated API's own OpenAPI document
 """
 
@@ -46,6 +51,7 @@ from starlette.responses import JSONResponse
 from emulator import admin_models as models
 from emulator.backend.bulk import generate_bulk
 from emulator.backend.console import ConsoleError
+from emulator.backend.runs import ScriptRule
 from emulator.clock import iso_offset
 from emulator.faults import SCENARIOS, FaultSpec
 from emulator.routes._common import bearer_of, emulator_of
@@ -331,6 +337,39 @@ def delete_app(request: Request, app_id: str) -> dict[str, Any]:
 def publish_app(request: Request, app_id: str) -> dict[str, Any]:
     result: dict[str, Any] = _console_call(emulator_of(request).backend.console.publish, app_id)
     return result
+
+
+# --- scripted responses of the executor ---------------------------------------------------
+
+
+def _scripts_state(emulator: Emulator) -> dict[str, Any]:
+    return {"scripts": emulator.backend.runs.scripts.listing()}
+
+
+@router.get("/scripts")
+def list_scripts(request: Request) -> dict[str, Any]:
+    return _scripts_state(emulator_of(request))
+
+
+@router.post("/scripts", status_code=201)
+def add_script(request: Request, body: ScriptRule) -> dict[str, Any]:
+    rule_id = emulator_of(request).backend.runs.scripts.add(body)
+    return {"id": rule_id, **body.model_dump()}
+
+
+@router.delete("/scripts")
+def clear_scripts(request: Request) -> dict[str, Any]:
+    emulator = emulator_of(request)
+    emulator.backend.runs.scripts.clear()
+    return _scripts_state(emulator)
+
+
+@router.delete("/scripts/{rule_id}")
+def remove_script(request: Request, rule_id: int) -> dict[str, Any]:
+    emulator = emulator_of(request)
+    if not emulator.backend.runs.scripts.remove(rule_id):
+        raise HTTPException(status_code=404, detail=f"no script {rule_id}")
+    return _scripts_state(emulator)
 
 
 @router.get("/openapi.json")

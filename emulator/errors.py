@@ -324,3 +324,58 @@ class ExportWorkflowMissing(RawErrorResponse):
 
     def __init__(self) -> None:
         super().__init__(404, self.MESSAGE)
+
+
+# --- the runtime surface (contract §2.5) ------------------------------------------------
+
+
+class RunValidation(InvalidParam):
+    """A per-mode run rule (`query_required_for_chat`, …): Werkzeug's 422 with that text."""
+
+
+class PreconditionFailed(EmulatorError):
+    status = 412
+
+
+class FormNotFound(NotFound):
+    code = "form_not_found"
+    default_message = "Form not found"
+
+
+class FormSubmitted(PreconditionFailed):
+    code = "human_input_form_submitted"
+
+
+class FormExpired(PreconditionFailed):
+    code = "human_input_form_expired"
+
+
+class NoFileUploaded(BadRequest):
+    code = "no_file_uploaded"
+    default_message = "Please upload your file."
+
+
+class TooManyFiles(BadRequest):
+    code = "too_many_files"
+    default_message = "Only one file is allowed."
+
+
+class FilenameNotExists(BadRequest):
+    code = "filename_not_exists"
+    default_message = "The specified filename does not exist."
+
+
+class FileExtensionBlocked(BadRequest):
+    code = "file_extension_blocked"
+    default_message = "File extension is blocked for security reasons."
+
+
+class UnsupportedFileType(EmulatorError):
+    status = 415
+    code = "unsupported_file_type"
+    default_message = "File type not allowed."
+
+
+class FileTooLarge(EmulatorError):
+    status = 413
+    code = "file_too_large"

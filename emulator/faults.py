@@ -19,6 +19,12 @@ number of `times`, and/or to a `rate` in 0..1 drawn from a seeded RNG):
   different from what was sent (first LLM prompt or node title, or the model config's
   pre-prompt), so verifying by export shows a mismatch.
 
+* `stream_drop` — an SSE stream (run or events reconnect) is cut after `after_events`
+  events: the connection closes mid-body, as a proxy dropping it would;
+* `stream_slow` — every SSE event of the stream is delayed by `latency_ms`;
+* `stream_error` — after `after_events` events the stream sends Dify's `error` event
+  (`internal_server_error`, status 500) and ends.
+
 HTTP-level scenarios only apply under `/openapi/v1`; the admin API and the `/device`
 page are never faulted.
 """
@@ -40,9 +46,13 @@ Scenario = Literal[
     "drop_connection",
     "expire_pending_imports",
     "tamper_import",
+    "stream_drop",
+    "stream_slow",
+    "stream_error",
 ]
 SCENARIOS: tuple[str, ...] = get_args(Scenario)
 HTTP_SCENARIOS = ("drop_connection", "rate_limit", "server_error")
+STREAM_SCENARIOS = ("stream_drop", "stream_slow", "stream_error")
 DEFAULT_SEED = 0
 
 
@@ -60,6 +70,7 @@ class FaultSpec(BaseModel):
     retry_after: int = Field(1, ge=0, le=3600)
     latency_ms: int = Field(200, ge=0, le=120_000)
     seed: int | None = Field(None, description="reseed the fault RNG (rate draws)")
+    after_events: int = Field(1, ge=0, description="stream_drop / stream_error: events first")
 
 
 @dataclass

@@ -82,6 +82,8 @@ class EmulatorMiddleware:
         if path == PREFIX or path.startswith(PREFIX + "/"):
             key = self.routes.key_for(scope["method"], path)
             scope.setdefault("state", {})["route_key"] = key
+            # The SSE routes' `stream_drop` fault needs uvicorn's own send to cut the socket.
+            scope["state"]["abort_connection"] = lambda: _abort(raw_send)
             self.emulator.store.operations.count_request(key)
             if await self._apply_faults(key, path, scope, receive, raw_send, send_with_headers):
                 return
@@ -122,9 +124,7 @@ async def _drop_connection(raw_send: Send, send: Send) -> None:
     nothing and logs nothing. Under another server the fallback promises a body and
     stops short (the server then closes the connection mid-response).
     """
-    transport: Any = getattr(getattr(raw_send, "__self__", None), "transport", None)
-    if transport is not None and hasattr(transport, "abort"):
-        transport.abort()
+    if _abort(raw_send):
         for _ in range(3):
             await asyncio.sleep(0)
         return
@@ -136,3 +136,12 @@ async def _drop_connection(raw_send: Send, send: Send) -> None:
         }
     )
     await send({"type": "http.response.body", "body": b"{", "more_body": True})
+
+
+def _abort(raw_send: Send) -> bool:
+    """Abort uvicorn's transport under `raw_send`; False under a server without one."""
+    transport: Any = getattr(getattr(raw_send, "__self__", None), "transport", None)
+    if transport is not None and hasattr(transport, "abort"):
+        transport.abort()
+        return True
+    return False

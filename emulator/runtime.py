@@ -6,10 +6,14 @@ network, files or the environment until an instance is created.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+
 import httpx
 
 from emulator.backend import Backend
 from emulator.backend.dsl_import import UrlFetcher
+from emulator.backend.runs import Executor
 from emulator.clock import Clock
 from emulator.faults import FaultRegistry
 from emulator.seeds import apply_seed
@@ -36,6 +40,7 @@ class Emulator:
         admin_token: str | None = None,
         clock: Clock | None = None,
         url_fetcher: UrlFetcher = fetch_url,
+        executor: Executor | None = None,
     ) -> None:
         self.clock = clock or Clock()
         self.store = Store(db_path)
@@ -46,7 +51,10 @@ class Emulator:
             clear_overrides=self.store.operations.clear_settings,
         )
         self.faults = FaultRegistry()
-        self.backend = Backend(self.store, self.clock, url_fetcher)
+        # The `stream_slow` fault's per-event delay goes through here, so a test can
+        # record the delays instead of sleeping them.
+        self.stream_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        self.backend = Backend(self.store, self.clock, url_fetcher, executor)
         self.admin_token = admin_token or None
         # `--seed demo` on a database that already has state must not wipe it.
         self.seed_skipped = False
@@ -58,6 +66,7 @@ class Emulator:
 
     def reset(self, seed: str | None) -> None:
         """Back to a fresh state: data, counters, faults, clock offset, setting overrides."""
+        self.backend.runs.reset()
         self.store.wipe()
         apply_seed(seed, self.store)
         self.faults.clear()
@@ -70,4 +79,5 @@ class Emulator:
         return (self.settings.current().console_url or request_base_url).rstrip("/")
 
     def close(self) -> None:
+        self.backend.runs.reset()  # no run thread may write to a closed database
         self.store.close()

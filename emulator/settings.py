@@ -43,10 +43,18 @@ class EmulatorSettings:
     token_ttl_days: int = 14
     console_url: str | None = None
     known_client_ids: tuple[str, ...] = DEFAULT_KNOWN_CLIENT_IDS
+    # The runtime surface: Dify's SSE keep-alive is ~10 s; app concurrency 0 = unlimited
+    # (Dify's APP_MAX_ACTIVE_REQUESTS); UPLOAD_FILE_SIZE_LIMIT is 15 MB; the extension
+    # blacklist (UPLOAD_FILE_EXTENSION_BLACKLIST) is empty by default.
+    sse_ping_interval_s: float = 10.0
+    max_concurrent_runs_per_app: int = 0
+    upload_file_size_limit_bytes: int = 15 * 1024 * 1024
+    upload_blocked_extensions: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["known_client_ids"] = list(self.known_client_ids)
+        data["upload_blocked_extensions"] = list(self.upload_blocked_extensions)
         return data
 
 
@@ -65,6 +73,10 @@ class SettingsPatch(BaseModel):
     token_ttl_days: int | None = Field(None, ge=1, le=365)
     console_url: str | None = None
     known_client_ids: list[str] | None = None
+    sse_ping_interval_s: float | None = Field(None, gt=0)
+    max_concurrent_runs_per_app: int | None = Field(None, ge=0)
+    upload_file_size_limit_bytes: int | None = Field(None, ge=1)
+    upload_blocked_extensions: list[str] | None = None
 
     @field_validator("dsl_version")
     @classmethod
@@ -81,6 +93,8 @@ def apply_patch(base: EmulatorSettings, overrides: Mapping[str, Any]) -> Emulato
     values = dict(overrides)
     if "known_client_ids" in values and values["known_client_ids"] is not None:
         values["known_client_ids"] = tuple(values["known_client_ids"])
+    if values.get("upload_blocked_extensions") is not None:
+        values["upload_blocked_extensions"] = tuple(values["upload_blocked_extensions"])
     return dataclasses.replace(base, **values)
 
 

@@ -16,6 +16,7 @@ from emulator.backend.dsl_export import DslExporter
 from emulator.backend.dsl_import import DslImporter, UrlFetcher
 from emulator.backend.members import MemberService
 from emulator.backend.rate_limit import SlidingWindowLimiter
+from emulator.backend.runs import Executor, FileService, FormService, RunService, ScriptRegistry
 from emulator.backend.tokens import TokenService
 from emulator.backend.workspaces import WorkspaceService
 from emulator.clock import Clock
@@ -25,7 +26,9 @@ __all__ = ["Backend"]
 
 
 class Backend:
-    def __init__(self, store: Store, clock: Clock, fetch_url: UrlFetcher) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, fetch_url: UrlFetcher, executor: Executor | None = None
+    ) -> None:
         self.store = store
         self.clock = clock
         self.limiter = SlidingWindowLimiter(clock)
@@ -39,3 +42,6 @@ class Backend:
         self.importer = DslImporter(store, clock, fetch_url)
         self.device = DeviceFlowService(store, clock, self.tokens)
         self.console = ConsoleService(store, clock, self.tokens)
+        self.runs = RunService(store, clock, ScriptRegistry(), executor)
+        self.forms = FormService(store, clock, self.runs.tasks)
+        self.files = FileService(store, clock)

@@ -9,6 +9,7 @@ repositories below share them:
 * `store.apps`        apps, workflows (draft and published), pending imports,
                       dependency-check entries, installed plugins
 * `store.operations`  setting overrides and request counters
+* `store.runs`        workflow runs, human-input forms, uploaded files
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from emulator.store.credentials import CredentialRepository
 from emulator.store.database import Database
 from emulator.store.operations import OperationsRepository
 from emulator.store.people import PeopleRepository
+from emulator.store.runs import RunRepository
 from emulator.store.schema import STATE_TABLES
 
 __all__ = ["AppQuery", "Store"]
@@ -33,6 +35,7 @@ class Store:
         self.credentials = CredentialRepository(self.db)
         self.apps = AppRepository(self.db)
         self.operations = OperationsRepository(self.db)
+        self.runs = RunRepository(self.db)
 
     @property
     def path(self) -> str:

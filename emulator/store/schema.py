@@ -4,6 +4,9 @@ from __future__ import annotations
 
 # Tables emptied by a reset, children first (foreign keys are enforced).
 STATE_TABLES = (
+    "human_input_forms",
+    "workflow_runs",
+    "upload_files",
     "request_counts",
     "settings",
     "installed_plugins",
@@ -144,6 +147,45 @@ CREATE TABLE IF NOT EXISTS installed_plugins (
 CREATE TABLE IF NOT EXISTS settings (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS workflow_runs (
+    id TEXT PRIMARY KEY,             -- the workflow run id (the events route's task_id)
+    app_id TEXT NOT NULL,
+    workspace_id TEXT NOT NULL,
+    workflow_id TEXT,
+    task_id TEXT NOT NULL,           -- the stream's task id
+    created_by_role TEXT NOT NULL,   -- account | end_user
+    created_by TEXT NOT NULL,
+    status TEXT NOT NULL,            -- running | paused | succeeded | failed | stopped | ...
+    inputs TEXT NOT NULL,
+    outputs TEXT NOT NULL DEFAULT '{}',
+    error TEXT,
+    total_tokens INTEGER NOT NULL DEFAULT 0,
+    total_steps INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    finished_at REAL
+);
+CREATE TABLE IF NOT EXISTS human_input_forms (
+    token TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL,
+    workflow_run_id TEXT NOT NULL,
+    payload TEXT NOT NULL,           -- the GET answer's fields, as JSON
+    recipient TEXT,                  -- the surface allowed to act on it (NULL: none)
+    expires_at REAL NOT NULL,
+    submitted_at REAL,
+    submission TEXT
+);
+CREATE TABLE IF NOT EXISTS upload_files (
+    id TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL,
+    workspace_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    extension TEXT NOT NULL,
+    mime_type TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    content BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS request_counts (
     route TEXT PRIMARY KEY,

@@ -37,7 +37,7 @@ def test_stats_count_every_request_by_route_template(emulator):
     api.post(f"/workspaces/{DEV}/apps/imports", json={})
     api.post(f"/workspaces/{DEV}/apps/imports/x/confirm")
     api.delete("/account/sessions/self")
-    emulator.client().get("/apps/x/run")
+    emulator.client().get("/apps/x/launch")
     emulator.client().get(f"{emulator.base_url}/device")  # outside /openapi/v1: not counted
     assert emulator.admin.stats() == {
         "GET /apps/{app_id}/export": 2,
@@ -45,7 +45,7 @@ def test_stats_count_every_request_by_route_template(emulator):
         "POST /workspaces/{workspace_id}/apps/imports": 1,
         "POST /workspaces/{workspace_id}/apps/imports/{import_id}/confirm": 1,
         "DELETE /account/sessions/self": 1,
-        "GET /apps/x/run": 1,
+        "GET /apps/x/launch": 1,
     }
     emulator.admin.reset_stats()
     assert emulator.admin.stats() == {}
@@ -90,7 +90,7 @@ def test_health_and_version_need_no_auth(emulator):
 
 def test_unknown_routes_and_methods_are_canonical_errors(emulator):
     api = emulator.client(emulator.admin.token(ADA))
-    for path in ("/nope", f"/apps/{TRIAGE}/run", "/apps/x/tasks/y/stop", "/"):
+    for path in ("/nope", f"/apps/{TRIAGE}/launch", "/apps/x/tasks/y/halt", "/"):
         body = assert_error(api.post(path), 404, code="not_found")
         assert "did you mean" not in body["message"].lower()
     assert_error(

@@ -43,8 +43,16 @@ def _document() -> dict[str, Any]:
     return document
 
 
+# Runs are left out: Dify itself answers some runs with a 500 (a workflow app that was
+# never published, an unknown upload id: bare ValueErrors behind the route's `except
+# Exception`), and a run starts a thread; tests/emulator/test_runtime_*.py cover them.
+NOT_GENERATED = {("/openapi/v1/apps/{app_id}/run", "post")}
+
+
 def _with_known_ids(document: dict[str, Any]) -> dict[str, Any]:
     patched = copy.deepcopy(document)
+    for path, method in NOT_GENERATED:
+        del patched["paths"][path][method]
     for operations in patched["paths"].values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):

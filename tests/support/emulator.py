@@ -183,6 +183,18 @@ class AdminClient:
         result: dict[str, Any] = self._call("POST", f"/workspaces/{workspace_id}/members", body)
         return result
 
+    # scripted responses of the executor
+    def script(self, **rule: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", "/scripts", rule)
+        return result
+
+    def scripts(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "/scripts")["scripts"]
+        return result
+
+    def clear_scripts(self) -> None:
+        self._call("DELETE", "/scripts")
+
     def openapi(self) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", "/openapi.json")
         return result
