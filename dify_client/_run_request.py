@@ -65,7 +65,7 @@ def _apply_mode(mode: str, body: dict[str, Any]) -> None:
         raise RunRequestError(
             "query_required_for_chat",
             f"a {mode} app needs a query (the user's message)",
-            hint="Pass the message as query (--query on the command line).",
+            hint="Pass the user's message as the query.",
         )
     if mode == "workflow":
         if query is not None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from dify_client import DifyClient, RunFailed, RunStream
+from dify_client import DifyClient, RunFailed, RunRequestError, RunStream
 from dify_client.models import RunResult
 from difyops._options import JsonOption, ProfileOption, WorkspaceOption
 from difyops._output import Output
@@ -93,13 +93,17 @@ def run_app(
             # A NAME given twice is a file-list variable.
             earlier = [n for n, _ in files].count(name) > 1
             inputs[name] = [*inputs.get(name, []), ref] if earlier else ref
-        stream = client.runs.stream(
-            app_id,
-            inputs=inputs,
-            query=query,
-            conversation_id=conversation,
-            mode=info.mode if info else None,
-        )
+        try:
+            stream = client.runs.stream(
+                app_id,
+                inputs=inputs,
+                query=query,
+                conversation_id=conversation,
+                mode=info.mode if info else None,
+            )
+        except RunRequestError as exc:  # the command line asked for what cannot run
+            hint = "Pass it with --query TEXT." if exc.code == "query_required_for_chat" else None
+            raise UsageError(exc.message, hint=hint or exc.hint) from None
         result = follow(client, app_id, stream, RunView(out, app_ref=app_ref))
     finish(result)
 
