@@ -26,6 +26,7 @@ from dify_client.models.runs import ErrorEvent, Ping, RunEvent, RunResult, parse
 MAX_RESUMES_WITHOUT_PROGRESS = 3
 
 Reconnect = Callable[[str], httpx.Response]
+_ENTITY_TYPES = (str, int)
 
 
 class _Seen:
@@ -48,10 +49,11 @@ class _Seen:
         self._this_connection = {}
 
     def is_new(self, event: RunEvent) -> bool:
-        if isinstance(event, Ping):
+        if type(event) is Ping:
             return True
-        entity = (event.data or {}).get("id")
-        key = (event.event, entity if isinstance(entity, str | int) else None)
+        data = event.data
+        entity = data.get("id") if data else None
+        key = (event.event, entity if isinstance(entity, _ENTITY_TYPES) else None)
         yielded = self._yielded.get(key, 0)
         if self._this_connection is None:  # first connection: everything is new
             self._yielded[key] = yielded + 1

@@ -110,8 +110,9 @@ class RunsResource(Resource):
             continue_on_pause=continue_on_pause,
             snapshot=include_state_snapshot,
         )
+        segment(workflow_run_id, "workflow_run_id")
         return RunStream(
-            reconnect(segment(workflow_run_id, "workflow_run_id")),
+            reconnect(workflow_run_id),
             reconnect=reconnect,
             clock=self._http.clock,
             retry=self._http.retry,

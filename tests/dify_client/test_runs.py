@@ -606,3 +606,33 @@ def test_form_errors_do_not_show_the_token(make_client, status, code) -> None:
         client.forms.get(APP, "FT-SECRET")
     assert caught.value.code == code
     assert "FT-SECRET" not in str(caught.value)
+
+
+def test_verbose_logs_show_neither_the_bearer_nor_the_form_token(make_client, caplog) -> None:
+    client, _ = make_client(httpx.Response(200, json=FORM), sse(STARTED, FINISHED), verbose=True)
+    with caplog.at_level("DEBUG", logger="dify_client"):
+        client.forms.get(APP, "FT-SECRET")
+        client.runs.run(APP, inputs={})
+    text = caplog.text
+    assert "/form/human_input/[redacted]" in text
+    assert "FT-SECRET" not in text and "TTTT" not in text
+    assert "TTTT" not in repr(client) and "TTTT" not in repr(client.runs.stream(APP, inputs={}))
+
+
+def test_with_continue_on_pause_a_pause_is_not_the_end(make_client) -> None:
+    paused = wf("workflow_paused", {"paused_nodes": ["h"]})
+    client, recorder = make_client(sse(STARTED, paused), sse(STARTED, paused, FINISHED))
+    with client.runs.events(APP, RUN, continue_on_pause=True) as stream:
+        names = [e.event for e in stream]
+        result = stream.result()
+    assert names == ["workflow_started", "workflow_paused", "workflow_finished"]
+    assert result.status == "succeeded" and len(recorder.requests) == 2
+
+
+def test_identical_text_chunks_are_told_apart_by_position(make_client) -> None:
+    first = sse(STARTED, chunk("a"), chunk("a"), broken=True)
+    replay = sse(STARTED, chunk("a"), chunk("a"), chunk("a"), FINISHED)
+    client, _ = make_client(first, replay)
+    with client.runs.stream(APP, inputs={}) as stream:
+        texts = [e.text for e in stream if isinstance(e, TextChunk)]
+    assert texts == ["a", "a", "a"]
