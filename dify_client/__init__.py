@@ -29,6 +29,8 @@ from dify_client._errors import (
     PermissionDeniedError,
     RateLimitError,
     ResponseValidationError,
+    RunFailed,
+    RunRequestError,
     ServerError,
     UnprocessableEntityError,
     UnsupportedClientError,
@@ -41,6 +43,7 @@ from dify_client._ids import is_uuid
 from dify_client._pagination import Page
 from dify_client._ratelimit import RequestRateLimiter
 from dify_client._retry import RetryPolicy
+from dify_client._run_stream import RunStream
 from dify_client._version import __version__
 from dify_client.models.lookup import find_workspace, find_workspaces
 
@@ -75,6 +78,9 @@ __all__ = [
     "RequestRateLimiter",
     "ResponseValidationError",
     "RetryPolicy",
+    "RunFailed",
+    "RunRequestError",
+    "RunStream",
     "ServerError",
     "SystemClock",
     "UnprocessableEntityError",

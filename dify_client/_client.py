@@ -32,6 +32,9 @@ from dify_client.resources.account import AccountResource, SessionsResource
 from dify_client.resources.apps import AppsResource
 from dify_client.resources.device import DeviceResource
 from dify_client.resources.dsl import DslResource
+from dify_client.resources.files import FilesResource
+from dify_client.resources.forms import FormsResource
+from dify_client.resources.runs import RunsResource
 from dify_client.resources.workspaces import MembersResource, WorkspacesResource
 
 # One clock for every client by default: clients share rate limiters only when they share
@@ -145,6 +148,18 @@ class DifyClient:
     @cached_property
     def dsl(self) -> DslResource:
         return DslResource(self._http)
+
+    @cached_property
+    def runs(self) -> RunsResource:
+        return RunsResource(self._http)
+
+    @cached_property
+    def files(self) -> FilesResource:
+        return FilesResource(self._http)
+
+    @cached_property
+    def forms(self) -> FormsResource:
+        return FormsResource(self._http)
 
     @property
     def has_token(self) -> bool:

@@ -17,6 +17,8 @@
     │   ├── RateLimitError             429  (.retry_after in seconds, when the server said)
     │   └── ServerError                5xx  (OpenAPIDisabledError: 503 from the kill switch)
     ├── ImportFailedError              an import ended `failed` and the caller asked to raise
+    ├── RunRequestError                a run request the server would refuse, caught before sending
+    ├── RunFailed                      an `error` event ended a run stream that had started
     ├── WorkspaceLookupError           no workspace (or several) has the id or name asked for
     └── DeviceFlowError                RFC 8628 answers of the device flow
         ├── AccessDeniedError
@@ -37,6 +39,7 @@ from dify_client.remedies import Prose, Remedy, Step, remedies, say
 if TYPE_CHECKING:
     from dify_client.models.dsl import Import
     from dify_client.models.errors import ErrorDetail
+    from dify_client.models.runs import RunResult
 
 
 class DifyError(Exception):
@@ -222,6 +225,47 @@ class ImportFailedError(DifyError):
         reason = result.error or "no reason given by the server"
         super().__init__(f"import failed: {reason}")
         self.result = result
+
+
+class RunRequestError(DifyError, ValueError):
+    """A run request the server would refuse with a 422, caught before it is sent.
+
+    `code` is the server's code for the same refusal (`query_required_for_chat`,
+    `query_not_supported_for_workflow`, `mode_not_runnable`, `invalid_conversation_id`,
+    `invalid_file_ref`).
+    """
+
+    def __init__(self, code: str, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.code = code
+
+
+class RunFailed(DifyError):
+    """An `error` event arrived after the run stream started: the run is over.
+
+    `status` is the HTTP-like status Dify put in the event; `result` is what the run
+    came to up to the error (status "failed"), for callers that report rather than stop.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        task_id: str | None = None,
+        run_id: str | None = None,
+        result: RunResult | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+        self.task_id = task_id
+        self.run_id = run_id
+        self.result = result
+
+    def __str__(self) -> str:
+        return f"run failed ({self.code or 'error'}): {self.message}"
 
 
 class DeviceFlowError(DifyError):

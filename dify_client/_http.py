@@ -125,71 +125,99 @@ class HttpCore:
         authenticated: bool = True,
         pass_statuses: frozenset[int] = frozenset(),
         headers: Mapping[str, str] | None = None,
+        files: Mapping[str, Any] | None = None,
+        stream: bool = False,
+        retry: bool = True,
+        shown_path: str | None = None,
     ) -> httpx.Response:
         """Send with retries; return a 2xx response (or one whose status the caller handles).
 
         `pass_statuses` lets a resource take over bodies that are not ErrorBody, such as the
-        Import object that arrives with a 400.
+        Import object that arrives with a 400. With `stream` a 2xx body is left unread for
+        the caller, who must close the response. `retry=False` sends once whatever happens
+        (a run must never start twice). `shown_path` replaces the path in logs and error
+        messages when the real one carries a secret (a form token).
         """
         clean_params = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
+        shown = shown_path or path
         attempt = 0
         while True:
             attempt += 1
             request = self._client.build_request(
-                method, path, params=clean_params, json=json_body, headers=headers
+                method, path, params=clean_params, json=json_body, headers=headers, files=files
             )
             if self.rate_limiter is not None:
                 self.rate_limiter.acquire()
             try:
-                response = self._send(request, authenticated=authenticated)
+                response = self._send(
+                    request, authenticated=authenticated, stream=stream, shown=shown_path
+                )
             except DifyConnectionError as exc:
-                if attempt <= self.retry.max_retries and self.retry.may_retry_transport_error(
-                    method, sent=exc.sent
+                if (
+                    retry
+                    and attempt <= self.retry.max_retries
+                    and self.retry.may_retry_transport_error(method, sent=exc.sent)
                 ):
-                    self._wait(self.retry.backoff(attempt), method, path, reason=type(exc).__name__)
+                    self._wait(
+                        self.retry.backoff(attempt), method, shown, reason=type(exc).__name__
+                    )
                     continue
                 raise
             if response.is_success or response.status_code in pass_statuses:
                 return response
-            error = error_from_response(response, method=method, path=path, now=self.clock.time())
-            if attempt <= self.retry.max_retries and self.retry.may_retry_status(
-                method, response.status_code
+            if stream:
+                response.read()
+                response.close()
+            error = error_from_response(response, method=method, path=shown, now=self.clock.time())
+            if (
+                retry
+                and attempt <= self.retry.max_retries
+                and self.retry.may_retry_status(method, response.status_code)
             ):
                 delay = self._delay_for(error, attempt)
                 if delay is not None:
-                    self._wait(delay, method, path, reason=str(response.status_code))
+                    self._wait(delay, method, shown, reason=str(response.status_code))
                     continue
             raise error
 
-    def _send(self, request: httpx.Request, *, authenticated: bool) -> httpx.Response:
+    def _send(
+        self,
+        request: httpx.Request,
+        *,
+        authenticated: bool = True,
+        stream: bool = False,
+        shown: str | None = None,
+    ) -> httpx.Response:
         started = time.perf_counter()
-        method, path = request.method, request.url.path
+        method, path = request.method, shown or request.url.path
         if authenticated and self._auth is not None:
             self._auth.apply(request)
         if self.verbose:
-            logger.debug("→ %s %s %s", method, request.url, redact_headers(request.headers))
+            url = self.api_url + shown if shown else request.url
+            logger.debug("→ %s %s %s", method, url, redact_headers(request.headers))
         try:
             self.requests_sent += 1
-            response = self._client.send(request)
-            response.read()
+            response = self._client.send(request, stream=stream)
+            if not stream:
+                response.read()
         except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise DifyTimeoutError(
                 f"timed out connecting to {request.url.host} ({method} {path})",
                 method=method,
-                url=str(request.url),
+                url=self.api_url + shown if shown else str(request.url),
                 sent=False,
             ) from exc
         except httpx.TimeoutException as exc:
             raise DifyTimeoutError(
                 f"timed out waiting for {request.url.host} ({method} {path})",
                 method=method,
-                url=str(request.url),
+                url=self.api_url + shown if shown else str(request.url),
             ) from exc
         except httpx.ConnectError as exc:
             raise DifyConnectionError(
                 f"cannot connect to {request.url.scheme}://{request.url.netloc.decode()}: {exc}",
                 method=method,
-                url=str(request.url),
+                url=self.api_url + shown if shown else str(request.url),
                 sent=False,
             ) from exc
         except httpx.TransportError as exc:
@@ -197,7 +225,7 @@ class HttpCore:
                 f"connection to {request.url.host} failed during {method} {path}: "
                 f"{type(exc).__name__}",
                 method=method,
-                url=str(request.url),
+                url=self.api_url + shown if shown else str(request.url),
             ) from exc
         elapsed_ms = (time.perf_counter() - started) * 1000
         logger.debug("%s %s → %s in %.0f ms", method, path, response.status_code, elapsed_ms)

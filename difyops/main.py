@@ -27,6 +27,7 @@ from difyops.commands import (
     members,
     promote,
     restore,
+    runs,
     sessions,
     smoke,
     workspaces,
@@ -93,6 +94,7 @@ app.add_typer(auth.app, name="auth")
 app.add_typer(sessions.app, name="sessions")
 app.add_typer(workspaces.app, name="workspaces")
 app.add_typer(members.app, name="members")
+runs.register(apps.app)
 app.add_typer(apps.app, name="apps")
 app.add_typer(dsl.app, name="dsl")
 app.add_typer(backup.app, name="backup")

@@ -20,7 +20,10 @@ from difyops.connection import (
 )
 from difyops.exceptions import DifyopsError, UsageError
 
-app = typer.Typer(help="Apps: list, describe, export and import DSL.", no_args_is_help=True)
+app = typer.Typer(
+    help="Apps: list, describe, export and import DSL; run them and answer their forms.",
+    no_args_is_help=True,
+)
 
 AppArgument = Annotated[str, typer.Argument(help="App id or exact app name.")]
 

@@ -1,0 +1,151 @@
+"""Running apps: start a run, follow or resume its events, stop it.
+
+Paths are the S2 contract's (contract §2.5; Dify `api/controllers/openapi/app_run.py`,
+`workflow_events.py`): `POST /apps/{id}/run` (always SSE), `GET /apps/{id}/tasks/{run
+id}/events`, `POST /apps/{id}/tasks/{task id}/stop`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import partial
+from typing import Any
+
+import httpx
+
+from dify_client._errors import ResponseValidationError
+from dify_client._run_request import RESUMABLE_MODES, FileRef, run_body
+from dify_client._run_stream import RunStream
+from dify_client.models.runs import RunResult
+from dify_client.resources._base import Resource, segment
+
+_SSE_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
+
+
+class RunsResource(Resource):
+    def stream(
+        self,
+        app_id: str,
+        *,
+        inputs: Mapping[str, Any],
+        query: str | None = None,
+        files: Sequence[FileRef] | None = None,
+        conversation_id: str | None = None,
+        workflow_id: str | None = None,
+        mode: str | None = None,
+    ) -> RunStream:
+        """Start a run of the app's published version (or `workflow_id`) and stream it.
+
+        `mode` (the app's mode, when known) checks the request by the server's per-mode
+        rules before it is sent (RunRequestError). An error answer before the stream
+        starts raises the usual APIStatusError; an `error` event after it raises
+        RunFailed from the iteration. The POST is sent once, never retried: a run must
+        not start twice. A dropped stream of a workflow or chatflow run is resumed
+        through the events endpoint without repeating events.
+        """
+        body = run_body(
+            mode,
+            inputs=inputs,
+            query=query,
+            files=files,
+            conversation_id=conversation_id,
+            workflow_id=workflow_id,
+        )
+        path = f"/apps/{segment(app_id, 'app_id')}/run"
+        response = self._http.request(
+            "POST", path, json_body=body, stream=True, retry=False, headers=_SSE_HEADERS
+        )
+        _expect_event_stream(response, f"POST {path}")
+        # Without a mode, resuming is tried whenever the stream named a workflow run id.
+        reconnect = (
+            None
+            if mode is not None and mode not in RESUMABLE_MODES
+            else partial(self._open_events, app_id, continue_on_pause=False, snapshot=False)
+        )
+        return RunStream(
+            response, reconnect=reconnect, clock=self._http.clock, retry=self._http.retry
+        )
+
+    def run(
+        self,
+        app_id: str,
+        *,
+        inputs: Mapping[str, Any],
+        query: str | None = None,
+        files: Sequence[FileRef] | None = None,
+        conversation_id: str | None = None,
+        workflow_id: str | None = None,
+        mode: str | None = None,
+    ) -> RunResult:
+        """`stream(...)` consumed: what the run came to (raises RunFailed on an error event)."""
+        stream = self.stream(
+            app_id,
+            inputs=inputs,
+            query=query,
+            files=files,
+            conversation_id=conversation_id,
+            workflow_id=workflow_id,
+            mode=mode,
+        )
+        with stream:
+            return stream.result()
+
+    def events(
+        self,
+        app_id: str,
+        workflow_run_id: str,
+        *,
+        continue_on_pause: bool = False,
+        include_state_snapshot: bool = False,
+    ) -> RunStream:
+        """Reconnect to a workflow or chatflow run: its buffered events, then live ones.
+
+        A finished run answers with its `workflow_finished` alone; without
+        `continue_on_pause` the stream ends at a pause. Only the caller's own runs are
+        found (others are 404).
+        """
+        reconnect = partial(
+            self._open_events,
+            app_id,
+            continue_on_pause=continue_on_pause,
+            snapshot=include_state_snapshot,
+        )
+        segment(workflow_run_id, "workflow_run_id")
+        return RunStream(
+            reconnect(workflow_run_id),
+            reconnect=reconnect,
+            clock=self._http.clock,
+            retry=self._http.retry,
+            close_on_pause=not continue_on_pause,
+            run_id=workflow_run_id,
+        )
+
+    def stop(self, app_id: str, task_id: str) -> None:
+        """Ask the server to stop a run (`task_id` from the stream, not the run id).
+
+        Dify only sets a stop flag and always answers success, known task or not.
+        """
+        path = f"/apps/{segment(app_id, 'app_id')}/tasks/{segment(task_id, 'task_id')}/stop"
+        self._http.request("POST", path)
+
+    def _open_events(
+        self, app_id: str, run_id: str, *, continue_on_pause: bool, snapshot: bool
+    ) -> httpx.Response:
+        # A GET: retried by the usual rules, unlike the run POST.
+        path = f"/apps/{segment(app_id, 'app_id')}/tasks/{segment(run_id, 'run_id')}/events"
+        params = {"continue_on_pause": continue_on_pause, "include_state_snapshot": snapshot}
+        response = self._http.request("GET", path, params=params, stream=True, headers=_SSE_HEADERS)
+        _expect_event_stream(response, f"GET {path}")
+        return response
+
+
+def _expect_event_stream(response: httpx.Response, where: str) -> None:
+    content_type = response.headers.get("content-type", "")
+    if "text/event-stream" not in content_type:
+        response.read()
+        response.close()
+        raise ResponseValidationError(
+            f"expected an event stream from {where}, got {content_type or 'no content type'} "
+            f"(HTTP {response.status_code})",
+            status=response.status_code,
+        )
