@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dify_client import DifyClient, DifyError
+from dify_client import DifyClient, DifyError, RunFailed
 from reconcile.smoke.ports import RunError
 from reconcile.smoke.result import RunOutcomeLike
 
@@ -23,10 +23,7 @@ class ClientRunner:
 
     def run(self, app_id: str, *, inputs: Mapping[str, Any], query: str | None) -> RunOutcomeLike:
         try:
-            # Interface A lands with the client branch (dify_client `runs` resource).
-            result: RunOutcomeLike = self._client.runs.run(  # type: ignore[attr-defined]
-                app_id, inputs=dict(inputs), query=query
-            )
+            result: RunOutcomeLike = self._client.runs.run(app_id, inputs=dict(inputs), query=query)
         except DifyError as exc:
             raise translated(exc) from exc
         return result
@@ -35,8 +32,7 @@ class ClientRunner:
 def translated(exc: DifyError) -> RunError:
     """The client's error as the port's: `started` for an `error` event mid-stream (the
     client's RunFailed), else the run was refused before it began."""
-    # RunFailed is named, not imported, until the client's runtime API is on this branch.
-    started = type(exc).__name__ == "RunFailed"
+    started = isinstance(exc, RunFailed)
     code = getattr(exc, "code", None)
     run_id = getattr(exc, "run_id", None)
     return RunError(
