@@ -77,9 +77,17 @@ def run_iteration(node: Node, env: NodeEnv) -> NodeResult:
         except NodeFailed as failed:
             if mode == "terminated":
                 _completed(
-                    "iteration", node, env, base, started, inputs=inputs, outputs=None,
-                    status="failed", error=failed.error, steps=index + 1,
-                )  # fmt: skip
+                    "iteration",
+                    node,
+                    env,
+                    base,
+                    started,
+                    inputs=inputs,
+                    outputs=None,
+                    status="failed",
+                    error=failed.error,
+                    steps=index + 1,
+                )
                 raise
             if mode == "continue-on-error":
                 outputs.append(None)
@@ -87,9 +95,17 @@ def run_iteration(node: Node, env: NodeEnv) -> NodeResult:
         outputs.append(pool.get(node.data.get("output_selector")))
     result = {"output": outputs}
     _completed(
-        "iteration", node, env, base, started, inputs=inputs, outputs=result,
-        status="succeeded", error=None, steps=len(items),
-    )  # fmt: skip
+        "iteration",
+        node,
+        env,
+        base,
+        started,
+        inputs=inputs,
+        outputs=result,
+        status="succeeded",
+        error=None,
+        steps=len(items),
+    )
     return NodeResult(inputs=inputs, outputs=result)
 
 
@@ -142,15 +158,31 @@ def run_loop(node: Node, env: NodeEnv) -> NodeResult:
                 break
     except NodeFailed as failed:
         _completed(
-            "loop", node, env, base, started, inputs=inputs, outputs=None,
-            status="failed", error=failed.error, steps=rounds + 1,
-        )  # fmt: skip
+            "loop",
+            node,
+            env,
+            base,
+            started,
+            inputs=inputs,
+            outputs=None,
+            status="failed",
+            error=failed.error,
+            steps=rounds + 1,
+        )
         raise
     outputs = {label: env.pool.get([node.id, label]) for label in labels}
     _completed(
-        "loop", node, env, base, started, inputs=inputs, outputs=outputs,
-        status="succeeded", error=None, steps=rounds,
-    )  # fmt: skip
+        "loop",
+        node,
+        env,
+        base,
+        started,
+        inputs=inputs,
+        outputs=outputs,
+        status="succeeded",
+        error=None,
+        steps=rounds,
+    )
     return NodeResult(inputs=inputs, outputs={**outputs, "loop_round": rounds})
 
 
