@@ -24,7 +24,7 @@ def walk_level(env: NodeEnv, parent: str | None) -> None:
     graph = env.state.graph
     roots = graph.roots(parent)
     if not roots:
-        raise NodeFailed("Graph must have a root node" if parent is None else "no start node")
+        raise NodeFailed(_no_root_reason(env, parent))
     level = {node.id for node in graph.nodes.values() if node.parent == parent}
     decided: dict[int, bool] = {}
     queue: list[tuple[Node, str | None]] = [(roots[0], None)]
@@ -39,6 +39,20 @@ def walk_level(env: NodeEnv, parent: str | None) -> None:
             if edge.target in level:
                 decided[id(edge)] = edge.handle == (result.handle or "source")
         queue.extend(_ready(env, level, decided, node))
+
+
+def _no_root_reason(env: NodeEnv, parent: str | None) -> str:
+    if parent is not None:
+        return f"{env.state.graph.nodes[parent].title}: no start node inside"
+    triggers = sorted(
+        {node.type for node in env.state.graph.nodes.values() if node.type.startswith("trigger-")}
+    )
+    if triggers:
+        return (
+            f"Workflow has no start node: it starts with a trigger ({', '.join(triggers)}), "
+            "which runs only when triggered"
+        )
+    return "Graph must have a root node"
 
 
 def _ready(
