@@ -3,7 +3,8 @@
 Covers what would make an import fail or misbehave: the file does not load; the version
 is unparsable or needs confirmation on the target server; secrets are in the file;
 edges or references point at nodes or variables that do not exist; a human-input node
-repeats a user action id; the app mode and its sections do not fit. Workspace-bound references are listed for information.
+repeats a user action id; the app mode and its sections do not fit. Workspace-bound
+references are listed for information.
 
 Every problem carries the 1-based line and column of the place it is about, so editors
 and CI logs can jump there.

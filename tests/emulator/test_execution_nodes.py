@@ -411,3 +411,54 @@ def test_error_strategies_fail_branch_and_default_value():
     )
     outcome, _ = run(g, FakeContext(scripts={"http": ScriptedResponse(error="timeout")}))
     assert (outcome.status, outcome.outputs) == ("partial-succeeded", {"body": "fallback"})
+
+
+def test_a_failing_child_fails_the_iteration_and_the_run_unless_told_to_continue():
+    def iteration_graph(mode: str) -> dict[str, Any]:
+        return graph(
+            [
+                start("items"),
+                node(
+                    "it",
+                    "iteration",
+                    iterator_selector=["start", "items"],
+                    output_selector=["c", "n"],
+                    start_node_id="it-start",
+                    error_handle_mode=mode,
+                ),
+                node("it-start", "iteration-start", parent="it"),
+                node("c", "code", parent="it", outputs={"n": {"type": "number"}}),
+                end(out=["it", "output"]),
+            ],
+            [edge("start", "it"), edge("it-start", "c"), edge("it", "end")],
+        )
+
+    failing = ScriptedResponse(error="sandbox crashed")
+    outcome, ctx = run(
+        iteration_graph("terminated"), FakeContext(scripts={"c": failing}), inputs={"items": [1, 2]}
+    )
+    assert (outcome.status, outcome.error) == ("failed", "sandbox crashed")
+    completed = ctx.named("iteration_completed")[0]["data"]
+    assert (completed["id"], completed["status"]) == ("it", "failed")
+    assert ctx.names().count("iteration_next") == 1
+    outcome, _ = run(
+        iteration_graph("continue-on-error"),
+        FakeContext(scripts={"c": failing}),
+        inputs={"items": [1, 2]},
+    )
+    assert (outcome.status, outcome.outputs) == ("succeeded", {"out": [None, None]})
+    outcome, _ = run(
+        iteration_graph("remove-abnormal-output"),
+        FakeContext(scripts={"c": failing}),
+        inputs={"items": [1, 2]},
+    )
+    assert outcome.outputs == {"out": []}
+
+
+def test_an_iterator_that_is_not_a_list_fails_with_a_reason():
+    g = graph(
+        [start("x"), node("it", "iteration", iterator_selector=["start", "x"])],
+        [edge("start", "it")],
+    )
+    outcome, _ = run(g, inputs={"x": "text"})
+    assert outcome.status == "failed" and "please provide a list" in (outcome.error or "")

@@ -95,6 +95,8 @@ def run_node(env: NodeEnv, node: Node, predecessor: str | None) -> NodeResult:
         "title": node.title,
         "index": state.index,
         "predecessor_node_id": predecessor,
+        "iteration_id": None,
+        "loop_id": None,
         **env.extras(),
     }
     started = state.ctx.now()
@@ -156,8 +158,11 @@ def _finish(
             "data": {
                 **base,
                 "inputs": result.inputs,
+                "inputs_truncated": False,
                 "process_data": result.process_data,
+                "process_data_truncated": False,
                 "outputs": result.outputs if status != "failed" else None,
+                "outputs_truncated": False,
                 "status": status,
                 "error": error,
                 "elapsed_time": max(now - started, result.delay_s),

@@ -94,7 +94,11 @@ def run_workflow(
 
 
 def _sys_inputs(pool: VariablePool) -> dict[str, Any]:
-    return {f"sys.{name}": value for name, value in pool.namespace("sys").items()}
+    """Dify flattens `sys.*` into the started event's inputs, except the conversation id
+    (session-scoped; see WorkflowResponseConverter._prepare_workflow_inputs)."""
+    system = pool.namespace("sys")
+    system.pop("conversation_id", None)
+    return {f"sys.{name}": value for name, value in system.items()}
 
 
 def _pool(

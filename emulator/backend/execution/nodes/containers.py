@@ -12,9 +12,10 @@ from emulator.backend.execution.nodes.base import NodeEnv, NodeFailed, NodeResul
 STOPPED_REASON = "Workflow execution aborted by user command"
 
 
-def _base(node: Node, env: NodeEnv, execution_id: str) -> dict[str, Any]:
+def _base(node: Node, env: NodeEnv) -> dict[str, Any]:
+    # Dify's converter uses the node id as the container events' `id`.
     return {
-        "id": execution_id,
+        "id": node.id,
         "node_id": node.id,
         "node_type": node.type,
         "title": node.title,
@@ -43,6 +44,8 @@ def _completed(
                 "total_tokens": env.state.tokens,
                 "execution_metadata": {"total_tokens": env.state.tokens},
                 "finished_at": int(now),
+                "inputs_truncated": False,
+                "outputs_truncated": False,
                 **fields,
             }
         },
@@ -56,7 +59,7 @@ def run_iteration(node: Node, env: NodeEnv) -> NodeResult:
     if not isinstance(items, list):
         raise NodeFailed(f"Invalid iterator value: {items!r}, please provide a list.")
     started = env.state.ctx.now()
-    base = _base(node, env, env.state.new_id())
+    base = _base(node, env)
     inputs = {"iterator_selector": items}
     env.state.ctx.emit(
         "iteration_started",
@@ -67,14 +70,14 @@ def run_iteration(node: Node, env: NodeEnv) -> NodeResult:
     for index, item in enumerate(items):
         env.state.ctx.emit(
             "iteration_next",
-            {"data": {**base, "index": index, "pre_iteration_output": outputs[-1:] or None}},
+            {"data": {**base, "index": index}},
         )
         pool = env.pool.copy()
         pool.add(node.id, "item", item)
         pool.add(node.id, "index", index)
         try:
             _walk_round(node, env, env.child(node, index, pool))
-        except NodeFailed as failed:
+        except NodeFailed:
             if mode == "terminated":
                 _completed(
                     "iteration",
@@ -85,7 +88,7 @@ def run_iteration(node: Node, env: NodeEnv) -> NodeResult:
                     inputs=inputs,
                     outputs=None,
                     status="failed",
-                    error=failed.error,
+                    error=None,  # as Dify's converter: the reason is on the failed child
                     steps=index + 1,
                 )
                 raise
@@ -139,7 +142,7 @@ def run_loop(node: Node, env: NodeEnv) -> NodeResult:
     """Rounds share one pool, so loop variables carry from round to round."""
     count = int(node.data.get("loop_count") or 1)
     started = env.state.ctx.now()
-    base = _base(node, env, env.state.new_id())
+    base = _base(node, env)
     labels = _loop_variables(node, env)
     inputs = {"loop_count": count}
     env.state.ctx.emit(
@@ -150,13 +153,15 @@ def run_loop(node: Node, env: NodeEnv) -> NodeResult:
         for index in range(count):
             if _should_break(node, env):
                 break
-            env.state.ctx.emit("loop_next", {"data": {**base, "index": index}})
+            env.state.ctx.emit(
+                "loop_next", {"data": {**base, "index": index, "pre_loop_output": {}}}
+            )
             child = env.child(node, index, env.pool)
             _walk_round(node, env, child)
             rounds += 1
             if child.loop_broken:
                 break
-    except NodeFailed as failed:
+    except NodeFailed:
         _completed(
             "loop",
             node,
@@ -166,7 +171,7 @@ def run_loop(node: Node, env: NodeEnv) -> NodeResult:
             inputs=inputs,
             outputs=None,
             status="failed",
-            error=failed.error,
+            error=None,
             steps=rounds + 1,
         )
         raise
