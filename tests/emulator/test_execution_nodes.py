@@ -462,3 +462,20 @@ def test_an_iterator_that_is_not_a_list_fails_with_a_reason():
     )
     outcome, _ = run(g, inputs={"x": "text"})
     assert outcome.status == "failed" and "please provide a list" in (outcome.error or "")
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        node("n", "loop", loop_count="many"),
+        node("n", "human-input", timeout="soon", user_actions=[{"id": "a"}]),
+        node("n", "assigner", version="2", items=[{"variable_selector": "conversation.x"}]),
+        node(
+            "n", "if-else", cases=[{"case_id": "a", "conditions": [{"comparison_operator": "?"}]}]
+        ),
+    ],
+)
+def test_a_node_config_the_handler_cannot_read_fails_the_node_not_the_process(broken):
+    outcome, ctx = run(graph([start(), broken], [edge("start", "n")]))
+    assert outcome.status == "failed" and outcome.error
+    assert ctx.finished()["status"] == "failed"

@@ -39,7 +39,7 @@ class VariablePool:
 
     def lookup(self, selector: Sequence[Any] | None) -> Any:
         """The value, or MISSING (a None value is a value)."""
-        if not selector or len(selector) < 2:
+        if not isinstance(selector, list | tuple) or len(selector) < 2:
             return MISSING
         owner, name, *keys = (str(part) for part in selector)
         scope = self._values.get(owner, {})

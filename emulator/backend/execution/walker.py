@@ -106,7 +106,7 @@ def run_node(env: NodeEnv, node: Node, predecessor: str | None) -> NodeResult:
             {"data": {**base, "inputs": None, "created_at": int(started), "extras": {}}},
         )
     try:
-        result = handler_for(node.type)(node, env)
+        result = _run_handler(node, env)
     except NodeFailed as failed:
         handled = _on_error(node, failed)
         if handled is None:
@@ -120,6 +120,15 @@ def run_node(env: NodeEnv, node: Node, predecessor: str | None) -> NodeResult:
     if not silent:
         _finish(env, base, started, result, result.error)
     return result
+
+
+def _run_handler(node: Node, env: NodeEnv) -> NodeResult:
+    """A node whose configuration its handler cannot read fails, as a node raising in
+    Dify fails: with the reason, never an exception out of the run."""
+    try:
+        return handler_for(node.type)(node, env)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+        raise NodeFailed(f"{node.title}: {type(exc).__name__}: {exc}") from exc
 
 
 def _on_error(node: Node, failed: NodeFailed) -> NodeResult | None:

@@ -27,8 +27,9 @@ def run_assigner(node: Node, env: NodeEnv) -> NodeResult:
         items = [item for item in data.get("items") or [] if isinstance(item, dict)]
     updated = []
     for item in items:
-        selector = [str(part) for part in item.get("variable_selector") or []]
-        if len(selector) < 2:
+        raw_selector = item.get("variable_selector")
+        selector = [str(part) for part in raw_selector or []]
+        if not isinstance(raw_selector, list) or len(selector) < 2:
             raise NodeFailed("variable selector is required for the assigner")
         current = env.pool.get(selector)
         if item.get("input_type") == "constant" or not isinstance(item.get("value"), list):
