@@ -61,16 +61,20 @@ class Graph:
         ]
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def graph_section(document: dict[str, Any]) -> dict[str, Any]:
     """Accepts a `graph` mapping or a whole `workflow` section holding one."""
-    inner = document.get("graph")
-    return inner if isinstance(inner, dict) else document
+    inner = document.get("graph") if isinstance(document, dict) else None
+    return inner if isinstance(inner, dict) else document if isinstance(document, dict) else {}
 
 
 def parse_graph(document: dict[str, Any]) -> Graph:
     section = graph_section(document)
     nodes: dict[str, Node] = {}
-    for raw in section.get("nodes") or []:
+    for raw in _list(section.get("nodes")):
         if not isinstance(raw, dict) or not isinstance(raw.get("data"), dict):
             continue
         data = raw["data"]
@@ -83,7 +87,7 @@ def parse_graph(document: dict[str, Any]) -> Graph:
         nodes[node_id] = Node(node_id, node_type, title, data, str(parent) if parent else None)
     edges = [
         Edge(str(raw["source"]), str(raw["target"]), str(raw.get("sourceHandle") or "source"))
-        for raw in section.get("edges") or []
+        for raw in _list(section.get("edges"))
         if isinstance(raw, dict) and raw.get("source") in nodes and raw.get("target") in nodes
     ]
     return Graph(nodes, edges)
@@ -96,12 +100,12 @@ def human_input_problems(document: dict[str, Any]) -> Iterator[tuple[str, str]]:
     builds the graph for a run; a repeated user action id is refused because the ids are
     the node's output handles.
     """
-    for raw in graph_section(document).get("nodes") or []:
+    for raw in _list(graph_section(document).get("nodes")):
         data = raw.get("data") if isinstance(raw, dict) else None
         if not isinstance(data, dict) or data.get("type") != "human-input":
             continue
         seen: set[str] = set()
-        for action in data.get("user_actions") or []:
+        for action in _list(data.get("user_actions")):
             action_id = str(action.get("id")) if isinstance(action, dict) else ""
             if action_id in seen:
                 yield str(raw.get("id")), f"duplicated user action id '{action_id}'"

@@ -28,8 +28,12 @@ def walk_level(env: NodeEnv, parent: str | None) -> None:
     level = {node.id for node in graph.nodes.values() if node.parent == parent}
     decided: dict[int, bool] = {}
     queue: list[tuple[Node, str | None]] = [(roots[0], None)]
+    ran: set[str] = set()  # an edge back into a node that ran does not run it again
     while queue:
         node, predecessor = queue.pop(0)
+        if node.id in ran:
+            continue
+        ran.add(node.id)
         if env.state.ctx.stopped():
             raise RunHalted("stopped", STOPPED_REASON)
         result = run_node(env, node, predecessor)
