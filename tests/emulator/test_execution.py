@@ -106,10 +106,12 @@ def test_a_scripted_error_fails_the_node_and_the_run():
     assert (outcome.status, outcome.error) == ("failed", "Model quota exceeded")
 
 
-def test_a_missing_required_input_fails_at_the_start_node():
+def test_a_missing_required_input_fails_before_the_run_starts():
     g = graph([start("word", required=True), end()], [edge("start", "end")])
-    outcome, _ = run(g)
+    outcome, ctx = run(g, inputs={"word": ""})
     assert (outcome.status, outcome.error) == ("failed", "word is required in input form")
+    assert ctx.events == []
+    assert run(g, inputs={"word": "x"})[0].status == "succeeded"
 
 
 def test_default_outputs_of_nodes_that_reach_outside():

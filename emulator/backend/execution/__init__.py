@@ -15,7 +15,11 @@ from emulator.backend.execution.contracts import (
     ScriptedResponse,
     ScriptQuery,
 )
-from emulator.backend.execution.graph import human_input_problems, refuse_invalid_graph
+from emulator.backend.execution.graph import (
+    human_input_problems,
+    input_problems,
+    refuse_invalid_graph,
+)
 from emulator.backend.execution.workflow import run_workflow
 
 __all__ = [
@@ -28,6 +32,7 @@ __all__ = [
     "ScriptQuery",
     "ScriptedResponse",
     "human_input_problems",
+    "input_problems",
     "refuse_invalid_graph",
     "run_app_model",
     "run_workflow",

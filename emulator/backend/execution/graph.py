@@ -119,3 +119,18 @@ def refuse_invalid_graph(document: dict[str, Any]) -> None:
             "Invalid HumanInput node data: 1 validation error for HumanInputNodeData\n"
             f"user_actions\n  Value error, {message}"
         )
+
+
+def input_problems(document: dict[str, Any], inputs: dict[str, Any]) -> list[str]:
+    """Dify checks the start form before the run starts (`_prepare_user_inputs`), so a
+    missing required input is an error before any event, with Dify's message."""
+    problems = []
+    for raw in _list(graph_section(document).get("nodes")):
+        data = raw.get("data") if isinstance(raw, dict) else None
+        if not isinstance(data, dict) or data.get("type") != "start" or raw.get("parentId"):
+            continue
+        for variable in _list(data.get("variables")):
+            name = variable.get("variable") if isinstance(variable, dict) else None
+            if name and variable.get("required") and inputs.get(name) in (None, ""):
+                problems.append(f"{name} is required in input form")
+    return problems

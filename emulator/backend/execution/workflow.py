@@ -2,8 +2,8 @@
 
 workflow_started → node events (and text_chunk / message chunks) → workflow_finished with
 WorkflowRunData; advanced-chat adds message_end after a successful finish. A graph Dify
-would not build fails with no events at all (Dify raises before the run starts, and the
-runtime turns the outcome into an `error` event).
+would not build, or inputs missing a required field, fail with no events at all (Dify
+raises before the run starts; the runtime answers that outcome with an error).
 """
 
 from __future__ import annotations
@@ -13,7 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from emulator.backend.execution.contracts import GraphRefused, RunContext, RunOutcome
-from emulator.backend.execution.graph import graph_section, parse_graph, refuse_invalid_graph
+from emulator.backend.execution.graph import (
+    graph_section,
+    input_problems,
+    parse_graph,
+    refuse_invalid_graph,
+)
 from emulator.backend.execution.nodes.base import (
     NodeEnv,
     NodeFailed,
@@ -60,6 +65,9 @@ def run_workflow(
         refuse_invalid_graph(graph)
     except GraphRefused as refused:
         return RunOutcome("failed", {}, None, str(refused), 0, 0)
+    problems = input_problems(graph, inputs)
+    if problems:
+        return RunOutcome("failed", {}, None, problems[0], 0, 0)
     run_mode = mode or ("advanced-chat" if query is not None else "workflow")
     run_id = run_id or new_id()
     state = RunState(
