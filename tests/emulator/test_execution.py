@@ -183,7 +183,7 @@ def test_stop_is_checked_between_nodes():
     outcome, ctx = run(linear(), FakeContext(stop_after_nodes=1), inputs={"word": "cat"})
     assert ctx.trail() == [("start", "succeeded")]
     assert ctx.finished()["status"] == "stopped"
-    assert ctx.finished()["error"] == "Workflow execution aborted by user command"
+    assert ctx.finished()["error"] == "Stopped by user."
     assert outcome.status == "stopped"
 
 
@@ -362,3 +362,28 @@ def test_a_stopped_chat_ends_early_with_message_end():
     outcome = app_run("chat", ctx)
     assert ctx.names() == ["message", "message_end"]
     assert outcome.status == "stopped"
+
+
+def test_a_stopped_advanced_chat_run_still_ends_with_message_end():
+    g = graph(
+        [
+            start(),
+            node("t", "template-transform", template="x", variables=[]),
+            node("answer", "answer", answer="done"),
+        ],
+        [edge("start", "t"), edge("t", "answer")],
+    )
+    outcome, ctx = run(g, FakeContext(stop_after_nodes=1), query="hi")
+    assert ctx.names()[-2:] == ["workflow_finished", "message_end"]
+    assert (outcome.status, ctx.finished()["status"]) == ("stopped", "stopped")
+
+
+def test_a_stop_while_waiting_for_a_form_ends_the_run_stopped_by_user():
+    class StopWhileWaiting(FakeContext):
+        def wait_for_form(self, form):
+            self.stop_after_nodes = 0
+            return super().wait_for_form(form)
+
+    outcome, ctx = run(human_graph(), StopWhileWaiting(), inputs={"word": "cat"})
+    assert (outcome.status, outcome.error) == ("stopped", "Stopped by user.")
+    assert ctx.trail() == [("start", "succeeded")]

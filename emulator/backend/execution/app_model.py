@@ -16,12 +16,11 @@ from typing import Any
 
 from emulator.backend.execution.chunks import split_chunks
 from emulator.backend.execution.contracts import RunContext, RunOutcome, ScriptQuery
-from emulator.backend.execution.nodes.base import count_tokens, usage
+from emulator.backend.execution.nodes.base import STOPPED_REASON, count_tokens, usage
 from emulator.backend.execution.pool import as_text
 
 APP_MODEL_MODES = frozenset({"chat", "agent-chat", "completion"})
 _PLACEHOLDER = re.compile(r"\{\{([a-zA-Z_][a-zA-Z0-9_]{0,29})\}\}")
-STOPPED_REASON = "Stopped by user."
 
 
 def render_pre_prompt(pre_prompt: str, inputs: dict[str, Any]) -> str:

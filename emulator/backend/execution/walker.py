@@ -13,9 +13,14 @@ from typing import Any
 
 from emulator.backend.execution.graph import CONTAINER_STARTS, Edge, Node
 from emulator.backend.execution.nodes import handler_for
-from emulator.backend.execution.nodes.base import NodeEnv, NodeFailed, NodeResult, RunHalted
+from emulator.backend.execution.nodes.base import (
+    STOPPED_REASON,
+    NodeEnv,
+    NodeFailed,
+    NodeResult,
+    RunHalted,
+)
 
-STOPPED_REASON = "Workflow execution aborted by user command"
 # Containers report through iteration_*/loop_* events instead of node_* (Dify's converter).
 _SILENT = frozenset({"iteration", "loop"}) | CONTAINER_STARTS
 

@@ -10,6 +10,10 @@ from emulator.backend.execution.contracts import RunContext, ScriptedResponse, S
 from emulator.backend.execution.graph import Graph, Node
 from emulator.backend.execution.pool import VariablePool
 
+# The stream's stop reason: the task pipeline ends a stopped run on QueueStopEvent
+# (USER_MANUAL), whose get_stop_reason() is this text, in workflow_finished.error.
+STOPPED_REASON = "Stopped by user."
+
 
 class NodeFailed(Exception):
     """The node ends `failed`; without an error strategy the run fails with `error`."""

@@ -7,9 +7,13 @@ from typing import Any
 
 from emulator.backend.execution.conditions import ConditionError, evaluate_all
 from emulator.backend.execution.graph import Node
-from emulator.backend.execution.nodes.base import NodeEnv, NodeFailed, NodeResult, RunHalted
-
-STOPPED_REASON = "Workflow execution aborted by user command"
+from emulator.backend.execution.nodes.base import (
+    STOPPED_REASON,
+    NodeEnv,
+    NodeFailed,
+    NodeResult,
+    RunHalted,
+)
 
 
 def _base(node: Node, env: NodeEnv) -> dict[str, Any]:

@@ -12,10 +12,15 @@ from typing import Any
 
 from emulator.backend.execution.contracts import FormRequest
 from emulator.backend.execution.graph import Node
-from emulator.backend.execution.nodes.base import NodeEnv, NodeFailed, NodeResult, RunHalted
+from emulator.backend.execution.nodes.base import (
+    STOPPED_REASON,
+    NodeEnv,
+    NodeFailed,
+    NodeResult,
+    RunHalted,
+)
 
 EXPIRED_REASON = "Human input form expired"
-STOPPED_REASON = "Workflow execution aborted by user command"
 _UNIT_SECONDS = {"hour": 3600, "day": 86400}
 
 
