@@ -2,8 +2,9 @@
 
 Covers what would make an import fail or misbehave: the file does not load; the version
 is unparsable or needs confirmation on the target server; secrets are in the file;
-edges or references point at nodes or variables that do not exist; the app mode and its
-sections do not fit. Workspace-bound references are listed for information.
+edges or references point at nodes or variables that do not exist; a human-input node
+repeats a user action id; the app mode and its sections do not fit. Workspace-bound
+references are listed for information.
 
 Every problem carries the 1-based line and column of the place it is about, so editors
 and CI logs can jump there.
@@ -38,6 +39,7 @@ from dsl.graph import (
     indexed_edges,
     indexed_nodes,
     iter_references,
+    node_data,
     node_id,
     node_ids,
     variable_names,
@@ -141,6 +143,7 @@ def check_document(document: DslDocument, *, current_version: str | None = None)
         _mode_problems(document),
         _secret_problems(document),
         _graph_problems(document),
+        _human_input_problems(document),
         _reference_problems(document),
         _attention_notes(document),
     ]
@@ -279,6 +282,28 @@ def _graph_problems(document: DslDocument) -> Iterator[Problem]:
             f"edge {label}: {end} {missing!r} is not a node of this graph",
             (*EDGES_PATH, index, end),
         )
+
+
+def _human_input_problems(document: DslDocument) -> Iterator[Problem]:
+    """Dify validates human-input nodes when it saves the draft, so at import: the user
+    action ids are the node's output handles and must be unique."""
+    for index, node in indexed_nodes(document.data):
+        data = node_data(node)
+        if data.get("type") != "human-input":
+            continue
+        seen: set[str] = set()
+        actions = data.get("user_actions")
+        for position, action in enumerate(actions if isinstance(actions, list) else []):
+            action_id = as_str(action.get("id")) if isinstance(action, dict) else ""
+            if action_id in seen:
+                yield Problem(
+                    Severity.ERROR,
+                    "human-input",
+                    f'human-input node "{as_str(data.get("title")) or node_id(node)}": '
+                    f"user action id {action_id!r} is used twice; Dify refuses the import",
+                    (*NODES_PATH, index, "data", "user_actions", position, "id"),
+                )
+            seen.add(action_id)
 
 
 def _reference_problems(document: DslDocument) -> Iterator[Problem]:

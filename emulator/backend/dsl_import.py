@@ -47,6 +47,7 @@ from emulator.backend.dsl_content import (
     validate_mode,
 )
 from emulator.backend.dsl_versions import ImportStatus, check_version_compatibility
+from emulator.backend.execution import refuse_invalid_graph
 from emulator.clock import Clock
 from emulator.store import Store
 from emulator.store.rows import AppRow, PendingImportRow
@@ -371,6 +372,8 @@ class DslImporter:
         mode = validate_mode(app_data.get("mode"))
         workspace_id = auth.require_workspace().id
         content = app_content(data, mode, workspace_id)
+        if mode in WORKFLOW_MODES:  # Dify validates human-input nodes when saving the draft
+            refuse_invalid_graph(data.get("workflow") or {})
         if tamper_content():
             content = tamper(content)
         now = self._clock.now()

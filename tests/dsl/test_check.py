@@ -145,3 +145,40 @@ def test_wrapped_documents_say_how_to_read_positions(workflow_doc: DslDocument) 
     wrapped = load_text(json.dumps({"data": workflow_doc.text}), source="body.json")
     report = check_document(wrapped)
     assert "inside the YAML text" in render_check_text(report)
+
+
+def test_duplicate_human_input_action_ids_are_located_errors(
+    workflow_data: dict[str, Any],
+) -> None:
+    actions = [
+        {"id": "approve", "title": "Approve"},
+        {"id": "reject", "title": "Reject"},
+        {"id": "approve", "title": "Approve again"},
+    ]
+    workflow_data["workflow"]["graph"]["nodes"].append(
+        {
+            "id": "human",
+            "type": "custom",
+            "data": {"type": "human-input", "title": "Review", "user_actions": actions},
+        }
+    )
+    report = check_document(as_document(workflow_data))
+    (problem,) = [p for p in report.problems if p.code == "human-input"]
+    assert problem.severity is Severity.ERROR and not report.ok
+    assert problem.message == (
+        "human-input node \"Review\": user action id 'approve' is used twice; "
+        "Dify refuses the import"
+    )
+    text = yaml.dump(workflow_data, allow_unicode=True).splitlines()
+    assert text[problem.line - 1].strip() == "- id: approve"  # type: ignore[operator]
+    reject = next(at for at, line in enumerate(text) if line.strip() == "title: Reject")
+    assert problem.line > reject + 1  # the repeated one, after "reject", is the one located
+
+
+def test_distinct_human_input_action_ids_pass(workflow_data: dict[str, Any]) -> None:
+    actions = [{"id": "approve", "title": "A"}, {"id": "reject", "title": "R"}]
+    workflow_data["workflow"]["graph"]["nodes"].append(
+        {"id": "human", "data": {"type": "human-input", "title": "R", "user_actions": actions}}
+    )
+    report = check_document(as_document(workflow_data))
+    assert not [p for p in report.problems if p.code == "human-input"]
