@@ -1,6 +1,6 @@
 """The AppRunner adapter (tasks.smoke.runner): the client's errors become the port's
 RunError with Dify's code and message; a RunFailed (an `error` event mid-stream) counts
-as a run that started. The client's run itself is Interface A (its own tests)."""
+as a run that started. The client's run itself has its own tests."""
 
 from __future__ import annotations
 
@@ -8,19 +8,10 @@ from typing import Any
 
 import pytest
 
-from dify_client import DifyError
+from dify_client import RunFailed
 from dify_client._errors import APIStatusError
 from reconcile.smoke.ports import RunError
 from tasks.smoke.runner import ClientRunner, translated
-
-
-class RunFailed(DifyError):
-    """Shaped as the client's RunFailed (Interface A) for the adapter's name check."""
-
-    def __init__(self, message: str, *, code: str, run_id: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.run_id = run_id
 
 
 def test_an_error_before_the_stream_is_a_run_that_could_not_start() -> None:
