@@ -7,6 +7,10 @@ from typing import Any
 from dify_client.models.runs import (
     ErrorEvent,
     HumanInputRequired,
+    IterationCompleted,
+    IterationStarted,
+    LoopCompleted,
+    LoopStarted,
     MessageEnd,
     MessageEvent,
     MessageReplace,
@@ -17,6 +21,7 @@ from dify_client.models.runs import (
     RunResult,
     WorkflowFinished,
     WorkflowPaused,
+    _NodeEvent,
 )
 
 
@@ -57,8 +62,10 @@ class ResultBuilder:
         self.task_id = self.task_id or event.task_id
         self._conversation_id = event.conversation_id or self._conversation_id
         self._message_id = event.message_id or self._message_id
-        if isinstance(event, NodeStarted | NodeFinished):
-            self._node(event)
+        if isinstance(event, NodeStarted | IterationStarted | LoopStarted):
+            self._node(event, finished=False)
+        elif isinstance(event, NodeFinished | IterationCompleted | LoopCompleted):
+            self._node(event, finished=True)
         elif isinstance(event, MessageEvent):
             if self._answer is None:
                 self._answer = []
@@ -77,9 +84,13 @@ class ResultBuilder:
         elif isinstance(event, ErrorEvent):
             self._status, self._error, self.finished = "failed", event.message, True
 
-    def _node(self, event: NodeStarted | NodeFinished) -> None:
+    def _node(self, event: _NodeEvent, *, finished: bool) -> None:
+        # The trail lists the run's top-level steps; an iteration or loop stands for the
+        # steps inside it (Dify marks those with `iteration_id` / `loop_id`), so the trail,
+        # like the stream, stays small however many items a run iterates over.
+        if event.field("iteration_id") or event.field("loop_id"):
+            return
         key = event.execution_id or f"{event.node_id}#{len(self._nodes)}"
-        finished = isinstance(event, NodeFinished)
         self._nodes[key] = NodeTrail(
             node_id=event.node_id,
             node_type=event.node_type,

@@ -9,6 +9,7 @@ start: events the caller already saw are recognised and skipped (see `_Seen`).
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from types import TracebackType
 from typing import Any, Self
@@ -26,43 +27,46 @@ from dify_client.models.runs import ErrorEvent, Ping, RunEvent, RunResult, parse
 MAX_RESUMES_WITHOUT_PROGRESS = 3
 
 Reconnect = Callable[[str], httpx.Response]
-_ENTITY_TYPES = (str, int)
 
 
 class _Seen:
-    """Which events the caller has had, kept as counts, so memory does not grow with
-    text chunks.
+    """Which events the caller already had, told apart in flat memory however long the run.
 
-    An event's identity is its name plus the entity it is about (`data.id`: the node
-    execution id for node, iteration and loop events, the run id for workflow events),
-    and its ordinal among events of that identity: the 2nd `iteration_next` of an
-    iteration, the 40th `text_chunk` of the run. A replay from the start gives every event
-    the same identity again, so an event is new exactly when its ordinal on this
-    connection reaches past what was already yielded.
+    The events endpoint replays a run's buffered events from the start, in the order they
+    were first sent (contract §2.5): such a replay (it opens with `workflow_started`)
+    repeats exactly the first `yielded` events, pings aside, so those are skipped by count
+    — two equal text chunks are told apart by position. A reconnect that does not start
+    from the beginning (a server that resumes from a state snapshot) can only overlap the
+    last events seen: those are recognised by identity among the most recent few.
     """
 
+    RECENT = 64
+
     def __init__(self) -> None:
-        self._yielded: dict[tuple[str, Any], int] = {}
-        self._this_connection: dict[tuple[str, Any], int] | None = None
+        self._yielded = 0
+        self._skip = 0
+        self._overlap: bool | None = None  # None: first connection, or mode not known yet
+        self._first_connection = True
+        self._recent: deque[dict[str, Any]] = deque(maxlen=self.RECENT)
 
     def reconnected(self) -> None:
-        self._this_connection = {}
+        self._first_connection = False
+        self._overlap = None
+        self._skip = self._yielded
 
     def is_new(self, event: RunEvent) -> bool:
         if type(event) is Ping:
             return True
-        data = event.data
-        entity = data.get("id") if data else None
-        key = (event.event, entity if isinstance(entity, _ENTITY_TYPES) else None)
-        yielded = self._yielded.get(key, 0)
-        if self._this_connection is None:  # first connection: everything is new
-            self._yielded[key] = yielded + 1
-            return True
-        ordinal = self._this_connection.get(key, 0)
-        self._this_connection[key] = ordinal + 1
-        if ordinal < yielded:
-            return False
-        self._yielded[key] = ordinal + 1
+        if not self._first_connection:
+            if self._overlap is None:
+                self._overlap = event.event != "workflow_started"
+            if self._overlap and event.raw in self._recent:
+                return False
+            if not self._overlap and self._skip:
+                self._skip -= 1
+                return False
+        self._yielded += 1
+        self._recent.append(event.raw)
         return True
 
 
