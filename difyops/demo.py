@@ -168,6 +168,13 @@ def main() -> None:
         run("apps", "list", "--all-workspaces")
         run("members", "list", "--workspace", "Acme Dev")
 
+        say("Run an app: Dify runs its published version; the node trail and answer stream live")
+        run(
+            "apps", "run", "Support Ticket Triage", "-w", "Acme Dev",
+            "--input", "subject=Printer on fire",
+            "--input", "body=The office printer on floor 3 is smoking.",
+        )  # fmt: skip
+
         say("Back up every app of every workspace into git")
         run("backup", "run", "--repo", str(repo))
         shell("git", "-C", str(repo), "log", "--stat", "--format=%h %s%n%n%b")
@@ -179,10 +186,14 @@ def main() -> None:
         run("backup", "log", "Policy Helpdesk", "--workspace", "Acme Dev", "--repo", str(repo))
         run("backup", "run", "--repo", str(repo))  # nothing changed: no export, no commit
 
-        say("Promote the edited app from Acme Dev to Acme Prod: review the plan, then apply it")
+        say(
+            "Promote the edited app from Acme Dev to Acme Prod: review the plan, then apply it;"
+            " its smoke case (examples/smoke.yml) runs on Prod after the import"
+        )
         plan = workdir / "promotion-plan.json"
         promotion = ("--from", "Acme Dev", "--to", "Acme Prod", "--app", "Policy Helpdesk")
-        run("promote", "plan", *promotion, "--out", str(plan))
+        smoke = str(Path(__file__).resolve().parents[1] / "examples" / "smoke.yml")
+        run("promote", "plan", *promotion, "--smoke", smoke, "--out", str(plan))
         run("promote", "apply", "--plan", str(plan))
         say("A second plan has nothing left to do (exit 0 with --detailed-exitcode)")
         run("promote", "plan", *promotion, "--detailed-exitcode")

@@ -28,7 +28,15 @@ from __future__ import annotations
 import re
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 # What a run ends as (dify_client.models.RunResult.status).
 RunStatus = Literal["succeeded", "failed", "stopped", "paused", "partial-succeeded"]
@@ -67,6 +75,13 @@ class Matcher(BaseModel):
             except re.error as exc:
                 raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
         return pattern
+
+    @model_serializer(mode="wrap")
+    def _only_the_given(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Written back as it was given (`{matches: "\\S"}`), so a saved plan reads back:
+        # with all three keys it would be three expectations, which loading refuses.
+        dumped: dict[str, Any] = handler(self)
+        return {self.kind: dumped[self.kind]}
 
     @property
     def kind(self) -> str:

@@ -222,3 +222,27 @@ def test_the_example_smoke_file_loads() -> None:
     path = Path(__file__).resolve().parents[2] / "examples" / "smoke.yml"
     cases = load_smoke_file(path.read_text(encoding="utf-8"), source=str(path))
     assert set(cases) == {"Support Ticket Triage", "Policy Helpdesk"}
+
+
+@pytest.mark.parametrize(
+    "written",
+    [{"matches": r"\S"}, {"contains": "refund"}, {"equals": None}, "Done", 3],
+)
+def test_a_matcher_reads_back_as_it_was_written(written: object) -> None:
+    # A saved promotion plan carries its cases; `promote apply --plan` reads them back.
+    matcher = Matcher.model_validate(written)
+    again = Matcher.model_validate_json(matcher.model_dump_json())
+    assert again == matcher and again.kind == matcher.kind
+
+
+def test_a_case_with_every_kind_of_expectation_round_trips_through_json() -> None:
+    case = SmokeCase.model_validate(
+        {
+            "name": "answers",
+            "query": "Hi?",
+            "answer": {"matches": r"\S"},
+            "output": {"summary": {"contains": "Title"}, "count": 3},
+            "max_tokens": 4000,
+        }
+    )
+    assert SmokeCase.model_validate_json(case.model_dump_json()) == case
