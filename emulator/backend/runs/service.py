@@ -183,7 +183,7 @@ class RunService:
             app_id=app.id,
             workflow_id=workflow_id,
             graph=section,
-            model_config=dict(app.config),
+            model_config=_model_config(app),
             inputs=body.inputs,
             query=query,
             files=files,
@@ -269,6 +269,12 @@ class RunService:
         self.tasks.stop_all()
         self.scripts.clear()
         self.conversations.clear()
+
+
+def _model_config(app: AppRow) -> dict[str, Any]:
+    """A chat or completion app's model config (stored as the DSL's `model_config`)."""
+    inner = app.config.get("model_config")
+    return dict(inner) if isinstance(inner, dict) else dict(app.config)
 
 
 def _workflow_section(workflow: WorkflowRow) -> dict[str, Any]:
