@@ -88,6 +88,11 @@ def published_app(emulator: EmulatorHandle, api: httpx.Client, graph_: dict[str,
     return app_id
 
 
+def _end(node_id: str, **outputs: list[str]) -> dict[str, Any]:
+    selectors = [{"variable": name, "value_selector": sel} for name, sel in outputs.items()]
+    return node(node_id, "end", outputs=selectors)
+
+
 def branch_graph() -> dict[str, Any]:
     """start.priority = "urgent" → end `page`, anything else → end `queue`."""
     condition = {
@@ -100,8 +105,8 @@ def branch_graph() -> dict[str, Any]:
         [
             start("priority"),
             node("if", "if-else", title="Urgent?", cases=cases),
-            node("page", "end", outputs=[{"variable": "route", "value_selector": ["start", "priority"]}]),
-            node("queue", "end", outputs=[{"variable": "queued", "value_selector": ["start", "priority"]}]),
+            _end("page", route=["start", "priority"]),
+            _end("queue", queued=["start", "priority"]),
         ],
         [edge("start", "if"), edge("if", "page", "true"), edge("if", "queue", "false")],
     )  # fmt: skip
@@ -118,8 +123,8 @@ def human_graph() -> dict[str, Any]:
                 form_content="Please review {{#start.word#}}: {{#$output.note#}}",
                 user_actions=ACTIONS, inputs=[field], timeout=1, timeout_unit="hour",
             ),
-            node("yes", "end", outputs=[{"variable": "note", "value_selector": ["review", "note"]}]),
-            node("no", "end", outputs=[{"variable": "action", "value_selector": ["review", "action_id"]}]),
+            _end("yes", note=["review", "note"]),
+            _end("no", action=["review", "action_id"]),
         ],
         [edge("start", "review"), edge("review", "yes", "approve"), edge("review", "no", "reject")],
     )  # fmt: skip
