@@ -275,8 +275,9 @@ def apply(store: Store) -> None:
         _seed_people(store)
         for seed_app in APPS:
             _seed_app(store, seed_app)
-        _seed_published_triage(store)
-        _seed_published_prod_helpdesk(store)
+        _seed_published(store, 101, PUBLISHED_TRIAGE, "2025-03-21T12:00:00", _without_tier)
+        # Prod's Policy Helpdesk is live: its v1 draft, published as it is.
+        _seed_published(store, 202, PUBLISHED_PROD_HELPDESK, "2025-03-20T09:30:00", None)
         for workspace, plugins in INSTALLED_PLUGINS.items():
             store.apps.set_installed_plugins(workspace, plugins)
 
@@ -348,22 +349,12 @@ def _seed_app(store: Store, seed_app: SeedApp) -> None:
         store.apps.upsert_workflow(_with_updated(row, updated))
 
 
-def _seed_published_triage(store: Store) -> None:
-    """An older published version of the Dev triage workflow (no customer-tier input)."""
-
-    def without_tier(graph: dict[str, Any]) -> None:
-        for node in graph["nodes"]:
-            if node["data"]["type"] == "start":
-                node["data"]["variables"] = [
-                    v for v in node["data"]["variables"] if v["variable"] != "tier"
-                ]
-
-    _seed_published(store, 101, PUBLISHED_TRIAGE, "2025-03-21T12:00:00", without_tier)
-
-
-def _seed_published_prod_helpdesk(store: Store) -> None:
-    """Prod's live Policy Helpdesk: its v1 draft, published as it is."""
-    _seed_published(store, 202, PUBLISHED_PROD_HELPDESK, "2025-03-20T09:30:00", lambda _: None)
+def _without_tier(graph: dict[str, Any]) -> None:
+    """The Dev triage app's older published version had no customer-tier input."""
+    for node in graph["nodes"]:
+        if node["data"]["type"] == "start":
+            variables = node["data"]["variables"]
+            node["data"]["variables"] = [v for v in variables if v["variable"] != "tier"]
 
 
 def _seed_published(
@@ -371,14 +362,15 @@ def _seed_published(
     number: int,
     published_id: str,
     at_text: str,
-    edit: Callable[[dict[str, Any]], None],
+    edit: Callable[[dict[str, Any]], None] | None,
 ) -> None:
     """A published version of app `number`'s draft, its graph changed by `edit`."""
     draft = store.apps.draft_workflow(app_id(number))
     if draft is None:
         raise RuntimeError(f"seed order: the draft of app {number} must exist first")
     graph = copy.deepcopy(draft.graph)
-    edit(graph)
+    if edit is not None:
+        edit(graph)
     at = _ts(at_text)
     store.apps.upsert_workflow(
         _with_updated(
