@@ -27,7 +27,8 @@ Apps (id a0000000-0000-4000-8000-000000000NNN; draft workflow f0000000-…-00000
     101 Support Ticket Triage      workflow       secret env TICKETING_API_KEY (tk-demo-…) used
                                                   by an HTTP node; one published version
                                                   f0000000-0000-4000-8000-000000001101 (older:
-                                                  no "Customer tier" input)
+                                                  no "Customer tier" input); a run needs the
+                                                  required inputs `subject` and `body`
     102 Release Notes Digest       workflow       HTTP-request node + Tavily tool node with a
                                                   credential_id
     103 Policy Helpdesk            advanced-chat  v2: conversation vars last_topic/turn_count,
@@ -41,7 +42,9 @@ Apps (id a0000000-0000-4000-8000-000000000NNN; draft workflow f0000000-…-00000
   Acme Prod
     201 Support Ticket Triage      workflow       identical to Dev 101
     202 Policy Helpdesk            advanced-chat  v1: older prompt/model, no assigner, one
-                                                  dataset (a promotion from Dev has an update)
+                                                  dataset (a promotion from Dev has an update);
+                                                  live: its v1 draft is published as
+                                                  f0000000-0000-4000-8000-000000001202
   Partner Lab
     301 Partner FAQ Bot            chat           access mode public
     302 Lab Notes Summarizer       workflow
@@ -59,6 +62,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -232,6 +236,7 @@ APPS = (
 )
 
 PUBLISHED_TRIAGE = workflow_id(1101)
+PUBLISHED_PROD_HELPDESK = workflow_id(1202)
 
 INSTALLED_PLUGINS = {
     ACME_DEV: [
@@ -270,7 +275,9 @@ def apply(store: Store) -> None:
         _seed_people(store)
         for seed_app in APPS:
             _seed_app(store, seed_app)
-        _seed_published_triage(store)
+        _seed_published(store, 101, PUBLISHED_TRIAGE, "2025-03-21T12:00:00", _without_tier)
+        # Prod's Policy Helpdesk is live: its v1 draft, published as it is.
+        _seed_published(store, 202, PUBLISHED_PROD_HELPDESK, "2025-03-20T09:30:00", None)
         for workspace, plugins in INSTALLED_PLUGINS.items():
             store.apps.set_installed_plugins(workspace, plugins)
 
@@ -342,24 +349,35 @@ def _seed_app(store: Store, seed_app: SeedApp) -> None:
         store.apps.upsert_workflow(_with_updated(row, updated))
 
 
-def _seed_published_triage(store: Store) -> None:
-    """An older published version of the Dev triage workflow (no customer-tier input)."""
-    draft = store.apps.draft_workflow(app_id(101))
-    if draft is None:
-        raise RuntimeError("seed order: the triage draft must exist first")
-    graph = copy.deepcopy(draft.graph)
+def _without_tier(graph: dict[str, Any]) -> None:
+    """The Dev triage app's older published version had no customer-tier input."""
     for node in graph["nodes"]:
         if node["data"]["type"] == "start":
-            node["data"]["variables"] = [
-                v for v in node["data"]["variables"] if v["variable"] != "tier"
-            ]
-    at = _ts("2025-03-21T12:00:00")
+            variables = node["data"]["variables"]
+            node["data"]["variables"] = [v for v in variables if v["variable"] != "tier"]
+
+
+def _seed_published(
+    store: Store,
+    number: int,
+    published_id: str,
+    at_text: str,
+    edit: Callable[[dict[str, Any]], None] | None,
+) -> None:
+    """A published version of app `number`'s draft, its graph changed by `edit`."""
+    draft = store.apps.draft_workflow(app_id(number))
+    if draft is None:
+        raise RuntimeError(f"seed order: the draft of app {number} must exist first")
+    graph = copy.deepcopy(draft.graph)
+    if edit is not None:
+        edit(graph)
+    at = _ts(at_text)
     store.apps.upsert_workflow(
         _with_updated(
             WorkflowRow(
-                id=PUBLISHED_TRIAGE,
+                id=published_id,
                 app_id=draft.app_id,
-                version="2025-03-21 12:00:00.000000",
+                version=datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
                 graph=graph,
                 features=draft.features,
                 environment_variables=draft.environment_variables,

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from tests.emulator._helpers import ADA, MARGARET, TRIAGE, UNKNOWN_UUID, assert_error
-from tests.emulator._runtime import events, fake, run
-
-__all__ = ["fake"]
+from tests.emulator._runtime import events, run_triage
 
 UPLOAD = f"/apps/{TRIAGE}/files/upload"
 
@@ -70,14 +68,15 @@ def test_upload_needs_auth_and_a_visible_app(emulator):
     assert_error(_api(emulator).post(f"/apps/{UNKNOWN_UUID}/files/upload", files=files), 404)
 
 
-def test_uploaded_ids_are_accepted_in_runs_and_unknown_ones_refused(emulator, fake):
+def test_uploaded_ids_are_accepted_in_runs_and_unknown_ones_refused(emulator):
     api = _api(emulator)
     file_id = api.post(UPLOAD, files={"file": ("a.png", b"x", "image/png")}).json()["id"]
     ref = {"type": "image", "transfer_method": "local_file", "upload_file_id": file_id}
-    events(run(api, TRIAGE, files=[ref], inputs={"doc": ref}))
-    assert fake.calls[-1]["files"] == [ref]
+    found = events(run_triage(api, files=[ref], inputs={"doc": ref}))
+    assert found[0]["data"]["inputs"]["sys.files"] == [ref]
+    assert found[-1]["data"]["status"] == "succeeded"
     unknown = {**ref, "upload_file_id": UNKNOWN_UUID}
-    assert_error(run(api, TRIAGE, files=[unknown]), 500)
-    assert_error(run(api, TRIAGE, inputs={"doc": [unknown]}), 500)
+    assert_error(run_triage(api, files=[unknown]), 500)
+    assert_error(run_triage(api, inputs={"doc": [unknown]}), 500)
     remote = {"type": "image", "transfer_method": "remote_url", "url": "https://x.example/a.png"}
-    events(run(api, TRIAGE, files=[remote]))
+    events(run_triage(api, files=[remote]))

@@ -1,8 +1,6 @@
-"""Stop, events reconnect and human input over real HTTP (contract §2.5)."""
+"""Stop, events reconnect and human input over real HTTP with the real executor (§2.5)."""
 
 from __future__ import annotations
-
-import time
 
 from tests.emulator._helpers import (
     ADA,
@@ -14,152 +12,195 @@ from tests.emulator._helpers import (
     UNKNOWN_UUID,
     assert_error,
 )
-from tests.emulator._runtime import events, fake, names, run
-
-__all__ = ["fake"]
+from tests.emulator._runtime import (
+    blocks,
+    events,
+    human_graph,
+    names,
+    published_app,
+    run,
+    run_triage,
+    wait_finished,
+)
+from tests.support.emulator import DEMO
 
 
 def _api(emulator, email=ADA):
     return emulator.client(emulator.admin.token(email))
 
 
-def _paused(api, **inputs):
-    found = events(run(api, TRIAGE, inputs={"pause": True, **inputs}))
-    assert names(found)[-2:] == ["human_input_required", "workflow_paused"]
-    return found
+def _paused(emulator, api):
+    """A run of a fresh human-input app, streamed up to its pause: (app id, its events)."""
+    app_id = published_app(emulator, api, human_graph())
+    found = events(run(api, app_id, inputs={"word": "cat"}))
+    assert names(found)[-3:] == ["node_started", "human_input_required", "workflow_paused"]
+    assert names(found).count("human_input_required") == names(found).count("workflow_paused") == 1
+    assert names(found).count("workflow_started") == 1
+    assert "workflow_finished" not in names(found)
+    return app_id, found
 
 
-def _wait_finished(api, run_id, *, timeout=2.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = events(api.get(f"/apps/{TRIAGE}/tasks/{run_id}/events"))
-        if names(found) == ["workflow_finished"]:
-            return found[0]
-        time.sleep(0.005)
-    raise AssertionError("run did not finish")
-
-
-def test_stop_always_answers_success(emulator, fake):
+def test_stop_always_answers_success(emulator):
     api = _api(emulator)
     response = api.post(f"/apps/{TRIAGE}/tasks/no-such-task/stop")
     assert response.status_code == 200 and response.json() == {"result": "success"}
     assert_error(emulator.client().post(f"/apps/{TRIAGE}/tasks/x/stop"), 401)
 
 
-def test_stop_ends_a_paused_run_as_stopped(emulator, fake):
+def test_stop_during_a_form_wait_ends_the_run_stopped(emulator):
     api = _api(emulator)
-    found = _paused(api)
+    app_id, found = _paused(emulator, api)
     task_id, run_id = found[0]["task_id"], found[0]["workflow_run_id"]
-    assert api.post(f"/apps/{TRIAGE}/tasks/{task_id}/stop").json() == {"result": "success"}
-    assert _wait_finished(api, run_id)["data"]["status"] == "stopped"
+    assert api.post(f"/apps/{app_id}/tasks/{task_id}/stop").json() == {"result": "success"}
+    finished = wait_finished(api, app_id, run_id)["data"]
+    assert finished["status"] == "stopped"
+    assert finished["error"] == "Stopped by user."
 
 
-def test_human_input_form_round_trip_resumes_the_run(emulator, fake):
+def test_human_input_end_to_end_over_http(emulator):
     api = _api(emulator)
-    found = _paused(api)
-    required = found[-2]["data"]
-    token, run_id = required["form_token"], found[0]["workflow_run_id"]
-    form = api.get(f"/apps/{TRIAGE}/form/human_input/{token}")
+    app_id, found = _paused(emulator, api)
+    required, paused = found[-2], found[-1]
+    run_id, token = found[0]["workflow_run_id"], required["data"]["form_token"]
+    assert required["workflow_run_id"] == paused["workflow_run_id"] == run_id
+    assert required["data"]["node_id"] == "review"
+    assert paused["data"]["paused_nodes"] == ["review"]
+    assert paused["data"]["reasons"][0]["form_token"] == token
+    form = api.get(f"/apps/{app_id}/form/human_input/{token}")
     assert form.status_code == 200, form.text
     body = form.json()
-    assert body["form_content"] == "Please review"
+    assert body["form_content"] == "Please review cat: {{#$output.note#}}"
     assert [a["id"] for a in body["user_actions"]] == ["approve", "reject"]
-    assert isinstance(body["expiration_time"], int)
+    assert body["expiration_time"] == required["data"]["expiration_time"]
     assert body["resolved_default_values"] == {}
-    submitted = api.post(
-        f"/apps/{TRIAGE}/form/human_input/{token}", json={"action": "approve", "inputs": {"a": 1}}
-    )
-    assert submitted.status_code == 200 and submitted.json() == {}
-    finished = _wait_finished(api, run_id)["data"]
+    path = f"/apps/{app_id}/tasks/{run_id}/events"
+    with api.stream("GET", path, params={"continue_on_pause": "true"}) as stream:
+        lines = stream.iter_lines()
+        replay = []
+        for line in lines:
+            if line.startswith("data: "):
+                replay.append(line)
+            if len(replay) == len(found):
+                break
+        submitted = api.post(
+            f"/apps/{app_id}/form/human_input/{token}",
+            json={"action": "approve", "inputs": {"note": "looks fine"}},
+        )
+        assert submitted.status_code == 200 and submitted.json() == {}
+        rest = [b for b in blocks("\n\n".join(x for x in lines if x) + "\n\n") if b != "ping"]
+    assert blocks("\n\n".join(replay) + "\n\n") == found
+    assert names(rest) == ["node_finished", "node_started", "node_finished", "workflow_finished"]
+    assert rest[0]["data"]["node_id"] == "review" and rest[1]["data"]["node_id"] == "yes"
+    finished = rest[-1]["data"]
     assert finished["status"] == "succeeded"
-    assert finished["outputs"]["action"] == "approve"
-    assert finished["outputs"]["form_inputs"] == {"a": 1}
-    path = f"/apps/{TRIAGE}/form/human_input/{token}"
-    again = api.post(path, json={"action": "approve", "inputs": {}})
+    assert finished["outputs"] == {"note": "looks fine"}
+    assert finished["id"] == run_id
+    again = api.post(
+        f"/apps/{app_id}/form/human_input/{token}", json={"action": "approve", "inputs": {}}
+    )
     assert_error(again, 412, code="human_input_form_submitted")
-    assert_error(api.get(f"/apps/{TRIAGE}/form/human_input/{token}"), 412)
+    assert_error(api.get(f"/apps/{app_id}/form/human_input/{token}"), 412)
 
 
-def test_form_errors(emulator, fake):
+def test_the_other_action_takes_the_other_branch(emulator):
     api = _api(emulator)
-    token = _paused(api)[-2]["data"]["form_token"]
-    path = f"/apps/{TRIAGE}/form/human_input/"
+    app_id, found = _paused(emulator, api)
+    token, run_id = found[-2]["data"]["form_token"], found[0]["workflow_run_id"]
+    api.post(f"/apps/{app_id}/form/human_input/{token}", json={"action": "reject", "inputs": {}})
+    assert wait_finished(api, app_id, run_id)["data"]["outputs"] == {"action": "reject"}
+
+
+def test_form_errors(emulator):
+    api = _api(emulator)
+    app_id, found = _paused(emulator, api)
+    token = found[-2]["data"]["form_token"]
+    path = f"/apps/{app_id}/form/human_input/"
     assert_error(api.get(path + "unknown"), 404, "Form not found", code="form_not_found")
-    other = f"/apps/{HELPDESK}/form/human_input/{token}"
-    assert_error(api.get(other), 404, code="form_not_found")
+    assert_error(api.get(f"/apps/{HELPDESK}/form/human_input/{token}"), 404, code="form_not_found")
     body = assert_error(api.post(path + token, json={"action": "approve"}), 422)
     assert body["details"][0]["loc"] == ["inputs"]
     assert_error(api.post(path + token, json={"inputs": {}}), 422)
     assert_error(api.post(path + token, json={"action": "nope", "inputs": {}}), 400)
-    no_recipient = _paused(api, no_recipient=True)[-2]["data"]["form_token"]
-    assert_error(api.post(path + no_recipient, json={"action": "approve", "inputs": {}}), 400)
 
 
-def test_form_expires_on_the_emulator_clock(emulator, fake):
+def test_a_form_without_a_recipient_cannot_be_submitted(emulator):
+    """Forms the executor requests always go to the OpenAPI surface; one delivered
+    elsewhere (no recipient here) is refused, as Dify's submit does."""
+    from emulator.store.runs import FormRow
+
+    store = emulator.server.emulator.store.runs
+    store.insert_form(FormRow("tok-elsewhere", TRIAGE, "", {"user_actions": []}, None, 4e9, None))
+    submit = _api(emulator).post(
+        f"/apps/{TRIAGE}/form/human_input/tok-elsewhere", json={"action": "a", "inputs": {}}
+    )
+    assert_error(submit, 400)
+
+
+def test_form_expires_on_the_emulator_clock(emulator):
     api = _api(emulator)
-    found = _paused(api, pause_ttl=60)
+    app_id, found = _paused(emulator, api)
     token, run_id = found[-2]["data"]["form_token"], found[0]["workflow_run_id"]
-    emulator.admin.advance(61)
-    expired = api.get(f"/apps/{TRIAGE}/form/human_input/{token}")
-    message = f"This form has expired, form_id={token}"
-    assert_error(expired, 412, message, "human_input_form_expired")
+    emulator.admin.advance(3601)  # the form's timeout is one hour
+    expired = api.get(f"/apps/{app_id}/form/human_input/{token}")
+    assert_error(
+        expired, 412, f"This form has expired, form_id={token}", "human_input_form_expired"
+    )
     submit = api.post(
-        f"/apps/{TRIAGE}/form/human_input/{token}", json={"action": "approve", "inputs": {}}
+        f"/apps/{app_id}/form/human_input/{token}", json={"action": "approve", "inputs": {}}
     )
     assert_error(submit, 412, code="human_input_form_expired")
-    assert _wait_finished(api, run_id)["data"]["status"] == "failed"
+    finished = wait_finished(api, app_id, run_id)["data"]
+    assert (finished["status"], finished["error"]) == ("stopped", "Human input form expired")
 
 
-def test_reconnect_replays_and_closes_at_the_pause(emulator, fake):
+def test_reconnect_replays_and_closes_at_the_pause(emulator):
     api = _api(emulator)
-    found = _paused(api)
-    run_id = found[0]["workflow_run_id"]
-    replay = events(api.get(f"/apps/{TRIAGE}/tasks/{run_id}/events"))
+    app_id, found = _paused(emulator, api)
+    replay = events(api.get(f"/apps/{app_id}/tasks/{found[0]['workflow_run_id']}/events"))
     assert replay == found
 
 
-def test_reconnect_with_continue_on_pause_follows_the_resumed_run(emulator, fake):
+def test_pings_keep_a_paused_runs_reconnect_alive(emulator):
+    emulator.admin.settings(sse_ping_interval_s=0.005)
     api = _api(emulator)
-    found = _paused(api)
-    run_id, token = found[0]["workflow_run_id"], found[-2]["data"]["form_token"]
-    path = f"/apps/{TRIAGE}/tasks/{run_id}/events"
+    app_id, found = _paused(emulator, api)
+    task_id, run_id = found[0]["task_id"], found[0]["workflow_run_id"]
+    path = f"/apps/{app_id}/tasks/{run_id}/events"
+    pings = 0
     with api.stream("GET", path, params={"continue_on_pause": "true"}) as stream:
-        lines = stream.iter_lines()
-        seen = []
-        for line in lines:
-            if line.startswith("data: "):
-                seen.append(line)
-            if len(seen) == len(found):
-                break
-        api.post(
-            f"/apps/{TRIAGE}/form/human_input/{token}", json={"action": "reject", "inputs": {}}
-        )
-        rest = [line for line in lines if line.startswith("data: ")]
-    assert '"workflow_finished"' in rest[-1]
-    assert '"reject"' in rest[-1]
+        for line in stream.iter_lines():
+            if line == "event: ping":
+                pings += 1
+                if pings == 2:
+                    api.post(f"/apps/{app_id}/tasks/{task_id}/stop")
+    assert pings >= 2
 
 
-def test_finished_run_reconnect_is_one_workflow_finished(emulator, fake):
+def test_finished_run_reconnect_is_one_workflow_finished(emulator):
     api = _api(emulator)
-    found = events(run(api, TRIAGE, inputs={"text": "x"}))
+    found = events(run_triage(api))
     run_id = found[0]["workflow_run_id"]
     again = events(api.get(f"/apps/{TRIAGE}/tasks/{run_id}/events"))
     assert names(again) == ["workflow_finished"]
     assert again[0]["workflow_run_id"] == run_id
-    assert again[0]["data"]["outputs"] == found[-1]["data"]["outputs"]
-    assert again[0]["data"]["status"] == "succeeded"
+    data, streamed = again[0]["data"], found[-1]["data"]
+    assert data["outputs"] == streamed["outputs"]
+    assert data["status"] == "succeeded"
+    assert data["total_steps"] == streamed["total_steps"]
+    assert data["created_by"] == streamed["created_by"]
+    assert data["created_by"]["id"] == DEMO.account_id(1)
 
 
-def test_finished_run_survives_the_task_registry(emulator, fake):
+def test_finished_run_survives_the_task_registry(emulator):
     api = _api(emulator)
-    run_id = events(run(api, TRIAGE))[0]["workflow_run_id"]
+    run_id = events(run_triage(api))[0]["workflow_run_id"]
     emulator.server.emulator.backend.runs.tasks.stop_all()
     assert names(events(api.get(f"/apps/{TRIAGE}/tasks/{run_id}/events"))) == ["workflow_finished"]
 
 
-def test_reconnect_ownership_and_mode_rules(emulator, fake):
+def test_reconnect_ownership_and_mode_rules(emulator):
     api = _api(emulator)
-    run_id = events(run(api, TRIAGE))[0]["workflow_run_id"]
+    run_id = events(run_triage(api))[0]["workflow_run_id"]
     other = _api(emulator, GRACE)
     assert_error(other.get(f"/apps/{TRIAGE}/tasks/{run_id}/events"), 404, "Workflow run not found")
     assert_error(api.get(f"/apps/{TRIAGE}/tasks/{UNKNOWN_UUID}/events"), 404)

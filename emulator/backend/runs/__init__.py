@@ -7,7 +7,7 @@ buffered events, the RunContext, human-input forms, uploaded files, scripted res
 
 from __future__ import annotations
 
-from emulator.backend.runs.executor import Executor
+from emulator.backend.runs.executor import DifyExecutor, Executor
 from emulator.backend.runs.files import FilePart, FileService
 from emulator.backend.runs.forms import FormService, FormSubmitBody
 from emulator.backend.runs.scripts import ScriptRegistry, ScriptRule
@@ -17,6 +17,7 @@ from emulator.backend.runs.task import PAUSE_EVENT, TERMINAL_EVENTS, RunTask
 __all__ = [
     "PAUSE_EVENT",
     "TERMINAL_EVENTS",
+    "DifyExecutor",
     "Executor",
     "FilePart",
     "FileService",

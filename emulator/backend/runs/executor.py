@@ -1,33 +1,36 @@
-"""The seam to the executor of Interface B (`emulator.backend.execution`).
+"""The executor the runtime calls: `emulator.backend.execution`, behind one typed seam.
 
-The runtime surface (tasks, streams, forms, scripts) is built around the executor, not
-into it: it calls `run_workflow` / `run_app_model` with a `RunContext` and turns the
-returned `RunOutcome` into Dify's closing events. The executor package is owned by
-another part of the emulator and may be absent on a branch, so it is loaded by name
-when the first run starts; tests inject a stand-in with the same shape.
+`Executor` is Interface B's two entry points as methods, so a test can hand the runtime a
+stand-in that misbehaves on demand (a crash, a run that never ends); `DifyExecutor` is
+the real one and what every emulator uses unless told otherwise.
 """
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from typing import Any, Protocol
 
-EXECUTION_MODULE = "emulator.backend.execution"
+from emulator.backend.execution import RunContext, RunOutcome, run_app_model, run_workflow
 
 
 class Executor(Protocol):
-    """What the runtime needs of the executor (Interface B plus its two value types)."""
-
     def run_workflow(
         self,
         graph: dict[str, Any],
         *,
         inputs: dict[str, Any],
         query: str | None,
-        files: list[dict[str, Any]],
+        files: list[dict[str, Any]] | None,
         conversation_id: str | None,
-        ctx: Any,
-    ) -> Any: ...
+        ctx: RunContext,
+        app_id: str,
+        workflow_id: str,
+        run_id: str,
+        mode: str,
+        user_id: str,
+        conversation_variables: dict[str, Any] | None,
+        new_id: Callable[[], str],
+    ) -> RunOutcome: ...
 
     def run_app_model(
         self,
@@ -36,19 +39,14 @@ class Executor(Protocol):
         *,
         inputs: dict[str, Any],
         query: str | None,
-        ctx: Any,
-    ) -> Any: ...
-
-    def form_submission(self, action: str, inputs: dict[str, Any]) -> Any: ...
-
-    def scripted_response(self, fields: dict[str, Any]) -> Any: ...
+        ctx: RunContext,
+        app_id: str,
+        new_id: Callable[[], str],
+    ) -> RunOutcome: ...
 
 
-class ModuleExecutor:
-    """Interface B's module functions and classes behind the `Executor` protocol."""
-
-    def __init__(self, module: Any) -> None:
-        self._module = module
+class DifyExecutor:
+    """The emulator's deterministic executor (emulator.backend.execution)."""
 
     def run_workflow(
         self,
@@ -56,12 +54,31 @@ class ModuleExecutor:
         *,
         inputs: dict[str, Any],
         query: str | None,
-        files: list[dict[str, Any]],
+        files: list[dict[str, Any]] | None,
         conversation_id: str | None,
-        ctx: Any,
-    ) -> Any:
-        return self._module.run_workflow(
-            graph, inputs=inputs, query=query, files=files, conversation_id=conversation_id, ctx=ctx
+        ctx: RunContext,
+        app_id: str,
+        workflow_id: str,
+        run_id: str,
+        mode: str,
+        user_id: str,
+        conversation_variables: dict[str, Any] | None,
+        new_id: Callable[[], str],
+    ) -> RunOutcome:
+        return run_workflow(
+            graph,
+            inputs=inputs,
+            query=query,
+            files=files,
+            conversation_id=conversation_id,
+            ctx=ctx,
+            app_id=app_id,
+            workflow_id=workflow_id,
+            run_id=run_id,
+            mode=mode,
+            user_id=user_id,
+            conversation_variables=conversation_variables,
+            new_id=new_id,
         )
 
     def run_app_model(
@@ -71,31 +88,10 @@ class ModuleExecutor:
         *,
         inputs: dict[str, Any],
         query: str | None,
-        ctx: Any,
-    ) -> Any:
-        return self._module.run_app_model(mode, model_config, inputs=inputs, query=query, ctx=ctx)
-
-    def form_submission(self, action: str, inputs: dict[str, Any]) -> Any:
-        return self._module.FormSubmission(action=action, inputs=inputs)
-
-    def scripted_response(self, fields: dict[str, Any]) -> Any:
-        return self._module.ScriptedResponse(**fields)
-
-
-def load_executor() -> Executor:
-    """The real executor; ImportError while its package is not part of the build."""
-    return ModuleExecutor(importlib.import_module(EXECUTION_MODULE))
-
-
-def form_field(form: Any, *names: str, default: Any = None) -> Any:
-    """One field of the executor's `FormRequest`, by the first of `names` it has.
-
-    Interface B names the fields of a form request only loosely ("form token, node
-    id/title, rendered form content, inputs, user actions, expiry"), so the runtime
-    reads each under the spellings Dify itself uses for them.
-    """
-    for name in names:
-        value = form.get(name) if isinstance(form, dict) else getattr(form, name, None)
-        if value is not None:
-            return value
-    return default
+        ctx: RunContext,
+        app_id: str,
+        new_id: Callable[[], str],
+    ) -> RunOutcome:
+        return run_app_model(
+            mode, model_config, inputs=inputs, query=query, ctx=ctx, app_id=app_id, new_id=new_id
+        )

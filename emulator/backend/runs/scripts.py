@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from emulator.backend.execution import ScriptedResponse, ScriptQuery
+
 
 class ScriptRule(BaseModel):
     """Body of `POST /_emulator/scripts`: match criteria plus the ScriptedResponse fields."""
@@ -30,19 +32,21 @@ class ScriptRule(BaseModel):
     tokens: int | None = Field(None, ge=0)
     delay_s: float | None = Field(None, ge=0)
 
-    def matches(self, query: Any, app_id: str) -> bool:
-        if self.app_id is not None and self.app_id != (getattr(query, "app_id", None) or app_id):
+    def matches(self, query: ScriptQuery, app_id: str) -> bool:
+        if self.app_id is not None and self.app_id != (query.app_id or app_id):
             return False
-        if self.node is not None and self.node not in (
-            getattr(query, "node_id", None),
-            getattr(query, "node_title", None),
-        ):
+        if self.node is not None and self.node not in (query.node_id, query.node_title):
             return False
-        prompt = getattr(query, "prompt", None) or ""
-        return self.prompt_contains is None or self.prompt_contains in prompt
+        return self.prompt_contains is None or self.prompt_contains in query.prompt
 
-    def response_fields(self) -> dict[str, Any]:
-        return self.model_dump(include={"outputs", "text", "error", "tokens", "delay_s"})
+    def response(self) -> ScriptedResponse:
+        return ScriptedResponse(
+            outputs=self.outputs,
+            text=self.text,
+            error=self.error,
+            tokens=self.tokens,
+            delay_s=self.delay_s,
+        )
 
 
 class ScriptRegistry:
@@ -70,7 +74,7 @@ class ScriptRegistry:
         with self._lock:
             return [{"id": i, **r.model_dump()} for i, r in self._rules.items()]
 
-    def match(self, query: Any, app_id: str) -> ScriptRule | None:
+    def match(self, query: ScriptQuery, app_id: str) -> ScriptRule | None:
         """The newest rule matching `query`; `app_id` is the run's app, for a query
         whose own `app_id` is empty."""
         with self._lock:

@@ -4,13 +4,17 @@ The rules of Dify's `app_run.py` / `AppGenerateService`, in their order: the mod
 dispatch (422 `mode_not_runnable`), the mode's query rule, the app's concurrency quota
 (429 `too_many_requests`, message dropped), then what to run: a workflow app runs its
 latest *published* workflow — an import only writes the draft — or the published
-version named by `workflow_id` (400 on a malformed or draft id, 404 on an unknown one);
-a never-published app raises Dify's bare `ValueError("Workflow not published")`, which
-the S2 route turns into a 500. Chat, agent-chat and completion run the model config.
+version named by `workflow_id` (400 on a malformed or draft id, 404 on an unknown one).
+Dify raises a few bare `ValueError`s before the stream starts, which the route's
+`except Exception` turns into a 500: a never-published app ("Workflow not published"),
+a missing required input (`_prepare_user_inputs`: "<name> is required in input form"),
+an unknown upload, and a graph it will not build. Chat, agent-chat and completion run
+the model config.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
@@ -19,15 +23,22 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from emulator import errors
 from emulator.backend.common import is_uuid, new_id
 from emulator.backend.context import Authorized
+from emulator.backend.execution import (
+    GraphRefused,
+    RunOutcome,
+    input_problems,
+    refuse_invalid_graph,
+)
 from emulator.backend.runs.context import TaskContext
-from emulator.backend.runs.executor import Executor, load_executor
-from emulator.backend.runs.runner import WORKFLOW_MODES, Outcome, RunPlan, execute, finished_data
+from emulator.backend.runs.conversations import ConversationRegistry
+from emulator.backend.runs.executor import DifyExecutor, Executor
+from emulator.backend.runs.runner import WORKFLOW_MODES, RunPlan, execute, finished_data
 from emulator.backend.runs.scripts import ScriptRegistry
 from emulator.backend.runs.task import RunTask, TaskRegistry
 from emulator.clock import Clock
 from emulator.settings import EmulatorSettings
 from emulator.store import Store
-from emulator.store.rows import AppRow
+from emulator.store.rows import AppRow, WorkflowRow
 from emulator.store.runs import WorkflowRunRow
 
 CHAT_MODES = frozenset({"chat", "agent-chat", "advanced-chat"})
@@ -73,9 +84,8 @@ class RunService:
         self._clock = clock
         self.scripts = scripts
         self.tasks = TaskRegistry()
-        self.executor = executor
-        self._conversations: dict[str, str] = {}  # conversation id → app id
-        self._lock = threading.Lock()
+        self.executor: Executor = executor if executor is not None else DifyExecutor()
+        self.conversations = ConversationRegistry()
 
     def start(self, auth: Authorized, body: RunBody, settings: EmulatorSettings) -> RunTask:
         app = auth.require_app()
@@ -85,24 +95,23 @@ class RunService:
         limit = settings.max_concurrent_runs_per_app
         if limit and self.tasks.active_runs(app.id) >= limit:
             raise errors.TooManyRequests()
-        executor = self._executor()
-        plan = self._plan(app, body, query)
         role, creator = caller_identity(auth)
+        plan = self._plan(app, body, query, creator)
         run_id = new_id() if app.mode in WORKFLOW_MODES else None
         task = RunTask(new_id(), app.id, app.mode, run_id, role, creator)
         chat = app.mode != "workflow"
         conversation_id = plan.conversation_id or (new_id() if chat else None)
         if conversation_id and chat:
-            with self._lock:
-                self._conversations[conversation_id] = app.id
+            self.conversations.open(conversation_id, app.id)
+            plan = dataclasses.replace(plan, conversation_id=conversation_id)
         ctx = TaskContext(
             task,
             store=self._store,
             clock=self._clock,
             scripts=self.scripts,
-            executor=executor,
             conversation_id=conversation_id,
             message_id=new_id() if chat else None,
+            created_by=self.creator_of(role, creator),
         )
         if run_id is not None:
             self._store.runs.insert_run(
@@ -126,15 +135,21 @@ class RunService:
             )
         self.tasks.add(task)
         thread = threading.Thread(
-            target=execute, args=(plan, ctx, executor, self._store), daemon=True
+            target=execute,
+            args=(plan, ctx, self.executor, self._store, self.conversations),
+            daemon=True,
         )
         thread.start()
         return task
 
-    def _executor(self) -> Executor:
-        if self.executor is None:
-            self.executor = load_executor()
-        return self.executor
+    def creator_of(self, role: str, creator: str) -> dict[str, str]:
+        """`created_by` of `workflow_finished`, as Dify's WorkflowResponseConverter builds
+        it: id, name and email of an account; id and session of an end user."""
+        if role == "account":
+            account = self._store.people.account(creator)
+            if account is not None:
+                return {"id": account.id, "name": account.name, "email": account.email}
+        return {"id": creator, "user": creator}
 
     @staticmethod
     def _query_for(mode: str, query: str | None) -> str | None:
@@ -148,32 +163,36 @@ class RunService:
             return None
         return query if query is not None else ""
 
-    def _plan(self, app: AppRow, body: RunBody, query: str | None) -> RunPlan:
-        graph: dict[str, Any] | None = None
+    def _plan(self, app: AppRow, body: RunBody, query: str | None, user_id: str) -> RunPlan:
+        section: dict[str, Any] | None = None
         workflow_id: str | None = None
         if app.mode in WORKFLOW_MODES:
             workflow = self._workflow(app, body.workflow_id)
-            graph, workflow_id = workflow.graph, workflow.id
+            section, workflow_id = _workflow_section(workflow), workflow.id
+            _check_runnable(section, body.inputs)
         conversation_id = body.conversation_id if app.mode != "workflow" else None
+        variables = None
         if conversation_id is not None:
-            with self._lock:
-                known = self._conversations.get(conversation_id) == app.id
-            if not known:
+            if not self.conversations.belongs_to(conversation_id, app.id):
                 raise errors.NotFound("Conversation Not Exists.")
+            variables = self.conversations.variables(conversation_id)
         files = list(body.files or [])
         self._check_files(app, [*files, *_file_inputs(body.inputs)])
         return RunPlan(
             mode=app.mode,
+            app_id=app.id,
             workflow_id=workflow_id,
-            graph=graph,
-            model_config=dict(app.config),
+            graph=section,
+            model_config=_model_config(app),
             inputs=body.inputs,
             query=query,
             files=files,
             conversation_id=conversation_id,
+            user_id=user_id,
+            conversation_variables=variables,
         )
 
-    def _workflow(self, app: AppRow, workflow_id: str | None) -> Any:
+    def _workflow(self, app: AppRow, workflow_id: str | None) -> WorkflowRow:
         if workflow_id:
             if not is_uuid(workflow_id):
                 raise errors.BadRequest(f"Invalid workflow_id format: '{workflow_id}'. ")
@@ -226,7 +245,7 @@ class RunService:
         task = self.tasks.by_run(run_id)
         if run.finished_at is None and task is not None:
             return task
-        outcome = Outcome(
+        outcome = RunOutcome(
             status=run.status,
             outputs=run.outputs,
             answer=None,
@@ -235,7 +254,10 @@ class RunService:
             total_steps=run.total_steps,
         )
         finished_at = run.finished_at if run.finished_at is not None else self._clock.now()
-        data = finished_data(run.id, run.workflow_id, outcome, run.created_at, finished_at)
+        created_by = self.creator_of(run.created_by_role, run.created_by)
+        data = finished_data(
+            run.id, run.workflow_id, outcome, run.created_at, finished_at, created_by
+        )
         return {
             "event": "workflow_finished",
             "task_id": run.id,
@@ -246,8 +268,34 @@ class RunService:
     def reset(self) -> None:
         self.tasks.stop_all()
         self.scripts.clear()
-        with self._lock:
-            self._conversations.clear()
+        self.conversations.clear()
+
+
+def _model_config(app: AppRow) -> dict[str, Any]:
+    """A chat or completion app's model config (stored as the DSL's `model_config`)."""
+    inner = app.config.get("model_config")
+    return dict(inner) if isinstance(inner, dict) else dict(app.config)
+
+
+def _workflow_section(workflow: WorkflowRow) -> dict[str, Any]:
+    """The executor reads the graph plus the environment and conversation variables."""
+    return {
+        "graph": workflow.graph,
+        "environment_variables": workflow.environment_variables,
+        "conversation_variables": workflow.conversation_variables,
+    }
+
+
+def _check_runnable(section: dict[str, Any], inputs: dict[str, Any]) -> None:
+    """Dify's checks before the stream: the graph builds, the required inputs are there.
+    Both are ValueErrors behind the route's `except Exception` (500, message hidden)."""
+    try:
+        refuse_invalid_graph(section)
+    except GraphRefused as refused:
+        raise errors.InternalServerError(str(refused)) from None
+    problems = input_problems(section, inputs)
+    if problems:
+        raise errors.InternalServerError(problems[0])
 
 
 def _file_inputs(inputs: dict[str, Any]) -> list[dict[str, Any]]:

@@ -52,10 +52,6 @@ class RunTask:
         with self.cond:
             return len(self.events)
 
-    def names(self) -> list[str]:
-        with self.cond:
-            return [str(e.get("event")) for e in self.events]
-
     def finish(self) -> None:
         with self.cond:
             self.done = True
