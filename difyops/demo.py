@@ -64,8 +64,8 @@ def emulator(workdir: Path) -> Iterator[tuple[str, httpx.Client]]:
             "demo",
             "--db",
             str(workdir / "emulator.sqlite3"),
-            "--admin-token",
-            admin_token,
+            # One argument with `=`: a random token may start with "-".
+            f"--admin-token={admin_token}",
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -169,6 +169,11 @@ def main() -> None:
         run("members", "list", "--workspace", "Acme Dev")
 
         say("Run an app: Dify runs its published version; the node trail and answer stream live")
+        # The emulator never calls a model: its LLM nodes answer from scripts (or echo).
+        admin.post(
+            "/scripts",
+            json={"node": "Classify ticket", "text": '{"category": "bug", "priority": "urgent"}'},
+        ).raise_for_status()
         run(
             "apps", "run", "Support Ticket Triage", "-w", "Acme Dev",
             "--input", "subject=Printer on fire",
