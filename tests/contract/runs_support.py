@@ -109,3 +109,39 @@ def _edge(source: str, target: str, handle: str = "source") -> dict[str, Any]:
 
 def _text_input(name: str) -> dict[str, Any]:
     return {"variable": name, "label": name, "type": "text-input", "required": True}
+
+
+def file_input_dsl(name: str = "Read a document") -> str:
+    """A workflow whose start takes a file `doc` and whose end gives it back."""
+    start = {
+        "variable": "doc",
+        "label": "Document",
+        "type": "file",
+        "required": True,
+        "allowed_file_types": ["document"],
+        "allowed_file_upload_methods": ["local_file"],
+    }
+    nodes = [
+        _node("start", "start", variables=[start]),
+        _node("end", "end", outputs=[{"variable": "doc", "value_selector": ["start", "doc"]}]),
+    ]
+    document = {
+        "app": {"mode": "workflow", "name": name, "icon": "📄", "description": ""},
+        "kind": "app",
+        "version": "0.6.0",
+        "workflow": {
+            "graph": {"nodes": nodes, "edges": [_edge("start", "end")]},
+            "features": {},
+            "environment_variables": [],
+            "conversation_variables": [],
+        },
+    }
+    return yaml.safe_dump(document, allow_unicode=True)
+
+
+def import_published(dify: DifyClient, emulator: EmulatorHandle, text: str) -> str:
+    """Import a workflow DSL into Acme Dev through the client and publish it."""
+    result = dify.dsl.import_(DEMO.ACME_DEV, yaml_content=text, raise_on_failure=True)
+    assert result.app_id is not None
+    emulator.admin.publish(result.app_id)
+    return result.app_id
