@@ -14,8 +14,8 @@ from dify_client import (
     ServerError,
     UnsupportedMediaTypeError,
 )
-from tests.contract.runs_support import TICKET, TRIAGE, file_input_dsl, import_published
 from tests.support.emulator import EmulatorHandle
+from tests.support.runs import TICKET, TRIAGE, file_input_dsl, import_published
 
 PDF = b"%PDF-1.7 a tiny document"
 

@@ -8,8 +8,8 @@ import pytest
 
 from dify_client import APIStatusError, DifyClient, NotFoundError
 from dify_client.models import HumanInputRequired, WorkflowFinished, WorkflowPaused
-from tests.contract.runs_support import TRIAGE, import_human_input_app, trail
 from tests.support.emulator import EmulatorHandle
+from tests.support.runs import TRIAGE, import_human_input_app, trail
 
 SUBJECT = {"subject": "a refund"}
 

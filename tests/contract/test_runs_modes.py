@@ -22,7 +22,8 @@ from dify_client.models import (
     WorkflowFinished,
     WorkflowStarted,
 )
-from tests.contract.runs_support import (
+from tests.support.emulator import DEMO, EmulatorHandle
+from tests.support.runs import (
     BUDDY,
     COPYWRITER,
     DIGEST,
@@ -30,7 +31,6 @@ from tests.contract.runs_support import (
     TICKET,
     TRIAGE,
 )
-from tests.support.emulator import DEMO, EmulatorHandle
 
 TRIAGE_NODES = ["1741510800001", "1741510800002", "1741510800003", "1741510800004"]
 AGENT = DEMO.app_id(107)  # mode "agent": not runnable through the OpenAPI

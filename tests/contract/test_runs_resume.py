@@ -9,7 +9,8 @@ import pytest
 from dify_client import DifyClient, NotFoundError, RunFailed
 from dify_client.models import WorkflowFinished
 from tests.contract.conftest import ClientFactory
-from tests.contract.runs_support import (
+from tests.support.emulator import EmulatorHandle
+from tests.support.runs import (
     GRACE,
     HELPDESK,
     TICKET,
@@ -17,7 +18,6 @@ from tests.contract.runs_support import (
     import_human_input_app,
     trail,
 )
-from tests.support.emulator import EmulatorHandle
 
 RUN = "POST /apps/{app_id}/run"
 EVENTS = "GET /apps/{app_id}/tasks/{task_id}/events"

@@ -86,10 +86,7 @@ def human_input_dsl(name: str = "Refund approval") -> str:
 
 def import_human_input_app(dify: DifyClient, emulator: EmulatorHandle) -> str:
     """Import the human-input workflow into Acme Dev through the client and publish it."""
-    result = dify.dsl.import_(DEMO.ACME_DEV, yaml_content=human_input_dsl(), raise_on_failure=True)
-    assert result.app_id is not None
-    emulator.admin.publish(result.app_id)
-    return result.app_id
+    return import_published(dify, emulator, human_input_dsl())
 
 
 def _node(node_id: str, node_type: str, *, title: str | None = None, **data: Any) -> dict[str, Any]:
