@@ -7,7 +7,9 @@ from __future__ import annotations
 import pytest
 
 from dify_client import (
+    BadRequestError,
     DifyClient,
+    NotFoundError,
     RunFailed,
     RunRequestError,
     ServerError,
@@ -202,3 +204,31 @@ def test_an_error_body_before_the_stream_raises_the_typed_error_without_a_retry(
     assert caught.value.status_code == 503
     assert run_posts(emulator) == 1
     assert dify.runs.run(TRIAGE, inputs=TICKET).status == "succeeded"
+
+
+def test_workflow_id_runs_that_published_version_and_refuses_others(
+    dify: DifyClient,
+) -> None:
+    result = dify.runs.run(TRIAGE, inputs=TICKET, workflow_id=DEMO.PUBLISHED_TRIAGE)
+    assert result.status == "succeeded"
+    with pytest.raises(BadRequestError):  # the draft is not a published version
+        dify.runs.run(TRIAGE, inputs=TICKET, workflow_id=DEMO.workflow_id(101))
+    with pytest.raises(NotFoundError):
+        dify.runs.run(TRIAGE, inputs=TICKET, workflow_id="00000000-0000-4000-8000-0000000000ee")
+
+
+def test_an_import_changes_only_the_draft_until_it_is_published(
+    dify: DifyClient, emulator: EmulatorHandle
+) -> None:
+    text = dify.dsl.export(TRIAGE, include_secret=True)
+    dify.dsl.import_(
+        DEMO.ACME_DEV,
+        yaml_content=text.replace("title: Classify ticket", "title: Sort ticket"),
+        app_id=TRIAGE,
+        raise_on_failure=True,
+    )
+    before = dify.runs.run(TRIAGE, inputs=TICKET)
+    assert [n.title for n in before.nodes][1] == "Classify ticket"  # still the published one
+    emulator.admin.publish(TRIAGE)
+    after = dify.runs.run(TRIAGE, inputs=TICKET)
+    assert [n.title for n in after.nodes][1] == "Sort ticket"
