@@ -111,3 +111,16 @@ def test_stop_with_the_streams_task_id_while_it_is_open(
 
 def test_stop_of_an_unknown_task_is_a_success_as_in_dify(dify: DifyClient) -> None:
     dify.runs.stop(TRIAGE, "no-such-task")  # Dify only sets a flag; it always succeeds
+
+
+def test_an_expired_form_is_412_and_another_apps_token_404(
+    dify: DifyClient, emulator: EmulatorHandle
+) -> None:
+    app_id = import_human_input_app(dify, emulator)
+    token, _run, _task = paused_run(dify, app_id)
+    with pytest.raises(NotFoundError):  # a form is found only through its own app
+        dify.forms.get(TRIAGE, token)
+    emulator.admin.advance(2 * 86400)  # past the node's one-day timeout
+    with pytest.raises(APIStatusError) as caught:
+        dify.forms.get(app_id, token)
+    assert caught.value.status == 412 and caught.value.code == "human_input_form_expired"

@@ -10,12 +10,15 @@ from dify_client import (
     BadRequestError,
     DifyClient,
     NotFoundError,
+    RateLimitError,
     RunFailed,
     RunRequestError,
     ServerError,
     UnprocessableEntityError,
 )
 from dify_client.models import (
+    AgentMessage,
+    AgentThought,
     MessageEnd,
     MessageEvent,
     NodeFinished,
@@ -35,6 +38,7 @@ from tests.support.runs import (
 )
 
 TRIAGE_NODES = ["1741510800001", "1741510800002", "1741510800003", "1741510800004"]
+AGENT_CHAT = DEMO.app_id(105)
 AGENT = DEMO.app_id(107)  # mode "agent": not runnable through the OpenAPI
 
 
@@ -232,3 +236,31 @@ def test_an_import_changes_only_the_draft_until_it_is_published(
     emulator.admin.publish(TRIAGE)
     after = dify.runs.run(TRIAGE, inputs=TICKET)
     assert [n.title for n in after.nodes][1] == "Sort ticket"
+
+
+def test_an_agent_chat_app_streams_agent_messages_and_thoughts(dify: DifyClient) -> None:
+    with dify.runs.stream(AGENT_CHAT, inputs={}, query="Compare kettles", mode="agent-chat") as s:
+        events = [e for e in s if e.event != "ping"]
+        result = s.result()
+    names = [e.event for e in events]
+    assert names[0] == "agent_thought" and names[-1] == "message_end"
+    assert all(isinstance(e, AgentMessage) for e in events if e.event == "agent_message")
+    assert any(isinstance(e, AgentThought) for e in events)
+    assert result.status == "succeeded" and "Compare kettles" in (result.answer or "")
+
+
+def test_an_unknown_conversation_is_404(dify: DifyClient) -> None:
+    with pytest.raises(NotFoundError) as caught:
+        dify.runs.run(
+            BUDDY, inputs={}, query="hi", conversation_id="00000000-0000-4000-8000-0000000000cc"
+        )
+    assert caught.value.message == "Conversation Not Exists."
+
+
+def test_a_429_before_the_stream_is_typed_and_the_post_not_retried(
+    dify: DifyClient, emulator: EmulatorHandle
+) -> None:
+    emulator.admin.fault("rate_limit", route="POST /apps/{app_id}/run", times=1)
+    with pytest.raises(RateLimitError):
+        dify.runs.run(TRIAGE, inputs=TICKET)
+    assert run_posts(emulator) == 1

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from dify_client import DifyClient, NotFoundError, RunFailed
+from dify_client import DifyClient, NotFoundError, RunFailed, UnprocessableEntityError
 from dify_client.models import WorkflowFinished
 from tests.contract.conftest import ClientFactory
 from tests.support.emulator import EmulatorHandle
 from tests.support.runs import (
+    BUDDY,
     GRACE,
     HELPDESK,
     TICKET,
@@ -129,3 +130,22 @@ def test_reconnecting_to_another_callers_run_is_404(
         grace.runs.events(TRIAGE, result.run_id)
     with pytest.raises(NotFoundError):
         dify.runs.events(TRIAGE, "00000000-0000-4000-8000-0000000000ff")
+
+
+def test_a_chat_app_has_no_events_reconnect(dify: DifyClient) -> None:
+    result = dify.runs.run(BUDDY, inputs={}, query="hi")
+    assert result.message_id is not None
+    with pytest.raises(UnprocessableEntityError) as caught:
+        dify.runs.events(BUDDY, result.message_id)
+    assert caught.value.message == "mode_not_supported_for_event_reconnect"
+
+
+def test_an_events_reconnect_is_retried_by_the_usual_rules(
+    dify: DifyClient, emulator: EmulatorHandle
+) -> None:
+    result = dify.runs.run(TRIAGE, inputs=TICKET)
+    assert result.run_id is not None
+    emulator.admin.fault("server_error", route=EVENTS, status=503, times=1)
+    replayed = dify.runs.events(TRIAGE, result.run_id).result()
+    assert replayed.status == "succeeded"
+    assert emulator.admin.stats()[EVENTS] == 2
