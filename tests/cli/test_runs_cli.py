@@ -22,6 +22,7 @@ from tests.cli.conftest import Invoke
 from tests.support.emulator import EmulatorHandle
 from tests.support.runs import (
     BUDDY,
+    HELPDESK,
     TRIAGE,
     file_input_dsl,
     human_input_dsl,
@@ -190,3 +191,23 @@ def _run_id(stderr: str) -> str:
     found = re.search(r"run ([0-9a-f-]{36}) started", stderr)
     assert found, stderr
     return found.group(1)
+
+
+def test_a_chatflow_resumed_after_it_finished_still_prints_its_whole_answer(
+    invoke: Invoke, signed_in: str, emulator: EmulatorHandle
+) -> None:
+    emulator.admin.publish(HELPDESK)
+    emulator.admin.script(app_id=HELPDESK, node="Answer from policy", text="Ten days a year.")
+    whole = invoke("apps", "run", HELPDESK, "--query", "Days off?")
+    assert whole.exit_code == 0 and whole.stdout == "Ten days a year.\n"
+    emulator.admin.fault("stream_drop", route=RUN, after_events=3, times=1)
+    resumed = invoke("apps", "run", HELPDESK, "--query", "Days off?")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert resumed.stdout == whole.stdout
+
+
+def test_a_chat_conversation_continues_with_conversation(invoke: Invoke, signed_in: str) -> None:
+    first = ndjson(invoke("apps", "run", BUDDY, "--query", "hi", "--json").stdout)
+    conversation = first[-1]["conversation_id"]
+    again = invoke("apps", "run", BUDDY, "--query", "again", "--conversation", conversation)
+    assert again.exit_code == 0 and f"conversation {conversation}" in again.stderr
