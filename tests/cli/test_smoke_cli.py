@@ -206,3 +206,38 @@ def test_a_bad_smoke_policy_and_smoke_beside_a_plan_file_are_usage_errors(
     plan.write_text("{}")
     clash = invoke("promote", "apply", "--plan", str(plan), "--smoke", smoke_file(tmp_path))
     assert clash.exit_code == 2 and "--smoke" in clash.stderr
+
+
+TRIAGE_SMOKE = """\
+version: 1
+smoke:
+  Support Ticket Triage:
+    - name: files a billing ticket
+      inputs: {subject: Refund, body: charged twice}
+      outputs_present: [classification, ticket_status]
+      output:
+        classification: {contains: billing}
+        ticket_status: 200
+      max_tokens: 2000
+      max_elapsed_s: 5
+    - name: wrong status
+      inputs: {subject: Refund, body: charged twice}
+      output:
+        ticket_status: 201
+"""
+
+
+def test_workflow_cases_check_outputs_of_a_real_run(
+    invoke, signed_in, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    triage = "a0000000-0000-4000-8000-000000000101"  # Dev's, published in the seed
+    emulator.admin.script(app_id=triage, node="Classify ticket", text='{"category": "billing"}')
+    path = smoke_file(tmp_path, TRIAGE_SMOKE)
+    result = invoke("smoke", "run", "-w", "Acme Dev", "--smoke", path, "--json")
+    assert result.exit_code == 1
+    cases = json.loads(result.stdout)["reports"][0]["cases"]
+    assert [(c["name"], c["passed"]) for c in cases] == [
+        ("files a billing ticket", True),
+        ("wrong status", False),
+    ]
+    assert "output 'ticket_status': expected to equal 201, got 200" in json.dumps(cases[1])
