@@ -17,6 +17,8 @@ from tests.support.runs import (
     TICKET,
     TRIAGE,
     import_human_input_app,
+    import_published,
+    iteration_pause_dsl,
     trail,
 )
 
@@ -149,3 +151,14 @@ def test_an_events_reconnect_is_retried_by_the_usual_rules(
     replayed = dify.runs.events(TRIAGE, result.run_id).result()
     assert replayed.status == "succeeded"
     assert emulator.admin.stats()[EVENTS] == 2
+
+
+def test_iteration_events_are_resumed_once_each(dify: DifyClient, emulator: EmulatorHandle) -> None:
+    app_id = import_published(dify, emulator, iteration_pause_dsl())
+    items = {"items": ["a", "b", "a"]}  # identical items: told apart by their position
+    undisturbed = trail(list(dify.runs.stream(app_id, inputs=items)))
+    assert [name for name, _ in undisturbed].count("iteration_next") >= 2
+    for after_events in range(1, len(undisturbed), 3):
+        emulator.admin.fault("stream_drop", route=RUN, after_events=after_events, times=1)
+        with dify.runs.stream(app_id, inputs=items) as stream:
+            assert trail(list(stream)) == undisturbed, after_events

@@ -142,3 +142,48 @@ def import_published(dify: DifyClient, emulator: EmulatorHandle, text: str) -> s
     assert result.app_id is not None
     emulator.admin.publish(result.app_id)
     return result.app_id
+
+
+def iteration_pause_dsl(name: str = "Review each line") -> str:
+    """A workflow that renders each of `items` in an iteration, then pauses on a form."""
+    actions = [{"id": "approve", "title": "Approve"}]
+    nodes = [
+        _node("start", "start", variables=[{**_text_input("items"), "type": "json_object"}]),
+        _node(
+            "each",
+            "iteration",
+            iterator_selector=["start", "items"],
+            output_selector=["render", "output"],
+            start_node_id="each-start",
+        ),
+        {**_node("each-start", "iteration-start"), "parentId": "each"},
+        {
+            **_node(
+                "render",
+                "template-transform",
+                template="{{ item }}!",
+                variables=[{"variable": "item", "value_selector": ["each", "item"]}],
+            ),
+            "parentId": "each",
+        },
+        _node("review", "human-input", form_content="Fine?", user_actions=actions, inputs=[]),
+        _node("end", "end", outputs=[{"variable": "lines", "value_selector": ["each", "output"]}]),
+    ]
+    edges = [
+        _edge("start", "each"),
+        _edge("each-start", "render"),
+        _edge("each", "review"),
+        _edge("review", "end", "approve"),
+    ]
+    document = {
+        "app": {"mode": "workflow", "name": name, "icon": "🔁", "description": ""},
+        "kind": "app",
+        "version": "0.6.0",
+        "workflow": {
+            "graph": {"nodes": nodes, "edges": edges},
+            "features": {},
+            "environment_variables": [],
+            "conversation_variables": [],
+        },
+    }
+    return yaml.safe_dump(document, allow_unicode=True)
