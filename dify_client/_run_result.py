@@ -124,12 +124,23 @@ class ResultBuilder:
         self._total_tokens = tokens if isinstance(tokens, int) else self._total_tokens
         self.finished = True
 
+    def _full_answer(self) -> str | None:
+        streamed = "".join(self._answer) if self._answer is not None else None
+        # A chatflow stream resumed after its run finished gets `workflow_finished` alone
+        # (Dify's workflow_events.py), so message chunks can be missing; its outputs'
+        # `answer` is the whole of what the answer nodes streamed.
+        final = self._outputs.get("answer")
+        chatflow = self.run_id is not None and self._conversation_id is not None
+        if chatflow and isinstance(final, str) and final.startswith(streamed or ""):
+            return final
+        return streamed
+
     def build(self) -> RunResult:
         status = self._status or ("succeeded" if self._message_ended else "failed")
         return RunResult(
             status=status,
             outputs=dict(self._outputs),
-            answer="".join(self._answer) if self._answer is not None else None,
+            answer=self._full_answer(),
             conversation_id=self._conversation_id,
             run_id=self.run_id,
             task_id=self.task_id,

@@ -38,6 +38,7 @@ class RunView:
         self.out = out
         self.app_ref = app_ref
         self._mid_line = False  # answer text printed without its newline yet
+        self._answer_shown = 0  # characters of the chat answer printed so far
 
     def event(self, event: RunEvent) -> None:
         if self.out.json_mode:
@@ -48,9 +49,11 @@ class RunView:
             self._text(event.text)
         elif isinstance(event, MessageEvent | AgentMessage):
             self._text(event.answer)
+            self._answer_shown += len(event.answer)
         elif isinstance(event, MessageReplace):
             self._end_text()
             self._text(event.answer)
+            self._answer_shown = len(event.answer)
         elif isinstance(event, WorkflowStarted):
             self._progress(Text(f"run {event.workflow_run_id} started", style="dim"))
         elif isinstance(event, NodeStarted) and self.out.interactive:
@@ -77,6 +80,9 @@ class RunView:
     def outcome(self, result: RunResult) -> None:
         if self.out.json_mode:
             return
+        if result.answer and len(result.answer) > self._answer_shown:
+            # Chunks a resumed stream never got (the run had finished): the answer's rest.
+            self._text(result.answer[self._answer_shown :])
         self._end_text()
         if result.outputs and result.answer is None:
             sys.stdout.write(json.dumps(result.outputs, indent=2, ensure_ascii=False) + "\n")

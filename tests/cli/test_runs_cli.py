@@ -1,203 +1,137 @@
-"""`difyops apps run|events|stop|upload|form` on a MockTransport-backed client.
+"""`difyops apps run|events|stop|upload|form` against the emulator over real HTTP.
 
-The emulator has no run endpoints yet; once it does, these become emulator tests (see the
-module's report). The client is swapped in where the commands open theirs.
+The emulator runs the published workflow with scripted node replies, so every run here
+is a real one. Only Ctrl-C is simulated: CliRunner runs the command in this process, so
+the test raises KeyboardInterrupt from the view (where a terminal's SIGINT would land)
+instead of signalling itself; the run and the stop request still go to the emulator.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from dify_client import DifyClient, RetryPolicy
-from dify_client.testing import FakeClock
+from dify_client import DifyClient
 from difyops.commands import runs as runs_commands
 from tests.cli.conftest import Invoke
+from tests.support.emulator import EmulatorHandle
+from tests.support.runs import (
+    BUDDY,
+    HELPDESK,
+    TRIAGE,
+    file_input_dsl,
+    human_input_dsl,
+    import_published,
+)
 
-APP = "3f8e3c1e-0000-4000-8000-000000000001"
-RUN = "9d2b0a4c-0000-4000-8000-0000000000aa"
-TASK = "task-1"
-
-
-def frame(payload: dict[str, Any]) -> bytes:
-    return f"data: {json.dumps(payload)}\n\n".encode()
-
-
-def wf(event: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {"event": event, "task_id": TASK, "workflow_run_id": RUN, "data": data}
-
-
-NODE = {"id": "e1", "node_id": "llm", "node_type": "llm", "title": "Write"}
-WORKFLOW_EVENTS = [
-    wf("workflow_started", {"id": RUN}),
-    wf("node_started", NODE),
-    wf("text_chunk", {"text": "Hello "}),
-    wf("text_chunk", {"text": "cats"}),
-    wf("node_finished", {**NODE, "status": "succeeded", "elapsed_time": 1.25}),
-    wf(
-        "workflow_finished",
-        {
-            "id": RUN,
-            "status": "succeeded",
-            "outputs": {"text": "Hello cats"},
-            "elapsed_time": 1.5,
-            "total_tokens": 9,
-        },
-    ),
-]
-
-
-def event_stream(events: list[dict[str, Any]], *, tail: bytes = b"") -> httpx.Response:
-    body = b"event: ping\n\n" + b"".join(frame(e) for e in events) + tail
-    return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
-
-
-class FakeServer:
-    """Answers by route; records every request."""
-
-    def __init__(self, mode: str, run: Callable[[httpx.Request], httpx.Response]) -> None:
-        self.mode = mode
-        self.run = run
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        path = request.url.path.removeprefix("/openapi/v1")
-        if path.endswith("/describe"):
-            info = {"id": APP, "name": "Cats", "mode": self.mode, "service_api_enabled": True}
-            return httpx.Response(200, json={"info": info})
-        if path.endswith("/run"):
-            return self.run(request)
-        if path.endswith("/stop"):
-            return httpx.Response(200, json={"result": "success"})
-        if path.endswith("/files/upload"):
-            return httpx.Response(
-                201,
-                json={
-                    "id": "file-1",
-                    "name": "a.pdf",
-                    "extension": "pdf",
-                    "mime_type": "application/pdf",
-                },
-            )
-        if path.endswith("/events"):
-            return event_stream(WORKFLOW_EVENTS[-1:])
-        if "/form/human_input/" in path and request.method == "GET":
-            return httpx.Response(
-                200,
-                json={
-                    "form_content": "Approve?",
-                    "inputs": [],
-                    "resolved_default_values": {},
-                    "user_actions": [{"id": "approve", "title": "Approve"}],
-                    "expiration_time": 1,
-                },
-            )
-        if "/form/human_input/" in path:
-            return httpx.Response(200, json={})
-        return httpx.Response(404, json={"code": "not_found", "message": "no", "status": 404})
-
-    def paths(self) -> list[str]:
-        return [f"{r.method} {r.url.path.removeprefix('/openapi/v1')}" for r in self.requests]
+TICKET_INPUTS = ("--input", "subject=Refund", "--input", 'body:="charged twice"')
+RUN = "POST /apps/{app_id}/run"
+STOP = "POST /apps/{app_id}/tasks/{task_id}/stop"
 
 
 @pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Callable[..., FakeServer]:
-    def make(mode: str = "workflow", run: Any = None) -> FakeServer:
-        fake = FakeServer(mode, run or (lambda _: event_stream(WORKFLOW_EVENTS)))
-
-        @contextmanager
-        def open_client(profile: str | None = None) -> Iterator[tuple[Any, DifyClient]]:
-            client = DifyClient(
-                "https://dify.test",
-                token="dfoa_" + "T" * 43,
-                transport=httpx.MockTransport(fake),
-                clock=FakeClock(),
-                retry=RetryPolicy(max_retries=1, jitter=0.0),
-            )
-            with client:
-                yield None, client
-
-        monkeypatch.setattr(runs_commands, "open_client", open_client)
-        return fake
-
-    return make
+def dify(emulator: EmulatorHandle, signed_in: str) -> Iterator[DifyClient]:
+    client = DifyClient(emulator.base_url, signed_in)
+    yield client
+    client.close()
 
 
-def test_run_streams_the_answer_and_the_trail_and_exits_0(invoke: Invoke, server) -> None:
-    fake = server()
-    result = invoke("apps", "run", APP, "--input", "topic=cats", "--input", "count:=3")
+@pytest.fixture
+def scripted(emulator: EmulatorHandle) -> None:
+    emulator.admin.script(app_id=TRIAGE, node="Classify ticket", text="Hello cats", delay_s=1.25)
+
+
+def ndjson(stdout: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stdout.splitlines()]
+
+
+def test_run_streams_the_answer_and_the_trail_and_exits_0(
+    invoke: Invoke, signed_in: str, scripted: None
+) -> None:
+    result = invoke("apps", "run", TRIAGE, *TICKET_INPUTS)
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("Hello cats\n")
-    assert '"text": "Hello cats"' in result.stdout  # the outputs follow the streamed text
-    assert "Write" in result.stderr and "1.25 s" in result.stderr
+    assert '"classification": "Hello cats"' in result.stdout  # outputs follow the text
+    assert "Classify ticket (llm)" in result.stderr and "1.25 s" in result.stderr
     assert "succeeded" in result.stderr
-    run = next(r for r in fake.requests if r.url.path.endswith("/run"))
-    assert json.loads(run.content) == {"inputs": {"topic": "cats", "count": 3}}
 
 
-def test_run_json_is_ndjson_of_the_events_without_pings(invoke: Invoke, server) -> None:
-    server()
-    result = invoke("apps", "run", APP, "--json")
-    assert result.exit_code == 0
-    lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert lines == WORKFLOW_EVENTS
+def test_run_json_is_ndjson_of_the_events_without_pings(
+    invoke: Invoke, signed_in: str, scripted: None
+) -> None:
+    result = invoke(
+        "apps", "run", "Support Ticket Triage", "-w", "Acme Dev", *TICKET_INPUTS, "--json"
+    )
+    assert result.exit_code == 0, result.stderr
+    events = ndjson(result.stdout)
+    names = [e["event"] for e in events]
+    assert names[0] == "workflow_started" and names[-1] == "workflow_finished"
+    assert "ping" not in names and "node_started" in names
+    assert len({e["task_id"] for e in events}) == 1
+    # NAME=TEXT is a string, NAME:=JSON is parsed: both reach the run as sent.
+    assert events[0]["data"]["inputs"] == {"subject": "Refund", "body": "charged twice"}
+    assert events[-1]["data"]["outputs"]["classification"] == "Hello cats"
 
 
-def test_a_failed_run_exits_1(invoke: Invoke, server) -> None:
-    failed = wf("workflow_finished", {"id": RUN, "status": "failed", "error": "quota"})
-    server(run=lambda _: event_stream([WORKFLOW_EVENTS[0], failed]))
-    result = invoke("apps", "run", APP)
-    assert result.exit_code == 1 and "quota" in result.stderr
-
-
-def test_an_error_event_exits_1_and_ends_the_ndjson(invoke: Invoke, server) -> None:
-    error = {"event": "error", "task_id": TASK, "status": 400, "code": "x", "message": "boom"}
-    server(run=lambda _: event_stream([WORKFLOW_EVENTS[0], error]))
-    result = invoke("apps", "run", APP, "--json")
+def test_a_scripted_failure_exits_1_and_ends_the_ndjson_with_the_error(
+    invoke: Invoke, signed_in: str, emulator: EmulatorHandle
+) -> None:
+    emulator.admin.script(app_id=TRIAGE, node="Classify ticket", error="quota exhausted")
+    shown = invoke("apps", "run", TRIAGE, *TICKET_INPUTS)
+    assert shown.exit_code == 1 and "quota exhausted" in shown.stderr
+    result = invoke("apps", "run", TRIAGE, *TICKET_INPUTS, "--json")
     assert result.exit_code == 1
-    last = json.loads(result.stdout.splitlines()[-1])
-    assert (last["event"], last["code"], last["message"]) == ("error", "x", "boom")
-    assert json.loads(result.stderr)["error"]["message"].endswith("boom")
+    last = ndjson(result.stdout)[-1]
+    assert last["event"] == "error" and "quota exhausted" in last["message"]
+    assert "quota exhausted" in json.loads(result.stderr)["error"]["message"]
 
 
-def test_a_chat_app_needs_a_query_before_anything_runs(invoke: Invoke, server) -> None:
-    fake = server(mode="chat")
-    result = invoke("apps", "run", APP)
+def test_a_chat_app_needs_a_query_before_anything_runs(
+    invoke: Invoke, signed_in: str, emulator: EmulatorHandle
+) -> None:
+    result = invoke("apps", "run", BUDDY)
     assert result.exit_code == 2 and "needs a query" in result.stderr
     assert "--query" in result.stderr  # the hint
-    assert not any(p.endswith("/run") for p in fake.paths())
+    assert RUN not in emulator.admin.stats()
 
 
-def test_file_inputs_are_uploaded_first(invoke: Invoke, server, tmp_path: Path) -> None:
-    fake = server()
-    document = tmp_path / "a.pdf"
-    document.write_bytes(b"%PDF-")
-    result = invoke("apps", "run", APP, "--file", f"doc={document}")
+def test_a_chat_app_streams_its_answer(
+    invoke: Invoke, signed_in: str, emulator: EmulatorHandle
+) -> None:
+    emulator.admin.script(app_id=BUDDY, text="The canteen is on floor 2.")
+    result = invoke("apps", "run", BUDDY, "--query", "Where is the canteen?")
     assert result.exit_code == 0, result.stderr
-    assert [p.split()[0] + " " + p.split("/")[-1] for p in fake.paths()] == [
-        "GET describe",
-        "POST upload",
-        "POST run",
-    ]
-    run = fake.requests[-1]
-    assert json.loads(run.content)["inputs"]["doc"] == {
+    assert result.stdout.startswith("The canteen is on floor 2.")
+
+
+def test_file_inputs_are_uploaded_first(
+    invoke: Invoke, dify: DifyClient, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    app_id = import_published(dify, emulator, file_input_dsl())
+    document = tmp_path / "contract.pdf"
+    document.write_bytes(b"%PDF-1.7")
+    emulator.admin.reset_stats()
+    result = invoke("apps", "run", app_id, "--file", f"doc={document}", "--json")
+    assert result.exit_code == 0, result.stderr
+    stats = emulator.admin.stats()
+    assert stats["POST /apps/{app_id}/files/upload"] == 1 and stats[RUN] == 1
+    started = ndjson(result.stdout)[0]["data"]["inputs"]["doc"]
+    assert started == {
         "type": "document",
         "transfer_method": "local_file",
-        "upload_file_id": "file-1",
+        "upload_file_id": started["upload_file_id"],
     }
+    assert re.fullmatch(r"[0-9a-f-]{36}", started["upload_file_id"])
 
 
 def test_ctrl_c_stops_the_run_and_exits_130(
-    invoke: Invoke, server, monkeypatch: pytest.MonkeyPatch
+    invoke: Invoke, signed_in: str, emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake = server()
     original = runs_commands.RunView.event
 
     def interrupt(self: Any, event: Any) -> None:
@@ -206,40 +140,74 @@ def test_ctrl_c_stops_the_run_and_exits_130(
             raise KeyboardInterrupt
 
     monkeypatch.setattr(runs_commands.RunView, "event", interrupt)
-    result = invoke("apps", "run", APP)
+    result = invoke("apps", "run", TRIAGE, *TICKET_INPUTS)
     assert result.exit_code == 130
-    assert f"POST /apps/{APP}/tasks/{TASK}/stop" in fake.paths()
+    assert emulator.admin.stats()[STOP] == 1
 
 
-def test_events_stop_upload_and_forms(invoke: Invoke, server, tmp_path: Path) -> None:
-    fake = server()
-    assert invoke("apps", "events", APP, RUN).exit_code == 0
-    assert f"GET /apps/{APP}/tasks/{RUN}/events" in fake.paths()
+def test_a_paused_run_is_answered_through_form_show_submit_and_events(
+    invoke: Invoke, dify: DifyClient, emulator: EmulatorHandle
+) -> None:
+    app_id = import_published(dify, emulator, human_input_dsl())
+    paused = invoke("apps", "run", app_id, "--input", "subject=a refund")
+    assert paused.exit_code == 1
+    found = re.search(rf"difyops apps form submit {app_id} (\S+)", paused.stderr)
+    assert found, paused.stderr
+    token = found.group(1)
+    run_id = _run_id(paused.stderr)
 
-    stopped = invoke("apps", "stop", APP, TASK, "--json")
-    assert json.loads(stopped.stdout) == {"result": "success", "task_id": TASK}
+    shown = invoke("apps", "form", "show", app_id, token)
+    assert shown.exit_code == 0 and "Review a refund" in shown.stdout
+    assert "approve" in shown.stdout and "reject" in shown.stdout
+    submitted = invoke(
+        "apps", "form", "submit", app_id, token, "--action", "approve", "--input", "note=ok"
+    )
+    assert submitted.exit_code == 0, submitted.stderr
+
+    followed = invoke("apps", "events", app_id, run_id, "--continue-on-pause", "--json")
+    assert followed.exit_code == 0, followed.stderr
+    last = ndjson(followed.stdout)[-1]
+    assert last["event"] == "workflow_finished" and last["data"]["outputs"] == {"note": "ok"}
+
+
+def test_stop_and_upload(
+    invoke: Invoke, signed_in: str, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    stopped = invoke("apps", "stop", TRIAGE, "task-1", "--json")
+    assert json.loads(stopped.stdout) == {"result": "success", "task_id": "task-1"}
+    assert emulator.admin.stats()[STOP] == 1
 
     document = tmp_path / "a.pdf"
     document.write_bytes(b"%PDF-")
-    uploaded = invoke("apps", "upload", APP, str(document))
-    assert uploaded.exit_code == 0 and uploaded.stdout.strip() == "file-1"
-
-    shown = invoke("apps", "form", "show", APP, "FT-1")
-    assert shown.exit_code == 0 and "Approve?" in shown.stdout and "approve" in shown.stdout
-    submitted = invoke(
-        "apps", "form", "submit", APP, "FT-1", "--action", "approve", "--input", "comment=ok"
-    )
-    assert submitted.exit_code == 0
-    assert json.loads(fake.requests[-1].content) == {
-        "inputs": {"comment": "ok"},
-        "action": "approve",
-    }
+    uploaded = invoke("apps", "upload", TRIAGE, str(document))
+    assert uploaded.exit_code == 0, uploaded.stderr
+    file_id = uploaded.stdout.strip()
+    assert re.fullmatch(r"[0-9a-f-]{36}", file_id)
+    record = json.loads(invoke("apps", "upload", TRIAGE, str(document), "--json").stdout)
+    assert record["name"] == "a.pdf" and record["id"] != file_id
 
 
-def test_a_paused_run_says_how_to_answer_the_form_and_exits_1(invoke: Invoke, server) -> None:
-    form = wf("human_input_required", {"form_token": "FT-9", "node_title": "Review"})
-    paused = wf("workflow_paused", {"paused_nodes": ["h"]})
-    server(run=lambda _: event_stream([WORKFLOW_EVENTS[0], form, paused]))
-    result = invoke("apps", "run", APP)
-    assert result.exit_code == 1
-    assert f"difyops apps form submit {APP} FT-9" in result.stderr
+def _run_id(stderr: str) -> str:
+    found = re.search(r"run ([0-9a-f-]{36}) started", stderr)
+    assert found, stderr
+    return found.group(1)
+
+
+def test_a_chatflow_resumed_after_it_finished_still_prints_its_whole_answer(
+    invoke: Invoke, signed_in: str, emulator: EmulatorHandle
+) -> None:
+    emulator.admin.publish(HELPDESK)
+    emulator.admin.script(app_id=HELPDESK, node="Answer from policy", text="Ten days a year.")
+    whole = invoke("apps", "run", HELPDESK, "--query", "Days off?")
+    assert whole.exit_code == 0 and whole.stdout == "Ten days a year.\n"
+    emulator.admin.fault("stream_drop", route=RUN, after_events=3, times=1)
+    resumed = invoke("apps", "run", HELPDESK, "--query", "Days off?")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert resumed.stdout == whole.stdout
+
+
+def test_a_chat_conversation_continues_with_conversation(invoke: Invoke, signed_in: str) -> None:
+    first = ndjson(invoke("apps", "run", BUDDY, "--query", "hi", "--json").stdout)
+    conversation = first[-1]["conversation_id"]
+    again = invoke("apps", "run", BUDDY, "--query", "again", "--conversation", conversation)
+    assert again.exit_code == 0 and f"conversation {conversation}" in again.stderr

@@ -1,47 +1,52 @@
 """`difyops smoke run` and `promote … --smoke` through the CLI, against the emulator.
 
-Workspaces and apps come from the emulator over real HTTP; the runs themselves come from
-a fake runner put in place of the client adapter (tasks.smoke.runner.ClientRunner),
-because the emulator's run endpoint is not on this branch yet. Once it lands (with
-`client.runs.run`), every test here marked `fake_runs` should become an emulator test:
-drop the fixture and script the emulator's responses instead.
+Workspaces, apps and the runs themselves come from the emulator over real HTTP: Prod's
+Policy Helpdesk (a chatflow) is published first, as a smoke run exercises the published
+version, and its LLM node's reply is scripted through the operator API for the case's
+query, so a passing case proves the run reached that app with that query.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.flows.promote_support import PROD_HELPDESK, export
-from tests.reconcile.smoke_fakes import FakeResult, FakeRunner
 from tests.support.emulator import EmulatorHandle
 
 FROM_TO = ("--from", "Acme Dev", "--to", "Acme Prod")
-SMOKE = """\
+QUERY = "How do I get a refund?"
+SMOKE = f"""\
 version: 1
 smoke:
   Policy Helpdesk:
     - name: answers refunds
-      query: How do I get a refund?
-      answer: {contains: refund}
+      query: {QUERY}
+      answer: {{contains: refund}}
 """
+RUN = "POST /apps/{app_id}/run"
+
+
+def reply(emulator: EmulatorHandle, text: str, *, query: str = QUERY) -> None:
+    """Prod's Policy Helpdesk answers `text` to `query` (its LLM node, scripted)."""
+    emulator.admin.script(
+        app_id=PROD_HELPDESK, node="Answer from policy", prompt_contains=query, text=text
+    )
 
 
 @pytest.fixture
-def fake_runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeRunner]:
-    """Every run, in `smoke run` and in a promotion's apply, answered by one fake."""
-    runner = FakeRunner(answer=FakeResult(answer="Ask for a refund within 30 days."))
+def published(emulator: EmulatorHandle) -> EmulatorHandle:
+    """Prod's helpdesk published and answering the refund question well."""
+    emulator.admin.publish(PROD_HELPDESK)
+    reply(emulator, "Ask for a refund within 30 days.")
+    emulator.admin.reset_stats()
+    return emulator
 
-    def bound(client: Any) -> FakeRunner:
-        return runner
 
-    monkeypatch.setattr("tasks.smoke.steps.ClientRunner", bound)
-    monkeypatch.setattr("tasks.promotion.apply.ClientRunner", bound)
-    yield runner
+def runs(emulator: EmulatorHandle) -> int:
+    return emulator.admin.stats().get(RUN, 0)
 
 
 def smoke_file(tmp_path: Path, text: str = SMOKE) -> str:
@@ -51,21 +56,19 @@ def smoke_file(tmp_path: Path, text: str = SMOKE) -> str:
 
 
 def test_smoke_run_passes_and_says_which_version_it_ran(
-    invoke, signed_in, fake_runs: FakeRunner, tmp_path: Path
+    invoke, signed_in, published: EmulatorHandle, tmp_path: Path
 ) -> None:
     result = invoke("smoke", "run", "-w", "Acme Prod", "--smoke", smoke_file(tmp_path))
     assert result.exit_code == 0, result.output
     assert "answers refunds" in result.stdout and "passed" in result.stdout
     assert "Policy Helpdesk: smoke cases ran against the published version" in result.stderr
-    assert [(c.app_id, c.query) for c in fake_runs.calls] == [
-        (PROD_HELPDESK, "How do I get a refund?")
-    ]
+    assert runs(published) == 1
 
 
 def test_a_failed_case_exits_1_and_says_what_it_expected(
-    invoke, signed_in, fake_runs: FakeRunner, tmp_path: Path
+    invoke, signed_in, published: EmulatorHandle, tmp_path: Path
 ) -> None:
-    fake_runs.answer = FakeResult(answer="I cannot help with that.")
+    reply(published, "I cannot help with that.")
     result = invoke("smoke", "run", "-w", "Acme Prod", "--smoke", smoke_file(tmp_path))
     assert result.exit_code == 1
     assert "FAILED" in result.stdout
@@ -74,7 +77,7 @@ def test_a_failed_case_exits_1_and_says_what_it_expected(
 
 
 def test_json_output_has_every_case(
-    invoke, signed_in, fake_runs: FakeRunner, tmp_path: Path
+    invoke, signed_in, published: EmulatorHandle, tmp_path: Path
 ) -> None:
     result = invoke("smoke", "run", "-w", "Acme Prod", "--smoke", smoke_file(tmp_path), "--json")
     assert result.exit_code == 0, result.output
@@ -86,7 +89,7 @@ def test_json_output_has_every_case(
 
 
 def test_an_app_the_workspace_lacks_fails_the_check(
-    invoke, signed_in, fake_runs: FakeRunner, tmp_path: Path
+    invoke, signed_in, published: EmulatorHandle, tmp_path: Path
 ) -> None:
     text = SMOKE + "  No Such App:\n    - name: runs\n"
     result = invoke("smoke", "run", "-w", "Acme Prod", "--smoke", smoke_file(tmp_path, text))
@@ -95,7 +98,7 @@ def test_an_app_the_workspace_lacks_fails_the_check(
 
 
 def test_app_narrows_the_cases_and_a_manifest_names_the_workspace(
-    invoke, signed_in, fake_runs: FakeRunner, tmp_path: Path
+    invoke, signed_in, published: EmulatorHandle, tmp_path: Path
 ) -> None:
     manifest = tmp_path / "difyops.yml"
     manifest.write_text(
@@ -106,12 +109,14 @@ def test_app_narrows_the_cases_and_a_manifest_names_the_workspace(
         "  smoke:\n"
         "    Policy Helpdesk:\n"
         "      - name: runs\n"
+        f"        query: {QUERY}\n"
         "    Support Ticket Triage:\n"
         "      - name: runs too\n"
     )
     result = invoke("smoke", "run", "-f", str(manifest), "--app", "Policy Helpdesk")
     assert result.exit_code == 0, result.output
-    assert [c.app_id for c in fake_runs.calls] == [PROD_HELPDESK]
+    # Prod's triage was never published: had its case run, it would have failed.
+    assert runs(published) == 1
 
 
 def test_smoke_file_errors_point_at_the_line(invoke, signed_in, tmp_path: Path) -> None:
@@ -143,10 +148,10 @@ def test_promote_plan_lists_smoke_cases_and_what_they_will_exercise(
 
 
 def test_promote_apply_rolls_back_an_app_whose_smoke_cases_fail(
-    invoke, signed_in, fake_runs: FakeRunner, emulator: EmulatorHandle, tmp_path: Path
+    invoke, signed_in, published: EmulatorHandle, emulator: EmulatorHandle, tmp_path: Path
 ) -> None:
     before = export(emulator, PROD_HELPDESK, include_secret=True)
-    fake_runs.answer = FakeResult(answer="no idea")
+    reply(emulator, "no idea")
     result = invoke(
         "promote", "apply", *FROM_TO, "--app", "Policy Helpdesk", "--smoke", smoke_file(tmp_path)
     )
@@ -156,10 +161,10 @@ def test_promote_apply_rolls_back_an_app_whose_smoke_cases_fail(
 
 
 def test_promote_apply_under_report_keeps_the_import_and_still_exits_1(
-    invoke, signed_in, fake_runs: FakeRunner, emulator: EmulatorHandle, tmp_path: Path
+    invoke, signed_in, published: EmulatorHandle, emulator: EmulatorHandle, tmp_path: Path
 ) -> None:
     before = export(emulator, PROD_HELPDESK, include_secret=True)
-    fake_runs.answer = FakeResult(answer="no idea")
+    reply(emulator, "no idea")
     result = invoke(
         "promote",
         "apply",
@@ -180,7 +185,7 @@ def test_promote_apply_under_report_keeps_the_import_and_still_exits_1(
 
 
 def test_promote_apply_passing_smoke_says_the_published_version_ran(
-    invoke, signed_in, fake_runs: FakeRunner, tmp_path: Path
+    invoke, signed_in, published: EmulatorHandle, tmp_path: Path
 ) -> None:
     result = invoke(
         "promote", "apply", *FROM_TO, "--app", "Policy Helpdesk", "--smoke", smoke_file(tmp_path)
@@ -201,3 +206,38 @@ def test_a_bad_smoke_policy_and_smoke_beside_a_plan_file_are_usage_errors(
     plan.write_text("{}")
     clash = invoke("promote", "apply", "--plan", str(plan), "--smoke", smoke_file(tmp_path))
     assert clash.exit_code == 2 and "--smoke" in clash.stderr
+
+
+TRIAGE_SMOKE = """\
+version: 1
+smoke:
+  Support Ticket Triage:
+    - name: files a billing ticket
+      inputs: {subject: Refund, body: charged twice}
+      outputs_present: [classification, ticket_status]
+      output:
+        classification: {contains: billing}
+        ticket_status: 200
+      max_tokens: 2000
+      max_elapsed_s: 5
+    - name: wrong status
+      inputs: {subject: Refund, body: charged twice}
+      output:
+        ticket_status: 201
+"""
+
+
+def test_workflow_cases_check_outputs_of_a_real_run(
+    invoke, signed_in, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    triage = "a0000000-0000-4000-8000-000000000101"  # Dev's, published in the seed
+    emulator.admin.script(app_id=triage, node="Classify ticket", text='{"category": "billing"}')
+    path = smoke_file(tmp_path, TRIAGE_SMOKE)
+    result = invoke("smoke", "run", "-w", "Acme Dev", "--smoke", path, "--json")
+    assert result.exit_code == 1
+    cases = json.loads(result.stdout)["reports"][0]["cases"]
+    assert [(c["name"], c["passed"]) for c in cases] == [
+        ("files a billing ticket", True),
+        ("wrong status", False),
+    ]
+    assert "output 'ticket_status': expected to equal 201, got 200" in json.dumps(cases[1])

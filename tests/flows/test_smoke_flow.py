@@ -2,15 +2,16 @@
 through the flow's typed steps, the Markdown artifact lists every case and says which
 version ran, and a failed case fails the run.
 
-Runs come from a fake runner in place of the client adapter (tasks.smoke.runner) until
-the emulator's run endpoint lands; then these become emulator tests end to end.
+The runs are the emulator's, end to end over real HTTP: Prod's Policy Helpdesk is
+published first (a smoke run exercises the published version) and its LLM node's reply
+is scripted through the operator API.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,7 +22,6 @@ from jobs import SmokeRequest, WorkspaceSide
 from reconcile.smoke.cases import SmokeCase
 from tests.flows.backup_support import sign_in
 from tests.flows.promote_support import DEV_HELPDESK, PROD_HELPDESK, change_dev, export
-from tests.reconcile.smoke_fakes import FakeResult, FakeRunner
 from tests.support.emulator import EmulatorHandle
 
 PROD = WorkspaceSide(workspace="Acme Prod")
@@ -33,33 +33,46 @@ def signed_in(emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> str:
     return sign_in(emulator, monkeypatch)
 
 
+RUN = "POST /apps/{app_id}/run"
+
+
+def reply(emulator: EmulatorHandle, text: str) -> None:
+    """Prod's Policy Helpdesk answers `text` to "Hello", its LLM node taking 1.25 s."""
+    emulator.admin.script(
+        app_id=PROD_HELPDESK,
+        node="Answer from policy",
+        prompt_contains="Hello",
+        text=text,
+        delay_s=1.25,
+    )
+
+
 @pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> FakeRunner:
-    fake = FakeRunner(answer=FakeResult(answer="Hi there", elapsed_time=1.25))
-
-    def bound(client: Any) -> FakeRunner:
-        return fake
-
-    monkeypatch.setattr("tasks.smoke.steps.ClientRunner", bound)
-    monkeypatch.setattr("tasks.promotion.apply.ClientRunner", bound)
-    return fake
+def published(emulator: EmulatorHandle) -> EmulatorHandle:
+    emulator.admin.publish(PROD_HELPDESK)
+    reply(emulator, "Hi there")
+    emulator.admin.reset_stats()
+    return emulator
 
 
-def test_run_smoke_resolves_apps_by_name_and_runs_their_cases(runner: FakeRunner) -> None:
+def test_run_smoke_resolves_apps_by_name_and_runs_their_cases(
+    published: EmulatorHandle,
+) -> None:
     result = run_smoke(SmokeRequest(target=PROD, cases=CASES, rate_limit=None))
-    assert result.passed and [c.app_id for c in runner.calls] == [PROD_HELPDESK]
+    assert result.passed and published.admin.stats()[RUN] == 1
     assert result.workspace.startswith("Acme Prod")
     assert result.summary() == "1 of 1 smoke cases passed in 1 app(s)"
 
 
 def test_the_flow_publishes_the_cases_and_fails_when_one_fails(
-    prefect_harness, runner: FakeRunner, tmp_path: Path
+    prefect_harness, published: EmulatorHandle, tmp_path: Path
 ) -> None:
     from prefect.client.orchestration import get_client
 
     path = tmp_path / "smoke.yml"
     path.write_text(
-        "version: 1\nsmoke:\n  Policy Helpdesk:\n    - name: greets\n      answer: Hi there\n"
+        "version: 1\nsmoke:\n  Policy Helpdesk:\n"
+        "    - name: greets\n      query: Hello\n      answer: Hi there\n"
     )
     done = asyncio.run(smoke_check_flow(target=PROD, smoke_file=str(path), rate_limit=None))
     assert done["summary"] == "1 of 1 smoke cases passed in 1 app(s)"
@@ -67,19 +80,21 @@ def test_the_flow_publishes_the_cases_and_fails_when_one_fails(
         artifacts = {a.key: a for a in client.read_latest_artifacts()}
     markdown = str(artifacts[ARTIFACT_KEY].data)
     assert "## Policy Helpdesk: smoke 1/1 passed" in markdown
-    assert "| greets | passed | 1.25 |" in markdown
+    # The run's own elapsed time, to two places (the emulator's run time ignores a
+    # scripted node delay: tests/contract/test_runs_pending.py).
+    assert re.search(r"\| greets \| passed \| \d+\.\d\d \|", markdown), markdown
     assert "ran against the published version" in markdown
-    runner.answer = FakeResult(answer="Go away")
+    reply(published, "Go away")
     with pytest.raises(JobFailed, match="smoke check failed: 0 of 1"):
         asyncio.run(smoke_check_flow(target=PROD, cases=CASES, rate_limit=None))
 
 
 def test_the_promote_flow_runs_smoke_inside_its_apply_and_rolls_back_on_failure(
-    prefect_harness, runner: FakeRunner, emulator: EmulatorHandle
+    prefect_harness, published: EmulatorHandle, emulator: EmulatorHandle
 ) -> None:
     change_dev(emulator, DEV_HELPDESK, "Smoke through Prefect")
     before = export(emulator, PROD_HELPDESK)
-    runner.answer = FakeResult(answer="Go away")
+    reply(emulator, "Go away")
     with pytest.raises(JobFailed, match="rolled back"):
         asyncio.run(
             promote_flow(
@@ -92,4 +107,4 @@ def test_the_promote_flow_runs_smoke_inside_its_apply_and_rolls_back_on_failure(
             )
         )
     assert export(emulator, PROD_HELPDESK) == before
-    assert runner.calls and runner.calls[0].app_id == PROD_HELPDESK
+    assert emulator.admin.stats()[RUN] == 1
