@@ -115,6 +115,7 @@ class HttpCore:
     def close(self) -> None:
         self._client.close()
 
+    # Long by its keyword options and docstring; the loop is one send-or-retry decision.
     def request(
         self,
         method: str,

@@ -139,6 +139,7 @@ def edit_in_console(admin: httpx.Client, base_url: str) -> None:
     print("   (edited the LLM prompt of 'Policy Helpdesk' in Acme Dev)", flush=True)
 
 
+# The demo's script, read top to bottom as the README tells it: one step after another.
 def main() -> None:
     workdir = Path(os.environ.get("DIFYOPS_DEMO_DIR", "demo-work")).resolve()
     marker = workdir / ".difyops-demo"
