@@ -15,7 +15,7 @@ from difyops._output import Output
 from difyops.commands._run_view import RunView
 from difyops.commands.apps import AppArgument, resolve_app, workspace_for
 from difyops.connection import open_client
-from difyops.exceptions import UsageError
+from difyops.exceptions import DifyopsError, UsageError
 
 InputOption = Annotated[
     list[str] | None,
@@ -105,7 +105,7 @@ def run_app(
             hint = "Pass it with --query TEXT." if exc.code == "query_required_for_chat" else None
             raise UsageError(exc.message, hint=hint or exc.hint) from None
         result = follow(client, app_id, stream, RunView(out, app_ref=app_ref))
-    finish(result)
+    finish(result, json_mode=out.json_mode)
 
 
 def events(
@@ -130,7 +130,7 @@ def events(
         app_id = resolve_app(client, workspace_for(client, connection, workspace, app_ref), app_ref)
         stream = client.runs.events(app_id, run_id, continue_on_pause=continue_on_pause)
         result = follow(client, app_id, stream, RunView(out, app_ref=app_ref))
-    finish(result)
+    finish(result, json_mode=out.json_mode)
 
 
 def stop(
@@ -193,9 +193,15 @@ def follow(client: DifyClient, app_id: str, stream: RunStream, view: RunView) ->
     return result
 
 
-def finish(result: RunResult) -> None:
-    if result.status not in ("succeeded", "partial-succeeded"):
-        raise typer.Exit(1)
+def finish(result: RunResult, *, json_mode: bool) -> None:
+    """Exit 1 unless the run succeeded. On a terminal the view has said why; with --json a
+    script gets the usual error object on stderr, as for any other failure."""
+    if result.status in ("succeeded", "partial-succeeded"):
+        return
+    if json_mode and result.status != "paused":
+        reason = f": {result.error}" if result.error else ""
+        raise DifyopsError(f"the run {result.status}{reason}")
+    raise typer.Exit(1)
 
 
 def parse_inputs(pairs: list[str], inputs_file: Path | None) -> dict[str, Any]:

@@ -74,7 +74,12 @@ def test_run_json_is_ndjson_of_the_events_without_pings(
     assert "ping" not in names and "node_started" in names
     assert len({e["task_id"] for e in events}) == 1
     # NAME=TEXT is a string, NAME:=JSON is parsed: both reach the run as sent.
-    assert events[0]["data"]["inputs"] == {"subject": "Refund", "body": "charged twice"}
+    started_inputs = events[0]["data"]["inputs"]  # the run's inputs, with Dify's sys.* beside
+    assert {k: v for k, v in started_inputs.items() if not k.startswith("sys.")} == {
+        "subject": "Refund",
+        "body": "charged twice",
+    }
+    assert started_inputs["sys.app_id"] == TRIAGE
     assert events[-1]["data"]["outputs"]["classification"] == "Hello cats"
 
 
@@ -86,8 +91,10 @@ def test_a_scripted_failure_exits_1_and_ends_the_ndjson_with_the_error(
     assert shown.exit_code == 1 and "quota exhausted" in shown.stderr
     result = invoke("apps", "run", TRIAGE, *TICKET_INPUTS, "--json")
     assert result.exit_code == 1
+    # A workflow run ends failed at `workflow_finished` (no `error` event, as in Dify).
     last = ndjson(result.stdout)[-1]
-    assert last["event"] == "error" and "quota exhausted" in last["message"]
+    assert last["event"] == "workflow_finished" and last["data"]["status"] == "failed"
+    assert "quota exhausted" in last["data"]["error"]
     assert "quota exhausted" in json.loads(result.stderr)["error"]["message"]
 
 

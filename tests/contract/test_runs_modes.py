@@ -94,15 +94,32 @@ def test_a_scripted_reply_appears_in_the_outputs(
     assert result.total_tokens is not None and more.total_tokens == result.total_tokens + 100
 
 
-def test_a_scripted_error_raises_run_failed_with_code_and_message(
+def test_a_failed_workflow_run_is_a_failed_result_with_the_nodes_error(
     dify: DifyClient, emulator: EmulatorHandle
 ) -> None:
+    # Dify's workflow pipeline ends a failed run with `workflow_finished` (status failed)
+    # and no `error` event (generate_task_pipeline._handle_workflow_failed_and_stop_events).
     emulator.admin.script(app_id=TRIAGE, node="1741510800002", error="quota exceeded")
+    result = dify.runs.run(TRIAGE, inputs=TICKET)
+    assert result.status == "failed" and "quota exceeded" in (result.error or "")
+    failed_nodes = [n for n in result.nodes if n.status == "failed"]
+    assert [n.node_id for n in failed_nodes] == ["1741510800002"]
+    assert result.task_id and result.run_id
+    assert run_posts(emulator) == 1
+
+
+def test_a_failed_chatflow_run_raises_run_failed_with_code_and_message(
+    dify: DifyClient, emulator: EmulatorHandle
+) -> None:
+    # Advanced-chat ends with `workflow_finished` then an `error` event "Run failed: …".
+    emulator.admin.publish(HELPDESK)
+    emulator.admin.script(app_id=HELPDESK, error="quota exceeded")
     with pytest.raises(RunFailed) as caught:
-        dify.runs.run(TRIAGE, inputs=TICKET)
+        dify.runs.run(HELPDESK, inputs={}, query="Days off?", mode="advanced-chat")
     failed = caught.value
     assert failed.code and "quota exceeded" in failed.message
     assert failed.task_id and failed.run_id
+    assert failed.result is not None and failed.result.status == "failed"
     assert run_posts(emulator) == 1
 
 
