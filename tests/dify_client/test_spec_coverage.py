@@ -72,7 +72,8 @@ def spec_endpoints() -> set[tuple[str, str]]:
 
 
 def template_of(path: str, templates: set[str]) -> str | None:
-    for template in templates:
+    # Literal segments first: `/account/sessions/self` is its own endpoint, not an id.
+    for template in sorted(templates, key=lambda t: (t.count("{"), t)):
         pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"
         if re.match(pattern, path):
             return template
