@@ -79,6 +79,7 @@ class TaskContext:
         self._store.runs.insert_form(
             FormRow(
                 form.form_token,
+                form.form_id,
                 self.task.app_id,
                 run_id,
                 payload,
