@@ -232,3 +232,25 @@ def test_reconnect_ownership_and_mode_rules(emulator):
     assert wrong_app.status_code == 404
     chat = api.get(f"/apps/{ONBOARDING}/tasks/{run_id}/events")
     assert_error(chat, 422, "mode_not_supported_for_event_reconnect")
+
+
+def test_a_run_thread_that_finds_the_store_closed_ends_quietly(
+    emulator_factory, monkeypatch, caplog
+):
+    """A paused run that outlives the wait of close(): woken after the store closed, its
+    thread ends without an exception (nor an "executor bug" log)."""
+    import threading
+
+    failures = []
+    monkeypatch.setattr(threading, "excepthook", lambda hook: failures.append(hook.exc_value))
+    handle = emulator_factory()
+    api = _api(handle)
+    _app_id, found = _paused(handle, api)
+    served = handle.server.emulator
+    task = served.backend.runs.tasks.by_run(found[0]["workflow_run_id"])
+    served.store.close()  # as if close() had given up waiting for this run
+    with caplog.at_level("ERROR", logger="emulator"):
+        task.stop()
+        task.thread.join(5)
+    assert not task.thread.is_alive() and task.done
+    assert failures == [] and caplog.records == []
