@@ -131,7 +131,7 @@ def test_stop_with_the_streams_task_id_while_it_is_open(
 def test_stop_ends_a_run_slowed_by_a_scripted_delay_stopped(
     dify: DifyClient, emulator: EmulatorHandle
 ) -> None:
-    """The delayed node keeps the run running; the stop cuts the delay short."""
+    """The delayed node keeps the run running; the stop cuts its 2 s delay short."""
     emulator.admin.script(app_id=TRIAGE, node="Classify ticket", text="slow", delay_s=2.0)
     with dify.runs.stream(TRIAGE, inputs=TICKET) as stream:
         for event in stream:

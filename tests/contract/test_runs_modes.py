@@ -298,6 +298,7 @@ def test_a_missing_required_input_is_refused_before_the_stream(
 def test_app_concurrency_is_429_while_a_delayed_run_streams(
     dify: DifyClient, emulator: EmulatorHandle
 ) -> None:
+    # The 2 s delay is a margin, not a wait: the next test's reset stops the first run.
     emulator.admin.settings(max_concurrent_runs_per_app=1)
     emulator.admin.script(app_id=TRIAGE, node=LLM, text="slow", delay_s=2.0)
     with dify.runs.stream(TRIAGE, inputs=TICKET) as first:
@@ -309,8 +310,9 @@ def test_app_concurrency_is_429_while_a_delayed_run_streams(
 def test_a_runs_elapsed_time_covers_its_delayed_node(
     dify: DifyClient, emulator: EmulatorHandle
 ) -> None:
-    emulator.admin.script(app_id=TRIAGE, node=LLM, text="slow", delay_s=1.25)
+    delay = 0.3  # waited for real: kept short
+    emulator.admin.script(app_id=TRIAGE, node=LLM, text="slow", delay_s=delay)
     result = dify.runs.run(TRIAGE, inputs=TICKET)
     (llm,) = [n for n in result.nodes if n.title == LLM]
-    assert llm.elapsed_time is not None and llm.elapsed_time >= 1.25
+    assert llm.elapsed_time is not None and llm.elapsed_time >= delay
     assert result.elapsed_time is not None and result.elapsed_time >= llm.elapsed_time
