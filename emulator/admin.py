@@ -34,7 +34,8 @@ This interface is fixed: benchmarks and other packages depend on it.
     GET    /_emulator/scripts                     → {scripts: [...]}
     POST   /_emulator/scripts                     ScriptRule {app_id?, node?, prompt_contains?,
                                                   outputs?, text?, error?, tokens?, delay_s?}
-                                                  → the rule with its id (201)
+                                                  → the rule with its id (201); delay_s is
+                                                  waited for real (see add_script)
     DELETE /_emulator/scripts[/{id}]              → {scripts: [...]}
     GET    /_emulator/openapi.json                the emulated API's own OpenAPI document
 """
@@ -353,6 +354,15 @@ def list_scripts(request: Request) -> dict[str, Any]:
 
 @router.post("/scripts", status_code=201)
 def add_script(request: Request, body: ScriptRule) -> dict[str, Any]:
+    """Add a rule (the newest matching rule wins). `delay_s` is how long the node takes:
+    the run's thread really waits it, on `Emulator.clock.wait` (a stop cuts it short), so
+    the run stays running meanwhile — stop ends it `stopped`, the app's concurrency quota
+    counts it, the node's and the run's elapsed times cover it. The `stream_slow` fault is
+    another wait: it delays each event's delivery to the reader (`Emulator.stream_sleep`)
+    and leaves the run alone. An in-process test that scripts a long delay and does not
+    want to wait for it says so by replacing `clock.wait` with one that returns False at
+    once (the node still reports the delay as its elapsed time), as the slow-stream test
+    of tests/emulator/test_runtime_flows.py does."""
     rule_id = emulator_of(request).backend.runs.scripts.add(body)
     return {"id": rule_id, **body.model_dump()}
 

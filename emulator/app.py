@@ -54,7 +54,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
-    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    # The route's template, not the path: a form's path carries its token (a secret).
+    template = getattr(request.scope.get("route"), "path", None) or "an unrouted path"
+    logger.error("unhandled error on %s %s", request.method, template, exc_info=exc)
     return _render(errors.InternalServerError())
 
 

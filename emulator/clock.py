@@ -4,6 +4,9 @@ Every expiry in the emulator (pending imports, device codes, tokens, dependency-
 entries, rate-limit windows, console sessions) reads `Clock.now()`, never `time.time()`.
 The clock is real time plus an offset that only moves forward, through the admin API
 (`POST /_emulator/clock`), so a test can "wait" ten minutes without sleeping.
+The one real wait the emulator makes on a run's behalf — a scripted node delay — goes
+through `Clock.wait`, so an in-process test can replace it (record the delay, or advance
+the offset instead of sleeping).
 """
 
 from __future__ import annotations
@@ -42,6 +45,10 @@ class Clock:
     def reset(self) -> None:
         with self._lock:
             self._offset = 0.0
+
+    def wait(self, seconds: float, interrupt: threading.Event) -> bool:
+        """Let `seconds` of real time pass unless `interrupt` is set first (then True)."""
+        return interrupt.wait(seconds)
 
 
 def to_datetime(timestamp: float) -> datetime:

@@ -79,5 +79,5 @@ class Emulator:
         return (self.settings.current().console_url or request_base_url).rstrip("/")
 
     def close(self) -> None:
-        self.backend.runs.reset()  # no run thread may write to a closed database
+        self.backend.runs.reset()  # stops the runs and waits for their threads
         self.store.close()

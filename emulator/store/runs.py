@@ -30,7 +30,8 @@ class WorkflowRunRow:
 
 @dataclass(frozen=True)
 class FormRow:
-    token: str
+    token: str  # a secret: what a recipient acts with; never in a message or a log
+    form_id: str  # the form's record id (Dify's HumanInputFormRecord.form_id)
     app_id: str
     workflow_run_id: str
     payload: dict[str, Any]
@@ -137,10 +138,11 @@ class RunRepository:
 
     def insert_form(self, form: FormRow) -> None:
         self._db.execute(
-            "INSERT INTO human_input_forms (token, app_id, workflow_run_id, payload, recipient,"
-            " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO human_input_forms (token, form_id, app_id, workflow_run_id, payload,"
+            " recipient, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 form.token,
+                form.form_id,
                 form.app_id,
                 form.workflow_run_id,
                 json.dumps(form.payload, default=str),
@@ -155,6 +157,7 @@ class RunRepository:
             return None
         return FormRow(
             token=row["token"],
+            form_id=row["form_id"],
             app_id=row["app_id"],
             workflow_run_id=row["workflow_run_id"],
             payload=json.loads(row["payload"]),

@@ -166,7 +166,8 @@ CREATE TABLE IF NOT EXISTS workflow_runs (
     finished_at REAL
 );
 CREATE TABLE IF NOT EXISTS human_input_forms (
-    token TEXT PRIMARY KEY,
+    token TEXT PRIMARY KEY,          -- the secret a recipient acts with
+    form_id TEXT NOT NULL DEFAULT '',  -- the record id: what messages may name
     app_id TEXT NOT NULL,
     workflow_run_id TEXT NOT NULL,
     payload TEXT NOT NULL,           -- the GET answer's fields, as JSON
@@ -192,3 +193,8 @@ CREATE TABLE IF NOT EXISTS request_counts (
     count INTEGER NOT NULL
 );
 """
+
+# Columns added after a table first shipped: (table, column, declaration). A database
+# file written by an older emulator gets them on open (CREATE TABLE IF NOT EXISTS
+# leaves its tables as they were).
+ADDED_COLUMNS = (("human_input_forms", "form_id", "TEXT NOT NULL DEFAULT ''"),)

@@ -50,15 +50,3 @@ def make_dify(emulator: EmulatorHandle) -> Iterator[ClientFactory]:
 def dify(make_dify: ClientFactory) -> DifyClient:
     """A client signed in as Ada, owner of Acme Dev and Acme Prod."""
     return make_dify()
-
-
-@pytest.fixture(autouse=True)
-def _no_run_left_paused(emulator: EmulatorHandle) -> Iterator[None]:
-    """Stop the runs a test left waiting on a form while the database is still open.
-
-    The emulator's close() stops run threads without waiting for them, so a paused run
-    alive when the session's server stops fails writing to the closed database
-    (tests/contract/test_runs_pending.py); a reset here ends them first.
-    """
-    yield
-    emulator.admin.reset("demo")

@@ -1,15 +1,19 @@
 """Human input end to end and stop, over real HTTP: a workflow imported through the
 client's DSL import, published, run to its pause, answered through the form endpoints,
-followed with `continue_on_pause` to the branch the chosen action leads to."""
+followed with `continue_on_pause` to the branch the chosen action leads to; a stop
+during a scripted node delay; a server stopped with a run still paused."""
 
 from __future__ import annotations
+
+import threading
+from typing import Any
 
 import pytest
 
 from dify_client import APIStatusError, DifyClient, NotFoundError
-from dify_client.models import HumanInputRequired, WorkflowFinished, WorkflowPaused
+from dify_client.models import HumanInputRequired, NodeStarted, WorkflowFinished, WorkflowPaused
 from tests.support.emulator import EmulatorHandle
-from tests.support.runs import TRIAGE, import_human_input_app, trail
+from tests.support.runs import TICKET, TRIAGE, import_human_input_app, trail
 
 SUBJECT = {"subject": "a refund"}
 
@@ -87,6 +91,21 @@ def test_a_wrong_form_token_is_404_and_a_second_submission_is_412(
     assert caught.value.status == 412 and caught.value.code == "human_input_form_submitted"
 
 
+def test_a_submitted_forms_412_does_not_carry_the_token(
+    dify: DifyClient, emulator: EmulatorHandle
+) -> None:
+    """Dify's FormSubmittedError names the form's record id; the token is a secret."""
+    app_id = import_human_input_app(dify, emulator)
+    with dify.runs.stream(app_id, inputs={"subject": "a refund"}) as stream:
+        token = stream.result().form_token
+    assert token
+    dify.forms.submit(app_id, token, action="approve", inputs={"note": "ok"})
+    with pytest.raises(APIStatusError) as caught:
+        dify.forms.submit(app_id, token, action="approve", inputs={"note": "ok"})
+    assert caught.value.status == 412
+    assert token not in str(caught.value)
+
+
 def test_stopping_a_paused_run_ends_it_stopped(dify: DifyClient, emulator: EmulatorHandle) -> None:
     app_id = import_human_input_app(dify, emulator)
     _token, run_id, task_id = paused_run(dify, app_id)
@@ -107,6 +126,36 @@ def test_stop_with_the_streams_task_id_while_it_is_open(
                 dify.runs.stop(app_id, s.task_id)
         result = s.result()
     assert result.status == "stopped"
+
+
+def test_stop_ends_a_run_slowed_by_a_scripted_delay_stopped(
+    dify: DifyClient, emulator: EmulatorHandle
+) -> None:
+    """The delayed node keeps the run running; the stop cuts its 2 s delay short."""
+    emulator.admin.script(app_id=TRIAGE, node="Classify ticket", text="slow", delay_s=2.0)
+    with dify.runs.stream(TRIAGE, inputs=TICKET) as stream:
+        for event in stream:
+            if isinstance(event, NodeStarted) and stream.task_id:
+                dify.runs.stop(TRIAGE, stream.task_id)
+                break
+        result = stream.result()
+    assert result.status == "stopped"
+
+
+def test_stopping_the_server_with_a_paused_run_fails_no_thread(
+    emulator_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failures: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda hook: failures.append(hook.exc_value))
+    before = set(threading.enumerate())
+    handle = emulator_factory()
+    with DifyClient(handle.base_url, handle.admin.token()) as client:
+        app_id = import_human_input_app(client, handle)
+        assert client.runs.run(app_id, inputs={"subject": "x"}).status == "paused"
+    handle.server.stop()  # stops the paused run and waits for its thread
+    left = [t for t in threading.enumerate() if t not in before and t.name.startswith("run-")]
+    assert left == []
+    assert failures == []
 
 
 def test_stop_of_an_unknown_task_is_a_success_as_in_dify(dify: DifyClient) -> None:

@@ -1,6 +1,7 @@
 """Running apps of every mode through the client against the emulator over real HTTP:
 typed events in Dify's order, what a run came to, the per-mode rules (the client's own
-and the server's), the answers before a stream starts, and scripted node responses."""
+and the server's), the answers before a stream starts, and scripted node responses
+(their delays included: a delayed node keeps its run running)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ from tests.support.runs import (
     TRIAGE,
 )
 
+LLM = "Classify ticket"  # the triage app's LLM node
 TRIAGE_NODES = ["1741510800001", "1741510800002", "1741510800003", "1741510800004"]
 AGENT_CHAT = DEMO.app_id(105)
 AGENT = DEMO.app_id(107)  # mode "agent": not runnable through the OpenAPI
@@ -281,3 +283,53 @@ def test_a_429_before_the_stream_is_typed_and_the_post_not_retried(
     with pytest.raises(RateLimitError):
         dify.runs.run(TRIAGE, inputs=TICKET)
     assert run_posts(emulator) == 1
+
+
+def test_a_completion_app_answers_from_its_rendered_pre_prompt(dify: DifyClient) -> None:
+    inputs = {"product": "a kettle", "audience": "developers"}
+    with dify.runs.stream(COPYWRITER, inputs=inputs, mode="completion") as stream:
+        events = list(stream)
+        result = stream.result()
+    assert any(isinstance(e, MessageEvent) for e in events)
+    assert result.answer and "Write a product page section for a kettle" in result.answer
+    assert result.total_tokens
+
+
+def test_a_chat_app_answers_from_its_rendered_pre_prompt(dify: DifyClient) -> None:
+    inputs = {"name": "Grace", "department": "Research"}
+    result = dify.runs.run(BUDDY, inputs=inputs, query="Where is the canteen?", mode="chat")
+    assert result.answer and "onboarding buddy for Grace" in result.answer
+
+
+def test_a_missing_required_input_is_refused_before_the_stream(
+    dify: DifyClient, emulator: EmulatorHandle
+) -> None:
+    """Dify checks the inputs in WorkflowAppGenerator.generate, before the stream: a
+    ValueError behind app_run.py's `except Exception` → 500."""
+    with pytest.raises(ServerError) as caught:
+        dify.runs.run(TRIAGE, inputs={"subject": "Refund"})  # no `body`
+    assert caught.value.status_code == 500
+    assert emulator.admin.stats()["POST /apps/{app_id}/run"] == 1
+
+
+def test_app_concurrency_is_429_while_a_delayed_run_streams(
+    dify: DifyClient, emulator: EmulatorHandle
+) -> None:
+    # The 2 s delay is a margin, not a wait: the next test's reset stops the first run.
+    emulator.admin.settings(max_concurrent_runs_per_app=1)
+    emulator.admin.script(app_id=TRIAGE, node=LLM, text="slow", delay_s=2.0)
+    with dify.runs.stream(TRIAGE, inputs=TICKET) as first:
+        next(first)
+        with pytest.raises(RateLimitError):
+            dify.runs.run(TRIAGE, inputs=TICKET)
+
+
+def test_a_runs_elapsed_time_covers_its_delayed_node(
+    dify: DifyClient, emulator: EmulatorHandle
+) -> None:
+    delay = 0.3  # waited for real: kept short
+    emulator.admin.script(app_id=TRIAGE, node=LLM, text="slow", delay_s=delay)
+    result = dify.runs.run(TRIAGE, inputs=TICKET)
+    (llm,) = [n for n in result.nodes if n.title == LLM]
+    assert llm.elapsed_time is not None and llm.elapsed_time >= delay
+    assert result.elapsed_time is not None and result.elapsed_time >= llm.elapsed_time

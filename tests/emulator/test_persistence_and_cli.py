@@ -63,6 +63,30 @@ def _stop(process: subprocess.Popen[str]) -> str:
     return rest
 
 
+def test_a_database_file_from_before_form_ids_gets_the_column(tmp_path):
+    import sqlite3
+
+    from emulator.store import Store
+
+    path = str(tmp_path / "old.sqlite3")
+    with sqlite3.connect(path) as old:  # the table as it first shipped, without form_id
+        old.execute(
+            "CREATE TABLE human_input_forms (token TEXT PRIMARY KEY, app_id TEXT NOT NULL,"
+            " workflow_run_id TEXT NOT NULL, payload TEXT NOT NULL, recipient TEXT,"
+            " expires_at REAL NOT NULL, submitted_at REAL, submission TEXT)"
+        )
+        old.execute(
+            "INSERT INTO human_input_forms VALUES ('tok', 'app', '', '{}', NULL, 1, 2, NULL)"
+        )
+    old.close()
+    store = Store(path)
+    try:
+        form = store.runs.form("tok")
+        assert form is not None and form.form_id == ""
+    finally:
+        store.close()
+
+
 def test_cli_prints_the_base_url_first_and_stops_on_sigterm(tmp_path):
     db = tmp_path / "cli.sqlite3"
     process = _serve(

@@ -126,12 +126,22 @@ def test_conversation_variables_carry_over_within_a_conversation(emulator):
 
 
 def test_slow_stream_with_a_scripted_delay_does_not_wait_for_real(emulator, monkeypatch):
+    """Two waits, two knobs: the `stream_slow` fault delays each event's delivery
+    (`Emulator.stream_sleep`), a script's `delay_s` keeps the run's thread in its node
+    (`Clock.wait`); this test records both instead of sleeping them."""
     delays: list[float] = []
+    node_waits: list[float] = []
 
     async def record(seconds: float) -> None:
         delays.append(seconds)
 
-    monkeypatch.setattr(emulator.server.emulator, "stream_sleep", record)
+    def record_wait(seconds: float, interrupt: object) -> bool:
+        node_waits.append(seconds)
+        return False  # not interrupted: the delay "passed"
+
+    served = emulator.server.emulator
+    monkeypatch.setattr(served, "stream_sleep", record)
+    monkeypatch.setattr(served.clock, "wait", record_wait)
     emulator.admin.fault("stream_slow", latency_ms=250, times=1)
     emulator.admin.script(node=CLASSIFY, text="slow answer", delay_s=30)
     began = time.monotonic()
@@ -139,6 +149,7 @@ def test_slow_stream_with_a_scripted_delay_does_not_wait_for_real(emulator, monk
     assert time.monotonic() - began < 5  # neither the 30 s nor the 250 ms were slept
     assert names(found)[-1] == "workflow_finished"
     assert delays == [0.25] * len(found)
+    assert node_waits == [30]
     llm = next(e for e in found if e["event"] == "node_finished" and e["data"]["title"] == CLASSIFY)
     assert llm["data"]["elapsed_time"] >= 30
     assert found[-1]["data"]["outputs"]["classification"] == "slow answer"

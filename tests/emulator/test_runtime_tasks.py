@@ -98,8 +98,11 @@ def test_human_input_end_to_end_over_http(emulator):
     again = api.post(
         f"/apps/{app_id}/form/human_input/{token}", json={"action": "approve", "inputs": {}}
     )
-    assert_error(again, 412, code="human_input_form_submitted")
+    submitted_message = "This form has already been submitted by another user, form_id="
+    form_id = required["data"]["form_id"]  # Dify's FormSubmittedError(form.id): the record id
+    assert_error(again, 412, submitted_message + form_id, code="human_input_form_submitted")
     assert_error(api.get(f"/apps/{app_id}/form/human_input/{token}"), 412)
+    assert form_id != token and token not in again.text
 
 
 def test_the_other_action_takes_the_other_branch(emulator):
@@ -123,13 +126,32 @@ def test_form_errors(emulator):
     assert_error(api.post(path + token, json={"action": "nope", "inputs": {}}), 400)
 
 
+def test_an_unhandled_error_on_a_form_logs_its_route_not_its_token(emulator, monkeypatch, caplog):
+    api = _api(emulator)
+    app_id, found = _paused(emulator, api)
+    token = found[-2]["data"]["form_token"]
+
+    def broken(*_args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(emulator.server.emulator.backend.forms, "get", broken)
+    with caplog.at_level("ERROR", logger="emulator"):
+        assert_error(api.get(f"/apps/{app_id}/form/human_input/{token}"), 500)
+    (record,) = [r for r in caplog.records if r.getMessage().startswith("unhandled error")]
+    assert record.getMessage().endswith("/apps/{app_id}/form/human_input/{form_token}")
+    assert token not in caplog.text
+
+
 def test_a_form_without_a_recipient_cannot_be_submitted(emulator):
     """Forms the executor requests always go to the OpenAPI surface; one delivered
     elsewhere (no recipient here) is refused, as Dify's submit does."""
     from emulator.store.runs import FormRow
 
     store = emulator.server.emulator.store.runs
-    store.insert_form(FormRow("tok-elsewhere", TRIAGE, "", {"user_actions": []}, None, 4e9, None))
+    row = FormRow(
+        "tok-elsewhere", "form-elsewhere", TRIAGE, "", {"user_actions": []}, None, 4e9, None
+    )
+    store.insert_form(row)
     submit = _api(emulator).post(
         f"/apps/{TRIAGE}/form/human_input/tok-elsewhere", json={"action": "a", "inputs": {}}
     )
@@ -140,11 +162,13 @@ def test_form_expires_on_the_emulator_clock(emulator):
     api = _api(emulator)
     app_id, found = _paused(emulator, api)
     token, run_id = found[-2]["data"]["form_token"], found[0]["workflow_run_id"]
+    form_id = found[-2]["data"]["form_id"]  # the record id, which the message names
     emulator.admin.advance(3601)  # the form's timeout is one hour
     expired = api.get(f"/apps/{app_id}/form/human_input/{token}")
     assert_error(
-        expired, 412, f"This form has expired, form_id={token}", "human_input_form_expired"
+        expired, 412, f"This form has expired, form_id={form_id}", "human_input_form_expired"
     )
+    assert token not in expired.text
     submit = api.post(
         f"/apps/{app_id}/form/human_input/{token}", json={"action": "approve", "inputs": {}}
     )
@@ -208,3 +232,25 @@ def test_reconnect_ownership_and_mode_rules(emulator):
     assert wrong_app.status_code == 404
     chat = api.get(f"/apps/{ONBOARDING}/tasks/{run_id}/events")
     assert_error(chat, 422, "mode_not_supported_for_event_reconnect")
+
+
+def test_a_run_thread_that_finds_the_store_closed_ends_quietly(
+    emulator_factory, monkeypatch, caplog
+):
+    """A paused run that outlives the wait of close(): woken after the store closed, its
+    thread ends without an exception (nor an "executor bug" log)."""
+    import threading
+
+    failures = []
+    monkeypatch.setattr(threading, "excepthook", lambda hook: failures.append(hook.exc_value))
+    handle = emulator_factory()
+    api = _api(handle)
+    _app_id, found = _paused(handle, api)
+    served = handle.server.emulator
+    task = served.backend.runs.tasks.by_run(found[0]["workflow_run_id"])
+    served.store.close()  # as if close() had given up waiting for this run
+    with caplog.at_level("ERROR", logger="emulator"):
+        task.stop()
+        task.thread.join(5)
+    assert not task.thread.is_alive() and task.done
+    assert failures == [] and caplog.records == []

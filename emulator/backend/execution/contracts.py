@@ -30,6 +30,8 @@ class ScriptedResponse:
     text: str | None = None
     error: str | None = None
     tokens: int | None = None
+    # How long the node took: the runtime waits it inside `script()`, so the executor
+    # never sleeps; it reports at least this as the node's elapsed time.
     delay_s: float | None = None
 
 
@@ -64,7 +66,9 @@ class RunContext(Protocol):
     def wait_for_form(self, form: FormRequest) -> FormSubmission | None:
         """Blocks until the form is submitted; None when the run was stopped or expired."""
 
-    def script(self, query: ScriptQuery) -> ScriptedResponse | None: ...
+    def script(self, query: ScriptQuery) -> ScriptedResponse | None:
+        """The scripted answer (None: the node's default), returned once its delay has
+        passed or the run was stopped."""
 
     def now(self) -> float: ...
 

@@ -7,11 +7,12 @@ pipeline adds around them: `task_id`, `workflow_run_id` for workflow runs,
 `conversation_id` / `message_id` / `created_at` for chat runs (Dify's chat response
 converters), and `created_by` in `workflow_finished` (the executor does not know who
 called). `wait_for_form` stores the form for the form endpoints and blocks the run's
-thread until a submission, a stop or expiry.
+thread until a submission, a stop or expiry; `script` blocks it for a scripted delay.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from emulator.backend.execution import FormRequest, FormSubmission, ScriptedResponse, ScriptQuery
@@ -63,8 +64,21 @@ class TaskContext:
         return self._clock.now()
 
     def script(self, query: ScriptQuery) -> ScriptedResponse | None:
+        """The matching rule's answer, after its `delay_s`: the node really takes that
+        long, so the run stays running meanwhile (stop, the app's concurrency quota and
+        the run's elapsed time all see it). A stop cuts the wait short, and the delay
+        reported is then the time waited; the executor ends the run `stopped` at its
+        next step."""
         rule = self._scripts.match(query, self.task.app_id)
-        return None if rule is None else rule.response()
+        if rule is None:
+            return None
+        response = rule.response()
+        if response.delay_s:
+            began = self._clock.now()
+            if self._clock.wait(response.delay_s, self.task.stop_event):
+                waited = max(self._clock.now() - began, 0.0)
+                response = dataclasses.replace(response, delay_s=waited)
+        return response
 
     def wait_for_form(self, form: FormRequest) -> FormSubmission | None:
         run_id = self.task.workflow_run_id or ""
@@ -79,6 +93,7 @@ class TaskContext:
         self._store.runs.insert_form(
             FormRow(
                 form.form_token,
+                form.form_id,
                 self.task.app_id,
                 run_id,
                 payload,

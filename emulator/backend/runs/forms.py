@@ -3,7 +3,9 @@
 A form is found only through its app (another app's token is as unknown as a made-up
 one: 404 `form_not_found`); a submitted form answers 412 `human_input_form_submitted`
 and an expired one (on the emulator clock) 412 `human_input_form_expired`, with the
-messages of Dify's `HumanInputService.ensure_form_active`. A submission is one-shot,
+messages of Dify's `HumanInputService.ensure_form_active`: they name the form's record id
+(`Form.id`, the `form_id` of `human_input_required`), never the token, which is the
+recipient's secret. A submission is one-shot,
 recorded in the store and handed to the run's thread, which resumes.
 """
 
@@ -44,11 +46,9 @@ class FormService:
         if form is None or form.app_id != auth.require_app().id:
             raise errors.FormNotFound()
         if form.submitted_at is not None:
-            raise errors.FormSubmitted(
-                f"This form has already been submitted by another user, form_id={token}"
-            )
+            raise _submitted(form)
         if self._clock.now() >= form.expires_at:
-            raise errors.FormExpired(f"This form has expired, form_id={token}")
+            raise errors.FormExpired(f"This form has expired, form_id={form.form_id}")
         return form
 
     def get(self, auth: Authorized, token: str) -> dict[str, Any]:
@@ -69,11 +69,15 @@ class FormService:
             raise InvalidFormData(f"invalid action: {body.action}")
         submission = {"action": body.action, "inputs": body.inputs}
         if not self._store.runs.submit_form(token, submission, self._clock.now()):
-            raise errors.FormSubmitted(
-                f"This form has already been submitted by another user, form_id={token}"
-            )
+            raise _submitted(form)
         self._tasks.deliver(token, submission)
         return {}
+
+
+def _submitted(form: FormRow) -> errors.FormSubmitted:
+    return errors.FormSubmitted(
+        f"This form has already been submitted by another user, form_id={form.form_id}"
+    )
 
 
 def _as_text(value: Any) -> str:

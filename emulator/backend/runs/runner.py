@@ -14,7 +14,8 @@ closing `error` event Dify's task pipelines add after a failed run:
 
 An exception out of the executor (a bug, not a run outcome) is what Dify's worker
 publishes as a QueueErrorEvent: the stream ends with a lone `error`, 500
-`internal_server_error`.
+`internal_server_error`. A store closed under a run (the emulator shut down while the
+run outlived the wait for it) ends the thread quietly.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from emulator.backend.runs.context import TaskContext
 from emulator.backend.runs.conversations import ConversationRegistry
 from emulator.backend.runs.executor import Executor
 from emulator.store import Store
+from emulator.store.database import StoreClosed
 
 logger = logging.getLogger("emulator.runs")
 
@@ -68,6 +70,8 @@ def execute(
     try:
         try:
             outcome = _call(plan, ctx, executor)
+        except StoreClosed:
+            raise
         except Exception as exc:  # the executor's bug must end the stream, not hang it
             logger.exception("run %s failed in the executor", task.task_id)
             outcome = RunOutcome("failed", {}, None, str(exc) or type(exc).__name__, 0, 0)
@@ -86,6 +90,10 @@ def execute(
                 total_steps=outcome.total_steps,
                 finished_at=ctx.now(),
             )
+    except StoreClosed:
+        # The emulator closed while this run outlived the wait for it: there is nothing
+        # left to record the run in, and no one left to tell.
+        pass
     finally:
         task.finish()
 

@@ -30,7 +30,9 @@ class ScriptRule(BaseModel):
     text: str | None = None
     error: str | None = None
     tokens: int | None = Field(None, ge=0)
-    delay_s: float | None = Field(None, ge=0)
+    delay_s: float | None = Field(
+        None, ge=0, description="seconds the node takes, waited for real (a stop cuts it short)"
+    )
 
     def matches(self, query: ScriptQuery, app_id: str) -> bool:
         if self.app_id is not None and self.app_id != (query.app_id or app_id):

@@ -42,6 +42,9 @@ from emulator.store.rows import AppRow, WorkflowRow
 from emulator.store.runs import WorkflowRunRow
 
 CHAT_MODES = frozenset({"chat", "agent-chat", "advanced-chat"})
+# How long a reset or close waits in all for stopped runs' threads; a stopped run ends at
+# its next step, form poll or delay wake-up, well within it.
+STOP_JOIN_TIMEOUT_S = 5.0
 RUNNABLE = CHAT_MODES | {"completion", "workflow"}
 
 
@@ -133,13 +136,14 @@ class RunService:
                     finished_at=None,
                 )
             )
-        self.tasks.add(task)
-        thread = threading.Thread(
+        task.thread = threading.Thread(
             target=execute,
             args=(plan, ctx, self.executor, self._store, self.conversations),
+            name=f"run-{task.task_id}",
             daemon=True,
         )
-        thread.start()
+        self.tasks.add(task)
+        task.thread.start()
         return task
 
     def creator_of(self, role: str, creator: str) -> dict[str, str]:
@@ -266,7 +270,9 @@ class RunService:
         }
 
     def reset(self) -> None:
-        self.tasks.stop_all()
+        """Stop every run and wait (bounded) for its thread, so none writes to the store
+        after a reset wipes it or `close()` closes it."""
+        self.tasks.stop_all(join_timeout=STOP_JOIN_TIMEOUT_S)
         self.scripts.clear()
         self.conversations.clear()
 

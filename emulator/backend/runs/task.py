@@ -10,6 +10,7 @@ the emulator instance (Dify keeps the same in Redis for ten minutes).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,9 +40,15 @@ class RunTask:
     events: list[dict[str, Any]] = field(default_factory=list)
     done: bool = False
     paused: bool = False
-    stop_requested: bool = False
     form: PendingForm | None = None
     cond: threading.Condition = field(default_factory=threading.Condition)
+    # Set by stop: what a scripted delay waits on, so a stop cuts the delay short.
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None  # the run's thread, joined when the emulator closes
+
+    @property
+    def stop_requested(self) -> bool:
+        return self.stop_event.is_set()
 
     def append(self, payload: dict[str, Any]) -> None:
         with self.cond:
@@ -61,8 +68,13 @@ class RunTask:
 
     def stop(self) -> None:
         with self.cond:
-            self.stop_requested = True
+            self.stop_event.set()
             self.cond.notify_all()
+
+    def join(self, deadline: float) -> None:
+        """Wait for the run's thread until `deadline` (time.monotonic())."""
+        if self.thread is not None and self.thread is not threading.current_thread():
+            self.thread.join(max(deadline - time.monotonic(), 0.0))
 
     def read(self, start: int, timeout: float) -> tuple[list[dict[str, Any]], bool]:
         """Events from index `start` (waiting up to `timeout` s for one) and whether the
@@ -136,7 +148,9 @@ class TaskRegistry:
             tasks = list(self._tasks.values())
         return any(task.deliver(token, submission) for task in tasks)
 
-    def stop_all(self) -> None:
+    def stop_all(self, join_timeout: float = 0.0) -> None:
+        """Stop every task and forget it, waiting up to `join_timeout` s in all for their
+        threads to end (a stopped run ends at its next step, form wait or delay)."""
         with self._lock:
             tasks = list(self._tasks.values())
             self._tasks.clear()
@@ -144,3 +158,6 @@ class TaskRegistry:
             self._stopped.clear()
         for task in tasks:
             task.stop()
+        deadline = time.monotonic() + join_timeout
+        for task in tasks:
+            task.join(deadline)
