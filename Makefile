@@ -38,8 +38,8 @@ check: lint typecheck imports
 test: check
 	$(BIN)/python -m pytest
 
-# The local loop: everything but the slow tiers (Prefect flows, CLI, corpus, schemathesis;
-# see tests/conftest.py), about 20 s. `make test` still runs all of it.
+# The local loop: everything but the slow tiers (Prefect flows, CLI, contract, corpus,
+# schemathesis, long property runs; see tests/conftest.py), about 25 s. `make test` runs all.
 quick: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 

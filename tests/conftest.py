@@ -30,10 +30,17 @@ pytest_plugins = ["tests.support.fixtures"]
 # `pytest -m "not slow"` is the quick run (seconds; the whole suite takes ~100 s). Marked
 # here by place and fixture rather than in each file, so a new test in a slow tier is slow
 # without anyone remembering to say so: the Prefect flows, the CLI over the emulator, the
-# DSL corpus, schemathesis, and the emulator run as a subprocess.
+# client against the emulator over HTTP (contract), the DSL corpus, schemathesis, the
+# long property runs, and the emulator run as a subprocess.
 TESTS_DIR = Path(__file__).resolve().parent
-SLOW_DIRECTORIES = ("flows", "cli")
-SLOW_MODULES = ("emulator/test_schemathesis.py", "emulator/test_persistence_and_cli.py")
+SLOW_DIRECTORIES = ("flows", "cli", "contract")
+SLOW_MODULES = (
+    "emulator/test_schemathesis.py",
+    "emulator/test_persistence_and_cli.py",
+    # Hypothesis runs of hundreds of generated graphs and backups: seconds each.
+    "emulator/test_execution_fuzz.py",
+    "reconcile/test_backup_files_property.py",
+)
 SLOW_FIXTURES = frozenset({"prefect_harness", "corpus_dir"})
 SLOW_MARKERS = ("corpus",)
 
