@@ -46,52 +46,7 @@ class Executor(Protocol):
 
 
 class DifyExecutor:
-    """The emulator's deterministic executor (emulator.backend.execution)."""
+    """The emulator's deterministic executor (emulator.backend.execution), as it is."""
 
-    def run_workflow(
-        self,
-        graph: dict[str, Any],
-        *,
-        inputs: dict[str, Any],
-        query: str | None,
-        files: list[dict[str, Any]] | None,
-        conversation_id: str | None,
-        ctx: RunContext,
-        app_id: str,
-        workflow_id: str,
-        run_id: str,
-        mode: str,
-        user_id: str,
-        conversation_variables: dict[str, Any] | None,
-        new_id: Callable[[], str],
-    ) -> RunOutcome:
-        return run_workflow(
-            graph,
-            inputs=inputs,
-            query=query,
-            files=files,
-            conversation_id=conversation_id,
-            ctx=ctx,
-            app_id=app_id,
-            workflow_id=workflow_id,
-            run_id=run_id,
-            mode=mode,
-            user_id=user_id,
-            conversation_variables=conversation_variables,
-            new_id=new_id,
-        )
-
-    def run_app_model(
-        self,
-        mode: str,
-        model_config: dict[str, Any],
-        *,
-        inputs: dict[str, Any],
-        query: str | None,
-        ctx: RunContext,
-        app_id: str,
-        new_id: Callable[[], str],
-    ) -> RunOutcome:
-        return run_app_model(
-            mode, model_config, inputs=inputs, query=query, ctx=ctx, app_id=app_id, new_id=new_id
-        )
+    run_workflow = staticmethod(run_workflow)
+    run_app_model = staticmethod(run_app_model)
