@@ -13,6 +13,7 @@ from prefect import flow
 from prefect.artifacts import acreate_markdown_artifact
 
 from flows._calling import JobFailed, as_function, as_task
+from flows.wording import worded_failures
 from jobs import BackupSettings, Source
 from reconcile.backup.layout import host_dir
 from reconcile.backup.plan import BackupReport, WorkspaceResult, backup_markdown
@@ -111,29 +112,34 @@ async def backup_flow(
     parameters. The run fails (after committing what succeeded) if any app could not be
     exported, so an automation can notify someone.
     """
-    settings = BackupSettings(
-        repo=repo,
-        branch=branch,
-        push=push,
-        full=full,
-        include_secret=include_secret,
-        no_redact=no_redact or [],
-        author_name=author_name,
-        author_email=author_email,
-        concurrency=concurrency,
-        rate_limit=rate_limit,
-    )
-    chosen = sources or [
-        Source(profile=profile, server=server, token_block=token_block, workspaces=workspaces or [])
-    ]
-    report = _run(BackupSteps.prefect(), settings, chosen)
-    await acreate_markdown_artifact(
-        key=ARTIFACT_KEY, markdown=backup_markdown(report), description="Dify backup run"
-    )
-    if not report.ok:
-        failed = ", ".join(o.name for _, o in report.failed) or "workspace listing"
-        raise JobFailed(f"backup finished with failures ({failed}); see the artifact", job="backup")
-    return report.summary()
+    with worded_failures("backup"):
+        settings = BackupSettings(
+            repo=repo,
+            branch=branch,
+            push=push,
+            full=full,
+            include_secret=include_secret,
+            no_redact=no_redact or [],
+            author_name=author_name,
+            author_email=author_email,
+            concurrency=concurrency,
+            rate_limit=rate_limit,
+        )
+        chosen = sources or [
+            Source(
+                profile=profile, server=server, token_block=token_block, workspaces=workspaces or []
+            )
+        ]
+        report = _run(BackupSteps.prefect(), settings, chosen)
+        await acreate_markdown_artifact(
+            key=ARTIFACT_KEY, markdown=backup_markdown(report), description="Dify backup run"
+        )
+        if not report.ok:
+            failed = ", ".join(o.name for _, o in report.failed) or "workspace listing"
+            raise JobFailed(
+                f"backup finished with failures ({failed}); see the artifact", job="backup"
+            )
+        return report.summary()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from prefect import flow
 from prefect.artifacts import acreate_markdown_artifact
 
 from flows._calling import JobFailed, as_function, as_task
+from flows.wording import worded_failures
 from jobs import GitSide, PromotionRequest, WorkspaceSide
 from reconcile.promotion.plan import (
     DependencyPolicy,
@@ -97,37 +98,45 @@ async def promote_flow(
     The run fails when any app failed, was rolled back, is waiting for a decision, or
     failed its smoke cases, so an automation can notify someone.
     """
-    cases = smoke or {}
-    if smoke is None and smoke_file:
-        cases = read_cases(smoke_file=smoke_file)
-    request = PromotionRequest(
-        source=source,
-        target=target,
-        selection=selection or Selection(),
-        options=PromotionOptions(
-            confirm_pending=confirm_pending,
-            dependencies=dependencies,
-            recreate=recreate,
-            smoke=cases,
-            on_smoke_failure=on_smoke_failure,
-        ),
-        concurrency=concurrency,
-        rate_limit=rate_limit,
-    )
-    steps = PromotionSteps.prefect()
-    planned = steps.plan(request)
-    await acreate_markdown_artifact(
-        key=PLAN_ARTIFACT_KEY, markdown=plan_markdown(planned.plan), description="Promotion plan"
-    )
-    if not confirm:
-        return {"plan": planned.plan.model_dump(mode="json"), "applied": False}
-    result = steps.apply(request, planned, plan_checksum)
-    await acreate_markdown_artifact(
-        key=RESULT_ARTIFACT_KEY, markdown=result_markdown(result), description="Promotion result"
-    )
-    if not result.ok:
-        raise JobFailed(
-            f"promotion finished with problems: {result.summary()}; see the artifact",
-            job="promote",
+    with worded_failures("promote"):
+        cases = smoke or {}
+        if smoke is None and smoke_file:
+            cases = read_cases(smoke_file=smoke_file)
+        request = PromotionRequest(
+            source=source,
+            target=target,
+            selection=selection or Selection(),
+            options=PromotionOptions(
+                confirm_pending=confirm_pending,
+                dependencies=dependencies,
+                recreate=recreate,
+                smoke=cases,
+                on_smoke_failure=on_smoke_failure,
+            ),
+            concurrency=concurrency,
+            rate_limit=rate_limit,
         )
-    return {"plan": planned.plan.model_dump(mode="json"), "result": result.model_dump(mode="json")}
+        steps = PromotionSteps.prefect()
+        planned = steps.plan(request)
+        await acreate_markdown_artifact(
+            key=PLAN_ARTIFACT_KEY,
+            markdown=plan_markdown(planned.plan),
+            description="Promotion plan",
+        )
+        if not confirm:
+            return {"plan": planned.plan.model_dump(mode="json"), "applied": False}
+        result = steps.apply(request, planned, plan_checksum)
+        await acreate_markdown_artifact(
+            key=RESULT_ARTIFACT_KEY,
+            markdown=result_markdown(result),
+            description="Promotion result",
+        )
+        if not result.ok:
+            raise JobFailed(
+                f"promotion finished with problems: {result.summary()}; see the artifact",
+                job="promote",
+            )
+        return {
+            "plan": planned.plan.model_dump(mode="json"),
+            "result": result.model_dump(mode="json"),
+        }

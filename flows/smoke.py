@@ -15,6 +15,7 @@ from prefect import flow
 from prefect.artifacts import acreate_markdown_artifact
 
 from flows._calling import JobFailed, as_function, as_task
+from flows.wording import worded_failures
 from jobs import SmokeRequest, WorkspaceSide
 from reconcile.smoke.cases import SmokeCases
 from reconcile.smoke.render import smoke_markdown
@@ -67,12 +68,17 @@ async def smoke_check_flow(
     The run fails when a case failed or an app with cases was not found, so an
     automation can notify someone; the artifact lists every case.
     """
-    chosen = cases if cases is not None else read_cases(smoke_file=smoke_file, manifest=manifest)
-    request = SmokeRequest(target=target, cases=chosen, apps=apps or [], rate_limit=rate_limit)
-    result = _run(SmokeSteps.prefect(), request)
-    await acreate_markdown_artifact(
-        key=ARTIFACT_KEY, markdown=smoke_markdown(result), description="Dify smoke check"
-    )
-    if not result.passed:
-        raise JobFailed(f"smoke check failed: {result.summary()}; see the artifact", job="smoke")
-    return {"summary": result.summary(), "result": result.model_dump(mode="json")}
+    with worded_failures("smoke"):
+        chosen = (
+            cases if cases is not None else read_cases(smoke_file=smoke_file, manifest=manifest)
+        )
+        request = SmokeRequest(target=target, cases=chosen, apps=apps or [], rate_limit=rate_limit)
+        result = _run(SmokeSteps.prefect(), request)
+        await acreate_markdown_artifact(
+            key=ARTIFACT_KEY, markdown=smoke_markdown(result), description="Dify smoke check"
+        )
+        if not result.passed:
+            raise JobFailed(
+                f"smoke check failed: {result.summary()}; see the artifact", job="smoke"
+            )
+        return {"summary": result.summary(), "result": result.model_dump(mode="json")}

@@ -16,6 +16,7 @@ from prefect.artifacts import acreate_markdown_artifact
 from pydantic import BaseModel
 
 from flows._calling import JobFailed, as_function, as_task
+from flows.wording import worded_failures
 from jobs import MembersSyncSettings, Source
 from reconcile.freshness import Freshness
 from reconcile.members.planner import PlanOverrides
@@ -169,40 +170,41 @@ async def sync_members_flow(
     A refused plan (a guard, a manifest error) fails the run before anything changes; a
     change that fails during apply fails the run after the others were made.
     """
-    settings = MembersSyncSettings(
-        manifest=manifest,
-        only=workspaces or [],
-        overrides=PlanOverrides(
-            prune=prune,
-            max_removal_ratio=max_removal_ratio,
-            allow_no_admin=allow_no_admin,
-            skip_untouchable=skip_untouchable,
-        ),
-        rate_limit=rate_limit,
-    )
-    source = Source(profile=profile, server=server, token_block=token_block)
-    artifacts: list[tuple[str, str, str]] = []
-    try:
-        run = _run(
-            MembersSteps.prefect(),
-            settings,
-            source,
-            apply=apply,
-            publish=lambda *a: artifacts.append(a),
+    with worded_failures("sync-members"):
+        settings = MembersSyncSettings(
+            manifest=manifest,
+            only=workspaces or [],
+            overrides=PlanOverrides(
+                prune=prune,
+                max_removal_ratio=max_removal_ratio,
+                allow_no_admin=allow_no_admin,
+                skip_untouchable=skip_untouchable,
+            ),
+            rate_limit=rate_limit,
         )
-    finally:
-        # Published even when a step raised: the plan is what the failed run was about.
-        for key, markdown, description in artifacts:
-            await acreate_markdown_artifact(key=key, markdown=markdown, description=description)
-    if run.applied is not None and not run.applied.ok:
-        failed = ", ".join(o.email for r in run.applied.results for o in r.failed)
-        raise JobFailed(
-            f"some member changes failed ({failed}); see the artifact", job="sync-members"
-        )
-    return {
-        "plan": run.plan.model_dump(mode="json"),
-        "applied": run.applied.model_dump(mode="json") if run.applied else None,
-    }
+        source = Source(profile=profile, server=server, token_block=token_block)
+        artifacts: list[tuple[str, str, str]] = []
+        try:
+            run = _run(
+                MembersSteps.prefect(),
+                settings,
+                source,
+                apply=apply,
+                publish=lambda *a: artifacts.append(a),
+            )
+        finally:
+            # Published even when a step raised: the plan is what the failed run was about.
+            for key, markdown, description in artifacts:
+                await acreate_markdown_artifact(key=key, markdown=markdown, description=description)
+        if run.applied is not None and not run.applied.ok:
+            failed = ", ".join(o.email for r in run.applied.results for o in r.failed)
+            raise JobFailed(
+                f"some member changes failed ({failed}); see the artifact", job="sync-members"
+            )
+        return {
+            "plan": run.plan.model_dump(mode="json"),
+            "applied": run.applied.model_dump(mode="json") if run.applied else None,
+        }
 
 
 if __name__ == "__main__":

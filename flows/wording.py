@@ -7,8 +7,13 @@ spells the same keys as commands and flags (`difyops._spelling`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from dify_client import DifyError
 from dify_client.remedies import Remedy, Step, say
+from dsl import DslError
+from flows._calling import JobFailed
 from reconcile.errors import Override, PlanError, Setting
 
 # The flow parameter of each override, and the value that turns a switch on.
@@ -52,3 +57,18 @@ def failure_text(exc: BaseException) -> str:
     else:
         message, hint = str(exc), getattr(exc, "hint", None)
     return f"{message}\n{hint}" if hint else message
+
+
+@contextmanager
+def worded_failures(job: str) -> Iterator[None]:
+    """Around a flow's body: its expected failures (a refusal, a server's answer, a bad
+    DSL) end the run as `JobFailed` with the message and a hint worded for Prefect, not
+    a CLI flag; anything else is a bug and keeps its traceback.
+
+    (A context manager, not a decorator: Prefect builds a flow's parameter model from the
+    function's own annotations, which a wrapper defined here could not resolve.)
+    """
+    try:
+        yield
+    except (DifyError, PlanError, DslError) as exc:
+        raise JobFailed(failure_text(exc), job=job) from exc

@@ -180,3 +180,25 @@ def test_the_deployment_passes_parameters_the_flow_takes() -> None:
     assert set(deployment["parameters"]) <= accepted
     assert deployment["parameters"]["apply"] is False
     assert deployment["schedules"][0]["timezone"]
+
+
+def test_a_refused_plan_fails_the_run_with_a_hint_in_prefects_words(
+    prefect_harness, emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    sign_in(emulator, monkeypatch)
+    before = roles(emulator)
+    manifest = tmp_path / "members.yml"
+    # Demoting the owner: a guard refuses it, naming the override that would allow it.
+    example = Path(EXAMPLE).read_text()
+    demoted = example.replace(
+        "ada@acme.example\n        role: owner", "ada@acme.example\n        role: admin"
+    )
+    assert demoted != example
+    manifest.write_text(demoted)
+    with pytest.raises(JobFailed) as caught:
+        asyncio.run(sync_members_flow(manifest=str(manifest), apply=True, rate_limit=None))
+    text = str(caught.value)
+    assert "ada@acme.example is the workspace owner" in text
+    assert "the flow parameter skip_untouchable=true" in text
+    assert "--" not in text and "difyops " not in text
+    assert roles(emulator) == before  # refused before anything changed
