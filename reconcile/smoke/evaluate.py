@@ -11,17 +11,18 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from dify_client.models import RunResult
 from reconcile.smoke.cases import Matcher, SmokeCase
 from reconcile.smoke.honesty import standalone
 from reconcile.smoke.ports import AppRunner, RunError
-from reconcile.smoke.result import CaseOutcome, RunOutcomeLike, SmokeReport
+from reconcile.smoke.result import CaseOutcome, SmokeReport
 
 _SHOWN = 80  # characters of a value shown in a failure
 
 
-def evaluate(case: SmokeCase, result: RunOutcomeLike) -> CaseOutcome:
+def evaluate(case: SmokeCase, result: RunResult) -> CaseOutcome:
     """The case's outcome for this run's result."""
-    checks: list[Callable[[SmokeCase, RunOutcomeLike], list[str]]] = [
+    checks: list[Callable[[SmokeCase, RunResult], list[str]]] = [
         _status,
         _outputs_present,
         _outputs,
@@ -80,7 +81,7 @@ def _run_one(runner: AppRunner, app_id: str, case: SmokeCase) -> CaseOutcome:
     return evaluate(case, result)
 
 
-def _status(case: SmokeCase, result: RunOutcomeLike) -> list[str]:
+def _status(case: SmokeCase, result: RunResult) -> list[str]:
     if result.status == case.status:
         return []
     why = f" ({result.error})" if result.error else ""
@@ -95,7 +96,7 @@ def _status(case: SmokeCase, result: RunOutcomeLike) -> list[str]:
     ]
 
 
-def _outputs_present(case: SmokeCase, result: RunOutcomeLike) -> list[str]:
+def _outputs_present(case: SmokeCase, result: RunResult) -> list[str]:
     have = ", ".join(sorted(result.outputs)) or "none"
     return [
         f"output {key!r} is missing (the run's outputs: {have})"
@@ -104,7 +105,7 @@ def _outputs_present(case: SmokeCase, result: RunOutcomeLike) -> list[str]:
     ]
 
 
-def _outputs(case: SmokeCase, result: RunOutcomeLike) -> list[str]:
+def _outputs(case: SmokeCase, result: RunResult) -> list[str]:
     failures = []
     for key, matcher in case.output.items():
         if key not in result.outputs:
@@ -116,7 +117,7 @@ def _outputs(case: SmokeCase, result: RunOutcomeLike) -> list[str]:
     return failures
 
 
-def _answer(case: SmokeCase, result: RunOutcomeLike) -> list[str]:
+def _answer(case: SmokeCase, result: RunResult) -> list[str]:
     if case.answer is None:
         return []
     if result.answer is None:
@@ -125,7 +126,7 @@ def _answer(case: SmokeCase, result: RunOutcomeLike) -> list[str]:
     return [f"answer: {problem}"] if problem else []
 
 
-def _limits(case: SmokeCase, result: RunOutcomeLike) -> list[str]:
+def _limits(case: SmokeCase, result: RunResult) -> list[str]:
     failures = []
     if case.max_elapsed_s is not None:
         took = result.elapsed_time

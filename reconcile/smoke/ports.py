@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from reconcile.smoke.result import RunOutcomeLike
+from dify_client.models import RunResult
 
 
 class RunError(Exception):
@@ -45,6 +45,4 @@ class RunError(Exception):
 class AppRunner(Protocol):
     """Runs an app of the workspace to the end and returns its result."""
 
-    def run(
-        self, app_id: str, *, inputs: Mapping[str, Any], query: str | None
-    ) -> RunOutcomeLike: ...
+    def run(self, app_id: str, *, inputs: Mapping[str, Any], query: str | None) -> RunResult: ...

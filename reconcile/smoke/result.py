@@ -1,52 +1,12 @@
 """What a smoke run found: one outcome per case, one report per app. Pure.
 
-`RunOutcomeLike` is the part of the client's `RunResult` (dify_client.models.runs) that a
-case is judged on; the real model satisfies it structurally, so this module needs no
-import of the client and tests can pass plain fakes.
+A case is judged on the client's `RunResult` (dify_client.models), a model reconcile may
+use like any other of the client's models.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
-
 from pydantic import BaseModel, ConfigDict, Field
-
-
-class NodeLike(Protocol):
-    """One node of a run's trail (dify_client.models.NodeTrail)."""
-
-    @property
-    def node_id(self) -> str | None: ...
-    @property
-    def node_type(self) -> str | None: ...
-    @property
-    def title(self) -> str | None: ...
-    @property
-    def status(self) -> str | None: ...
-    @property
-    def error(self) -> str | None: ...
-
-
-class RunOutcomeLike(Protocol):
-    """The fields of a finished run that smoke cases read (dify_client.models.RunResult)."""
-
-    @property
-    def status(self) -> str: ...
-    @property
-    def outputs(self) -> Mapping[str, Any]: ...
-    @property
-    def answer(self) -> str | None: ...
-    @property
-    def total_tokens(self) -> int | None: ...
-    @property
-    def elapsed_time(self) -> float | None: ...
-    @property
-    def error(self) -> str | None: ...
-    @property
-    def run_id(self) -> str | None: ...
-    @property
-    def nodes(self) -> Sequence[NodeLike]: ...
 
 
 class CaseOutcome(BaseModel):

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from dify_client import DifyClient, DifyError, RunFailed
+from dify_client.models import RunResult
 from reconcile.smoke.ports import RunError
-from reconcile.smoke.result import RunOutcomeLike
 
 
 class ClientRunner:
@@ -21,9 +21,9 @@ class ClientRunner:
     def __init__(self, client: DifyClient) -> None:
         self._client = client
 
-    def run(self, app_id: str, *, inputs: Mapping[str, Any], query: str | None) -> RunOutcomeLike:
+    def run(self, app_id: str, *, inputs: Mapping[str, Any], query: str | None) -> RunResult:
         try:
-            result: RunOutcomeLike = self._client.runs.run(app_id, inputs=dict(inputs), query=query)
+            result: RunResult = self._client.runs.run(app_id, inputs=dict(inputs), query=query)
         except DifyError as exc:
             raise translated(exc) from exc
         return result

@@ -1,5 +1,5 @@
-"""Fakes for smoke tests: a run result shaped like dify_client's RunResult (the fields
-reconcile.smoke.result.RunOutcomeLike reads) and an AppRunner that answers from a script."""
+"""Helpers for smoke tests: run results (the client's RunResult, with test defaults) and
+an AppRunner that answers from a script."""
 
 from __future__ import annotations
 
@@ -7,28 +7,22 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dify_client.models import NodeTrail, RunResult
 from reconcile.smoke.ports import RunError
 
 
-@dataclass(frozen=True)
-class FakeNode:
-    node_id: str
-    node_type: str | None = "llm"
-    title: str | None = None
-    status: str | None = "succeeded"
-    error: str | None = None
+def FakeNode(node_id: str, **fields: Any) -> NodeTrail:
+    return NodeTrail(node_id=node_id, **{"node_type": "llm", "status": "succeeded", **fields})
 
 
-@dataclass(frozen=True)
-class FakeResult:
-    status: str = "succeeded"
-    outputs: dict[str, Any] = field(default_factory=dict)
-    answer: str | None = None
-    total_tokens: int | None = 10
-    elapsed_time: float | None = 0.5
-    error: str | None = None
-    run_id: str | None = "run-1"
-    nodes: list[FakeNode] = field(default_factory=list)
+def FakeResult(**fields: Any) -> RunResult:
+    defaults: dict[str, Any] = {
+        "status": "succeeded",
+        "total_tokens": 10,
+        "elapsed_time": 0.5,
+        "run_id": "run-1",
+    }
+    return RunResult(**{**defaults, **fields})
 
 
 @dataclass(frozen=True)
@@ -38,7 +32,7 @@ class Call:
     query: str | None
 
 
-Answer = FakeResult | RunError | Callable[[Call], FakeResult]
+Answer = RunResult | RunError | Callable[[Call], RunResult]
 
 
 @dataclass
@@ -50,7 +44,7 @@ class FakeRunner:
     by_app: dict[str, Answer] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
 
-    def run(self, app_id: str, *, inputs: Mapping[str, Any], query: str | None) -> FakeResult:
+    def run(self, app_id: str, *, inputs: Mapping[str, Any], query: str | None) -> RunResult:
         call = Call(app_id, dict(inputs), query)
         self.calls.append(call)
         answer = self.by_app.get(app_id, self.answer)
