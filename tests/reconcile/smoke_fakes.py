@@ -11,8 +11,15 @@ from dify_client.models import NodeTrail, RunResult
 from reconcile.smoke.ports import RunError
 
 
-def FakeNode(node_id: str, **fields: Any) -> NodeTrail:
-    return NodeTrail(node_id=node_id, **{"node_type": "llm", "status": "succeeded", **fields})
+# Named as the values they build, as the dataclass fakes they replace were.
+def FakeNode(
+    node_id: str,
+    node_type: str | None = "llm",
+    title: str | None = None,
+    status: str = "succeeded",
+    error: str | None = None,
+) -> NodeTrail:
+    return NodeTrail(node_id=node_id, node_type=node_type, title=title, status=status, error=error)
 
 
 def FakeResult(**fields: Any) -> RunResult:
