@@ -25,6 +25,7 @@ from dify_client._errors import (
 from dify_client._http import HttpCore, parse_json
 from dify_client._ratelimit import RequestRateLimiter, shared_limiter
 from dify_client._retry import RetryPolicy
+from dify_client._routing import Generation, generation_from_env
 from dify_client._version import __version__
 from dify_client.models.meta import HealthResponse, ServerVersion
 from dify_client.resources._base import validate
@@ -68,6 +69,8 @@ class DifyClient:
     ...     for app in dify.apps.iter_all(workspace_id):
     ...         print(app.name)
 
+    `generation` forces the server's API generation (`s2`/`s3`) instead of detecting it
+    (default: `DIFYOPS_API_GENERATION`, else detection through `GET /_catalog`).
     `rate_limit` paces requests client-side (requests per minute; Dify allows 60 per token);
     `clock` makes retries, pacing and polling testable without real sleeps.
     """
@@ -85,6 +88,7 @@ class DifyClient:
         transport: httpx.BaseTransport | None = None,
         user_agent: str | None = None,
         verbose: bool = False,
+        generation: Generation | None = None,
     ) -> None:
         self.base_url = normalize_base_url(base_url)
         self.clock = clock or _SYSTEM_CLOCK
@@ -118,6 +122,7 @@ class DifyClient:
             user_agent=user_agent or default_user_agent(),
             transport=transport,
             verbose=verbose,
+            generation=generation if generation is not None else generation_from_env(),
         )
 
     # Resources are built on first use; each is a thin view over the shared HttpCore.
@@ -160,6 +165,15 @@ class DifyClient:
     @cached_property
     def forms(self) -> FormsResource:
         return FormsResource(self._http)
+
+    @property
+    def generation(self) -> Generation:
+        """The server's API generation, `s2` or `s3` (detected on first use, then cached)."""
+        return self._http.router.generation
+
+    def supports(self, op: str) -> bool:
+        """Whether the server has the operation (an op id such as `publish.console_app`)."""
+        return self._http.router.supports(op)
 
     @property
     def has_token(self) -> bool:

@@ -14,11 +14,13 @@
     │   ├── PayloadTooLargeError       413
     │   ├── UnsupportedMediaTypeError  415
     │   ├── UnprocessableEntityError   422
+    │   ├── UpgradeRequiredError       426  (the server's version gate: this client is too old)
     │   ├── RateLimitError             429  (.retry_after in seconds, when the server said)
     │   └── ServerError                5xx  (OpenAPIDisabledError: 503 from the kill switch)
     ├── ImportFailedError              an import ended `failed` and the caller asked to raise
     ├── RunRequestError                a run request the server would refuse, caught before sending
     ├── RunFailed                      an `error` event ended a run stream that had started
+    ├── UnsupportedOperationError      the server's API generation lacks the operation
     ├── WorkspaceLookupError           no workspace (or several) has the id or name asked for
     └── DeviceFlowError                RFC 8628 answers of the device flow
         ├── AccessDeniedError
@@ -186,6 +188,13 @@ class RateLimitError(APIStatusError):
             self.hint = f"The server is rate limiting this token; try again{wait}."
 
 
+class UpgradeRequiredError(APIStatusError):
+    """426: the server's version gate refuses this client as too old."""
+
+    status_code = 426
+    hint = "The server needs a newer client: upgrade difyops (pip install -U difyops)."
+
+
 class ServerError(APIStatusError):
     status_code = 500
 
@@ -207,6 +216,7 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
         UnsupportedMediaTypeError,
         UnprocessableEntityError,
         RateLimitError,
+        UpgradeRequiredError,
     )
 }
 
@@ -298,6 +308,15 @@ class UnsupportedClientError(DeviceFlowError):
 class DeviceFlowCancelled(DeviceFlowError):
     def __init__(self) -> None:
         super().__init__("cancelled", "sign-in cancelled")
+
+
+class UnsupportedOperationError(DifyError):
+    """The server's API generation has no such operation (publish on an S2 server, say)."""
+
+    def __init__(self, message: str, *, op: str, generation: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.op = op
+        self.generation = generation
 
 
 class ConfigFileError(DifyError):

@@ -26,6 +26,7 @@ from dify_client._errors import (
 )
 from dify_client._ratelimit import RequestRateLimiter
 from dify_client._retry import RetryPolicy, parse_retry_after
+from dify_client._routing import CATALOG_HEADER, CATALOG_PATH, Generation, Router
 from dify_client.models.errors import ErrorDetail
 
 logger = logging.getLogger("dify_client")
@@ -91,6 +92,7 @@ class HttpCore:
         user_agent: str,
         transport: httpx.BaseTransport | None,
         verbose: bool = False,
+        generation: Generation | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self.retry = retry
@@ -107,6 +109,14 @@ class HttpCore:
             follow_redirects=False,
         )
         self.requests_sent = 0
+        self.router = Router(self.api_url, self._fetch_catalog, generation=generation)
+
+    def _fetch_catalog(self) -> tuple[int, Any, bytes, str | None]:
+        """`GET /_catalog` for the router: (status, JSON body or None, raw bytes, header)."""
+        response = self.request("GET", CATALOG_PATH, pass_statuses=frozenset({404}))
+        if response.status_code == 404:
+            return 404, None, b"", None
+        return 200, parse_json(response), response.content, response.headers.get(CATALOG_HEADER)
 
     @property
     def has_token(self) -> bool:
@@ -164,6 +174,7 @@ class HttpCore:
                     )
                     continue
                 raise
+            self.router.note_fingerprint(response.headers.get(CATALOG_HEADER))
             if response.is_success or response.status_code in pass_statuses:
                 return response
             if stream:

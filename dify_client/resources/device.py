@@ -41,9 +41,7 @@ class DeviceResource(Resource):
     def request_code(self, *, client_id: str, device_label: str) -> DeviceCode:
         body = DeviceCodeParams(client_id=client_id, device_label=device_label).model_dump()
         try:
-            return self._call(
-                "POST", "/oauth/device/code", DeviceCode, json_body=body, authenticated=False
-            )
+            return self._call_path("POST", "/oauth/device/code", DeviceCode, json_body=body)
         except APIStatusError as exc:
             raise _rfc_error(exc) or exc from exc
 
@@ -68,12 +66,8 @@ class DeviceResource(Resource):
         raise _RFC_ERRORS.get(str(error), DeviceFlowError)(str(error or "invalid_response"))
 
     def lookup(self, user_code: str) -> DeviceLookup:
-        return self._call(
-            "GET",
-            "/oauth/device/lookup",
-            DeviceLookup,
-            params={"user_code": user_code},
-            authenticated=False,
+        return self._call_path(
+            "GET", "/oauth/device/lookup", DeviceLookup, params={"user_code": user_code}
         )
 
     def approve(

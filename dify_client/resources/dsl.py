@@ -11,7 +11,7 @@ from dify_client.models.dsl import (
     ImportParams,
     PluginDependency,
 )
-from dify_client.resources._base import Resource, segment, validate
+from dify_client.resources._base import Resource, validate
 
 
 class DslResource(Resource):
@@ -23,9 +23,8 @@ class DslResource(Resource):
         Secret environment values are blanked unless `include_secret` is set; `workflow_id`
         picks a published workflow version instead of the draft.
         """
-        path = f"/apps/{segment(app_id, 'app_id')}/export"
         params = {"include_secret": include_secret, "workflow_id": workflow_id}
-        return self._call("GET", path, DslExport, params=params).data
+        return self._call("export.app", DslExport, {"app_id": app_id}, params=params).data
 
     def import_(
         self,
@@ -60,18 +59,19 @@ class DslResource(Resource):
             icon=icon,
             icon_background=icon_background,
         )
-        path = f"/workspaces/{segment(workspace_id, 'workspace_id')}/apps/imports"
-        return self._import_call(path, params.model_dump(exclude_none=True), raise_on_failure)
+        return self._import_call(
+            "import.app",
+            {"workspace_id": workspace_id},
+            params.model_dump(exclude_none=True),
+            raise_on_failure,
+        )
 
     def confirm(
         self, workspace_id: str, import_id: str, *, raise_on_failure: bool = False
     ) -> Import:
         """Confirm a pending import (it expires 10 minutes after the import)."""
-        path = (
-            f"/workspaces/{segment(workspace_id, 'workspace_id')}"
-            f"/apps/imports/{segment(import_id, 'import_id')}/confirm"
-        )
-        return self._import_call(path, None, raise_on_failure)
+        where = {"workspace_id": workspace_id, "import_id": import_id}
+        return self._import_call("confirm.app.import", where, None, raise_on_failure)
 
     def check_dependencies(self, app_id: str) -> list[PluginDependency]:
         """Plugins the app's last import needs that the workspace has not installed.
@@ -79,11 +79,15 @@ class DslResource(Resource):
         Dify remembers an import's dependencies for 10 minutes only, and not after a
         confirm, so this is meaningful right after a direct import.
         """
-        path = f"/apps/{segment(app_id, 'app_id')}/check-dependencies"
-        return self._call("GET", path, DependencyCheck).leaked_dependencies
+        return self._call(
+            "check.app.dependency", DependencyCheck, {"app_id": app_id}
+        ).leaked_dependencies
 
-    def _import_call(self, path: str, body: object, raise_on_failure: bool) -> Import:
-        response = self._http.request("POST", path, json_body=body, pass_statuses=frozenset({400}))
+    def _import_call(
+        self, op: str, where: dict[str, str], body: object, raise_on_failure: bool
+    ) -> Import:
+        response = self._send(op, where, json_body=body, pass_statuses=frozenset({400}))
+        path = response.request.url.path
         payload = parse_json(response)
         if response.status_code == 400 and not _is_import_body(payload):
             # A 400 that is an ErrorBody (not an Import) is a real request error.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from dify_client._http import parse_json
 from dify_client.models.runs import UploadedFile
-from dify_client.resources._base import Resource, segment, validate
+from dify_client.resources._base import Resource, validate
 
 DEFAULT_MIME_TYPE = "application/octet-stream"
 
@@ -41,6 +41,8 @@ class FilesResource(Resource):
             content = source.read_bytes()
             filename = filename or source.name
         mime = mime_type or mimetypes.guess_type(filename)[0] or DEFAULT_MIME_TYPE
-        path = f"/apps/{segment(app_id, 'app_id')}/files/upload"
-        response = self._http.request("POST", path, files={"file": (filename, content, mime)})
-        return validate(UploadedFile, parse_json(response), where=f"POST {path}")
+        response = self._send(
+            "upload.file", {"app_id": app_id}, files={"file": (filename, content, mime)}
+        )
+        where = f"POST {response.request.url.path}"
+        return validate(UploadedFile, parse_json(response), where=where)

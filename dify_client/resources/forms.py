@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 from dify_client._http import REDACTED, parse_json
 from dify_client.models.runs import HumanInputForm
@@ -19,8 +20,9 @@ from dify_client.resources._base import Resource, segment, validate
 class FormsResource(Resource):
     def get(self, app_id: str, form_token: str) -> HumanInputForm:
         """The form's rendered content, its inputs, default values and action buttons."""
-        path, shown = self._paths(app_id, form_token)
-        response = self._http.request("GET", path, shown_path=shown)
+        where = {"app_id": app_id, "form_token": form_token}
+        shown = self._shown("describe.human_input_form", app_id)
+        response = self._send("describe.human_input_form", where, shown_path=shown)
         return validate(HumanInputForm, parse_json(response), where=f"GET {shown}")
 
     def submit(
@@ -29,11 +31,13 @@ class FormsResource(Resource):
         """Submit the form with one of its action ids; the paused run resumes."""
         if not action:
             raise ValueError("action must be one of the form's action ids")
-        path, shown = self._paths(app_id, form_token)
         body = {"inputs": dict(inputs), "action": action}
-        self._http.request("POST", path, json_body=body, shown_path=shown)
+        where = {"app_id": app_id, "form_token": form_token}
+        shown = self._shown("submit.human_input_form", app_id)
+        self._send("submit.human_input_form", where, json_body=body, shown_path=shown)
 
-    @staticmethod
-    def _paths(app_id: str, form_token: str) -> tuple[str, str]:
-        base = f"/apps/{segment(app_id, 'app_id')}/form/human_input/"
-        return base + segment(form_token, "form_token"), base + REDACTED
+    def _shown(self, op: str, app_id: str) -> str:
+        """The path as logs and errors may show it: the token replaced by a marker."""
+        segment(app_id, "app_id")
+        _method, path = self._where(op, app_id=app_id, form_token=REDACTED)
+        return path.replace(quote(REDACTED, safe=""), REDACTED)

@@ -1,8 +1,9 @@
 """Running apps: start a run, follow or resume its events, stop it.
 
-Paths are the S2 contract's (contract §2.5; Dify `api/controllers/openapi/app_run.py`,
-`workflow_events.py`): `POST /apps/{id}/run` (always SSE), `GET /apps/{id}/tasks/{run
-id}/events`, `POST /apps/{id}/tasks/{task id}/stop`.
+Operations by op id (Dify `api/controllers/openapi/app_run.py`, `workflow_events.py`):
+S2 has one `POST /apps/{id}/run` (always SSE); S3 one run route per app mode
+(`workflow:run`, `chat:run`, `advanced-chat:run`, `completion:run`), so on S3 the app's
+mode picks the route (read once from the app when the caller does not give it).
 """
 
 from __future__ import annotations
@@ -16,9 +17,18 @@ import httpx
 from dify_client._errors import ResponseValidationError
 from dify_client._run_request import RESUMABLE_MODES, FileRef, run_body
 from dify_client._run_stream import RunStream
+from dify_client.models.apps import AppDescription
 from dify_client.models.runs import RunResult
 from dify_client.resources._base import Resource, segment
 
+# S3's run operation per app mode (agent-chat runs through the chat route).
+RUN_OPS_BY_MODE = {
+    "workflow": "run.workflow",
+    "advanced-chat": "run.advanced_chat",
+    "chat": "run.chat",
+    "agent-chat": "run.chat",
+    "completion": "run.completion",
+}
 _SSE_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
 
 
@@ -51,11 +61,16 @@ class RunsResource(Resource):
             conversation_id=conversation_id,
             workflow_id=workflow_id,
         )
-        path = f"/apps/{segment(app_id, 'app_id')}/run"
-        response = self._http.request(
-            "POST", path, json_body=body, stream=True, retry=False, headers=_SSE_HEADERS
+        op = self._run_op(app_id, mode)
+        response = self._send(
+            op,
+            {"app_id": app_id},
+            json_body=body,
+            stream=True,
+            retry=False,
+            headers=_SSE_HEADERS,
         )
-        _expect_event_stream(response, f"POST {path}")
+        _expect_event_stream(response, f"POST {response.request.url.path}")
         # Without a mode, resuming is tried whenever the stream named a workflow run id.
         reconnect = (
             None
@@ -125,18 +140,35 @@ class RunsResource(Resource):
 
         Dify only sets a stop flag and always answers success, known task or not.
         """
-        path = f"/apps/{segment(app_id, 'app_id')}/tasks/{segment(task_id, 'task_id')}/stop"
-        self._http.request("POST", path)
+        self._send("stop.task", {"app_id": app_id, "task_id": task_id})
 
     def _open_events(
         self, app_id: str, run_id: str, *, continue_on_pause: bool, snapshot: bool
     ) -> httpx.Response:
         # A GET: retried by the usual rules, unlike the run POST.
-        path = f"/apps/{segment(app_id, 'app_id')}/tasks/{segment(run_id, 'run_id')}/events"
         params = {"continue_on_pause": continue_on_pause, "include_state_snapshot": snapshot}
-        response = self._http.request("GET", path, params=params, stream=True, headers=_SSE_HEADERS)
-        _expect_event_stream(response, f"GET {path}")
+        response = self._send(
+            "get.task.event",
+            {"app_id": app_id, "task_id": run_id},
+            params=params,
+            stream=True,
+            headers=_SSE_HEADERS,
+        )
+        _expect_event_stream(response, f"GET {response.request.url.path}")
         return response
+
+    def _run_op(self, app_id: str, mode: str | None) -> str:
+        """The run operation for this server: S2's one route, or S3's route per mode."""
+        if self._http.router.supports("run.app"):
+            return "run.app"
+        if mode is None:
+            info = self._call(
+                "describe.app", AppDescription, {"app_id": app_id}, params={"fields": "info"}
+            ).info
+            mode = info.mode if info is not None else None
+        if mode is None:
+            raise ResponseValidationError(f"the server did not say app {app_id}'s mode")
+        return RUN_OPS_BY_MODE.get(mode, "run.workflow")
 
 
 def _expect_event_stream(response: httpx.Response, where: str) -> None:

@@ -19,7 +19,7 @@ from dify_client.models.workspaces import (
     Workspace,
     WorkspaceDetail,
 )
-from dify_client.resources._base import Resource, segment, validate
+from dify_client.resources._base import Resource, validate
 
 
 class WorkspacesResource(Resource):
@@ -29,7 +29,7 @@ class WorkspacesResource(Resource):
         S2 servers answer `{"workspaces": [...]}`; later ones a page envelope, walked here
         so callers see one shape either way.
         """
-        response = self._http.request("GET", "/workspaces")
+        response = self._send("get.workspace")
         body: Any = parse_json(response)
         if isinstance(body, dict) and isinstance(body.get("workspaces"), list):
             return [validate(Workspace, row, where="GET /workspaces") for row in body["workspaces"]]
@@ -40,26 +40,30 @@ class WorkspacesResource(Resource):
                 body,
                 Workspace,
                 lambda number: self._page(
-                    "/workspaces", Workspace, params={}, page=number, limit=size
+                    "get.workspace", Workspace, params={}, page=number, limit=size
                 ),
             )
             return first.all()
         raise ResponseValidationError("unexpected response shape from GET /workspaces")
 
     def get(self, workspace_id: str) -> WorkspaceDetail:
-        path = f"/workspaces/{segment(workspace_id, 'workspace_id')}"
-        return self._call("GET", path, WorkspaceDetail)
+        return self._call("describe.workspace", WorkspaceDetail, {"workspace_id": workspace_id})
 
     def switch(self, workspace_id: str) -> WorkspaceDetail:
         """Make this the caller's current workspace on the server (console and defaults)."""
-        path = f"/workspaces/{segment(workspace_id, 'workspace_id')}/switch"
-        return self._call("POST", path, WorkspaceDetail)
+        return self._call("switch.workspace", WorkspaceDetail, {"workspace_id": workspace_id})
 
 
 class MembersResource(Resource):
     def list(self, workspace_id: str, *, page: int = 1, limit: int = 20) -> Page[Member]:
-        path = f"/workspaces/{segment(workspace_id, 'workspace_id')}/members"
-        return self._page(path, Member, params={}, page=page, limit=limit)
+        return self._page(
+            "get.workspace.member",
+            Member,
+            {"workspace_id": workspace_id},
+            params={},
+            page=page,
+            limit=limit,
+        )
 
     def iter_all(self, workspace_id: str) -> Iterator[Member]:
         """Every member, pending invitees included, at the largest page size."""
@@ -68,22 +72,18 @@ class MembersResource(Resource):
     def invite(self, workspace_id: str, email: str, role: AssignableRole) -> MemberInvite:
         """Invite by email (or re-send a pending invitation); needs owner or admin."""
         body = MemberInviteParams(email=email, role=role).model_dump()
-        path = f"/workspaces/{segment(workspace_id, 'workspace_id')}/members"
-        return self._call("POST", path, MemberInvite, json_body=body)
+        return self._call(
+            "invite.workspace.member", MemberInvite, {"workspace_id": workspace_id}, json_body=body
+        )
 
     def remove(self, workspace_id: str, member_id: str) -> MemberActionResult:
-        path = (
-            f"/workspaces/{segment(workspace_id, 'workspace_id')}"
-            f"/members/{segment(member_id, 'member_id')}"
-        )
-        return self._call("DELETE", path, MemberActionResult)
+        where = {"workspace_id": workspace_id, "member_id": member_id}
+        return self._call("remove.workspace.member", MemberActionResult, where)
 
     def update_role(
         self, workspace_id: str, member_id: str, role: AssignableRole
     ) -> MemberActionResult:
         body = MemberRoleParams(role=role).model_dump()
-        path = (
-            f"/workspaces/{segment(workspace_id, 'workspace_id')}"
-            f"/members/{segment(member_id, 'member_id')}/role"
-        )
-        return self._call("PUT", path, MemberActionResult, json_body=body)
+        # S2 puts to `…/members/{id}/role`; S3 patches the member itself, same body.
+        where = {"workspace_id": workspace_id, "member_id": member_id}
+        return self._call("update.workspace.member", MemberActionResult, where, json_body=body)

@@ -44,6 +44,8 @@ def make_client(fake_clock: FakeClock) -> Iterator[Callable[..., tuple[DifyClien
         *answers: object, max_retries: int = 3, **kwargs: object
     ) -> tuple[DifyClient, Recorder]:
         recorder = Recorder(list(answers))  # type: ignore[arg-type]
+        # The scripted answers are S2 ones; detection has tests of its own.
+        kwargs.setdefault("generation", "s2")
         client = DifyClient(
             "https://dify.test",
             token=TOKEN,

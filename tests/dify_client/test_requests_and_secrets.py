@@ -146,7 +146,7 @@ def test_clients_with_one_token_share_one_budget(fake_clock: FakeClock) -> None:
     # A promotion's source and target on the same server use the same token: Dify
     # counts them together, so the client must too.
     answer = httpx.MockTransport(lambda r: httpx.Response(200, json={"subject_type": "account"}))
-    options = {"clock": fake_clock, "transport": answer, "rate_limit": 2}
+    options = {"clock": fake_clock, "transport": answer, "rate_limit": 2, "generation": "s2"}
     with (
         DifyClient("https://dify.test", TOKEN, **options) as one,
         DifyClient("https://dify.test", TOKEN, **options) as two,

@@ -94,6 +94,7 @@ def test_every_spec_endpoint_is_called_by_a_client_method() -> None:
         transport=httpx.MockTransport(not_found),
         clock=FakeClock(),
         retry=RetryPolicy(max_retries=0, jitter=0.0),
+        generation="s2",
     )
     with client:
         for call in CALLS:
