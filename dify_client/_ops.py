@@ -46,11 +46,14 @@ def _op(summary: str, s2: tuple[str, str] | None, s3: tuple[str, str] | None) ->
 _APP = "/apps/{app_id}"
 _WS = "/workspaces/{workspace_id}"
 
-# Op ids as Dify's catalog names them. Kept in one table so a reader sees both
+# Op ids as Dify's catalog names them (`run.app` is S2's single run route, which has no
+# catalog). Where Dify's stored sources disagree (the events and upload ops' ids differ
+# between files.py / workflow_events.py and difyctl's catalog fixture), the catalog
+# fixture's names are used: a server's catalog is what the client reads. Kept in one table so a reader sees both
 # generations of one operation side by side.
 OPS: dict[str, OpSpec] = {
     # account and sessions
-    "get.account": _op("the signed-in account", ("GET", "/account"), ("GET", "/account")),
+    "describe.account": _op("the signed-in account", ("GET", "/account"), ("GET", "/account")),
     "get.account.session": _op(
         "sign-in sessions", ("GET", "/account/sessions"), ("GET", "/account/sessions")
     ),
@@ -59,7 +62,7 @@ OPS: dict[str, OpSpec] = {
         ("DELETE", "/account/sessions/{session_id}"),
         ("DELETE", "/account/sessions/{session_id}"),
     ),
-    "delete.account.session.self": _op(
+    "delete.account.current_session": _op(
         "sign out", ("DELETE", "/account/sessions/self"), ("DELETE", "/account/sessions/self")
     ),
     # workspaces and members
@@ -74,66 +77,72 @@ OPS: dict[str, OpSpec] = {
     "invite.workspace.member": _op(
         "invite a member", ("POST", _WS + "/members"), ("POST", _WS + "/members")
     ),
-    "remove.workspace.member": _op(
+    "delete.workspace.member": _op(
         "remove a member",
         ("DELETE", _WS + "/members/{member_id}"),
         ("DELETE", _WS + "/members/{member_id}"),
     ),
-    "update.workspace.member": _op(
+    "set.workspace.member_role": _op(
         "change a member's role",
         ("PUT", _WS + "/members/{member_id}/role"),
         ("PATCH", _WS + "/members/{member_id}"),
     ),
     # apps and DSL
-    "get.app": _op("apps", ("GET", "/apps"), ("GET", "/apps")),
-    "describe.app": _op("one app", ("GET", _APP + "/describe"), ("GET", _APP)),
-    "get.permitted_external_app": _op(
+    "get.console_app": _op("apps", ("GET", "/apps"), ("GET", "/apps")),
+    "describe.console_app": _op("one app", ("GET", _APP + "/describe"), ("GET", _APP)),
+    "get.console_app.external": _op(
         "apps shared with external users",
         ("GET", "/permitted-external-apps"),
         ("GET", "/permitted-external-apps"),
     ),
-    "export.app": _op("export an app's DSL", ("GET", _APP + "/export"), ("GET", _APP + "/dsl")),
-    "import.app": _op(
+    "export.console_app.dsl": _op(
+        "export an app's DSL", ("GET", _APP + "/export"), ("GET", _APP + "/dsl")
+    ),
+    "import.console_app.dsl": _op(
         "import a DSL", ("POST", _WS + "/apps/imports"), ("POST", _WS + "/apps/imports")
     ),
-    "confirm.app.import": _op(
+    "confirm.console_app.dsl_import": _op(
         "confirm a pending import",
         ("POST", _WS + "/apps/imports/{import_id}/confirm"),
         ("POST", _WS + "/apps/imports/{import_id}:confirm"),
     ),
-    "check.app.import": _op(
+    "check.console_app.dsl": _op(
         "check a DSL before importing it", None, ("POST", _WS + "/apps/imports:check")
     ),
-    "check.app.dependency": _op(
+    "check.console_app.dependency": _op(
         "plugins an import left missing",
         ("GET", _APP + "/check-dependencies"),
         ("GET", _APP + "/dependencies:check"),
     ),
     # runtime
     "run.app": _op("run an app", ("POST", _APP + "/run"), None),
-    "run.workflow": _op("run a workflow", None, ("POST", _APP + "/workflow:run")),
-    "run.chat": _op("run a chat app", None, ("POST", _APP + "/chat:run")),
-    "run.advanced_chat": _op("run a chatflow", None, ("POST", _APP + "/advanced-chat:run")),
-    "run.completion": _op("run a completion app", None, ("POST", _APP + "/completion:run")),
-    "stop.task": _op(
+    "run.console_app.workflow": _op("run a workflow", None, ("POST", _APP + "/workflow:run")),
+    "run.console_app.chat": _op("run a chat app", None, ("POST", _APP + "/chat:run")),
+    "run.console_app.advanced_chat": _op(
+        "run a chatflow", None, ("POST", _APP + "/advanced-chat:run")
+    ),
+    "run.console_app.completion": _op(
+        "run a completion app", None, ("POST", _APP + "/completion:run")
+    ),
+    "stop.run": _op(
         "stop a run",
         ("POST", _APP + "/tasks/{task_id}/stop"),
         ("POST", _APP + "/tasks/{task_id}:stop"),
     ),
-    "get.task.event": _op(
+    "get.run.event": _op(
         "a run's events",
         ("GET", _APP + "/tasks/{task_id}/events"),
         ("GET", _APP + "/tasks/{task_id}/events"),
     ),
-    "upload.file": _op(
-        "upload a file", ("POST", _APP + "/files/upload"), ("POST", _APP + "/files/upload")
+    "upload.console_app.file": _op(
+        "upload a file", ("POST", _APP + "/files/upload"), ("POST", _APP + "/files")
     ),
-    "describe.human_input_form": _op(
+    "describe.run.form": _op(
         "a human-input form",
         ("GET", _APP + "/form/human_input/{form_token}"),
         ("GET", _APP + "/human-input-forms/{form_token}"),
     ),
-    "submit.human_input_form": _op(
+    "submit.run.form": _op(
         "submit a human-input form",
         ("POST", _APP + "/form/human_input/{form_token}"),
         ("POST", _APP + "/human-input-forms/{form_token}:submit"),
@@ -154,13 +163,15 @@ OPS: dict[str, OpSpec] = {
         "delete a draft environment variable", None, ("DELETE", _APP + "/env/{env_id}")
     ),
     "check.console_app.release": _op(
-        "check a draft before publishing", None, ("POST", _APP + "/release:check")
+        "check a draft before publishing", None, ("GET", _APP + "/release:check")
     ),
     "get.run": _op("run history", None, ("GET", _APP + "/runs")),
     "describe.run": _op("one run", None, ("GET", _APP + "/runs/{run_id}")),
     "get.run.node": _op("a run's node steps", None, ("GET", _APP + "/runs/{run_id}/nodes")),
-    "test.workflow": _op("test-run a workflow draft", None, ("POST", _APP + "/draft/workflow:run")),
-    "test.advanced_chat": _op(
+    "test.console_app.workflow": _op(
+        "test-run a workflow draft", None, ("POST", _APP + "/draft/workflow:run")
+    ),
+    "test.console_app.advanced_chat": _op(
         "test-run a chatflow draft", None, ("POST", _APP + "/draft/advanced-chat:run")
     ),
 }

@@ -10,7 +10,7 @@ from dify_client.resources._base import Resource
 class AccountResource(Resource):
     def get(self) -> Account:
         """Who the token belongs to, its workspaces and its default workspace."""
-        return self._call("get.account", Account)
+        return self._call("describe.account", Account)
 
 
 class SessionsResource(Resource):
@@ -24,4 +24,4 @@ class SessionsResource(Resource):
 
     def revoke_current(self) -> RevokeResponse:
         """Revoke the token making this call; the next call with it gets 401."""
-        return self._call("delete.account.session.self", RevokeResponse)
+        return self._call("delete.account.current_session", RevokeResponse)

@@ -32,7 +32,7 @@ class AppsResource(Resource):
         """
         segment(workspace_id, "workspace_id")
         params = {"workspace_id": workspace_id, "mode": mode, "name": name, "tag": tag}
-        return self._page("get.app", App, params=params, page=page, limit=limit)
+        return self._page("get.console_app", App, params=params, page=page, limit=limit)
 
     def iter_all(self, workspace_id: str, *, mode: str | None = None) -> Iterator[App]:
         """Every visible app of the workspace, at the largest page size."""
@@ -52,7 +52,7 @@ class AppsResource(Resource):
             if unknown:
                 raise ValueError(f"unknown describe fields {unknown}; use {DESCRIBE_FIELDS}")
             params["fields"] = ",".join(wanted)
-        return self._call("describe.app", AppDescription, {"app_id": app_id}, params=params)
+        return self._call("describe.console_app", AppDescription, {"app_id": app_id}, params=params)
 
     def permitted_external(
         self,
@@ -64,4 +64,4 @@ class AppsResource(Resource):
     ) -> Page[App]:
         """Apps an external SSO subject (`dfoe_` token) may use; Enterprise servers only."""
         params = {"mode": mode, "name": name}
-        return self._page("get.permitted_external_app", App, params=params, page=page, limit=limit)
+        return self._page("get.console_app.external", App, params=params, page=page, limit=limit)

@@ -24,7 +24,9 @@ class DslResource(Resource):
         picks a published workflow version instead of the draft.
         """
         params = {"include_secret": include_secret, "workflow_id": workflow_id}
-        return self._call("export.app", DslExport, {"app_id": app_id}, params=params).data
+        return self._call(
+            "export.console_app.dsl", DslExport, {"app_id": app_id}, params=params
+        ).data
 
     def import_(
         self,
@@ -60,7 +62,7 @@ class DslResource(Resource):
             icon_background=icon_background,
         )
         return self._import_call(
-            "import.app",
+            "import.console_app.dsl",
             {"workspace_id": workspace_id},
             params.model_dump(exclude_none=True),
             raise_on_failure,
@@ -71,7 +73,7 @@ class DslResource(Resource):
     ) -> Import:
         """Confirm a pending import (it expires 10 minutes after the import)."""
         where = {"workspace_id": workspace_id, "import_id": import_id}
-        return self._import_call("confirm.app.import", where, None, raise_on_failure)
+        return self._import_call("confirm.console_app.dsl_import", where, None, raise_on_failure)
 
     def check_dependencies(self, app_id: str) -> list[PluginDependency]:
         """Plugins the app's last import needs that the workspace has not installed.
@@ -80,7 +82,7 @@ class DslResource(Resource):
         confirm, so this is meaningful right after a direct import.
         """
         return self._call(
-            "check.app.dependency", DependencyCheck, {"app_id": app_id}
+            "check.console_app.dependency", DependencyCheck, {"app_id": app_id}
         ).leaked_dependencies
 
     def _import_call(

@@ -42,7 +42,7 @@ class FilesResource(Resource):
             filename = filename or source.name
         mime = mime_type or mimetypes.guess_type(filename)[0] or DEFAULT_MIME_TYPE
         response = self._send(
-            "upload.file", {"app_id": app_id}, files={"file": (filename, content, mime)}
+            "upload.console_app.file", {"app_id": app_id}, files={"file": (filename, content, mime)}
         )
         where = f"POST {response.request.url.path}"
         return validate(UploadedFile, parse_json(response), where=where)

@@ -21,8 +21,8 @@ class FormsResource(Resource):
     def get(self, app_id: str, form_token: str) -> HumanInputForm:
         """The form's rendered content, its inputs, default values and action buttons."""
         where = {"app_id": app_id, "form_token": form_token}
-        shown = self._shown("describe.human_input_form", app_id)
-        response = self._send("describe.human_input_form", where, shown_path=shown)
+        shown = self._shown("describe.run.form", app_id)
+        response = self._send("describe.run.form", where, shown_path=shown)
         return validate(HumanInputForm, parse_json(response), where=f"GET {shown}")
 
     def submit(
@@ -33,8 +33,8 @@ class FormsResource(Resource):
             raise ValueError("action must be one of the form's action ids")
         body = {"inputs": dict(inputs), "action": action}
         where = {"app_id": app_id, "form_token": form_token}
-        shown = self._shown("submit.human_input_form", app_id)
-        self._send("submit.human_input_form", where, json_body=body, shown_path=shown)
+        shown = self._shown("submit.run.form", app_id)
+        self._send("submit.run.form", where, json_body=body, shown_path=shown)
 
     def _shown(self, op: str, app_id: str) -> str:
         """The path as logs and errors may show it: the token replaced by a marker."""

@@ -23,11 +23,11 @@ from dify_client.resources._base import Resource, segment
 
 # S3's run operation per app mode (agent-chat runs through the chat route).
 RUN_OPS_BY_MODE = {
-    "workflow": "run.workflow",
-    "advanced-chat": "run.advanced_chat",
-    "chat": "run.chat",
-    "agent-chat": "run.chat",
-    "completion": "run.completion",
+    "workflow": "run.console_app.workflow",
+    "advanced-chat": "run.console_app.advanced_chat",
+    "chat": "run.console_app.chat",
+    "agent-chat": "run.console_app.chat",
+    "completion": "run.console_app.completion",
 }
 _SSE_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
 
@@ -140,7 +140,7 @@ class RunsResource(Resource):
 
         Dify only sets a stop flag and always answers success, known task or not.
         """
-        self._send("stop.task", {"app_id": app_id, "task_id": task_id})
+        self._send("stop.run", {"app_id": app_id, "task_id": task_id})
 
     def _open_events(
         self, app_id: str, run_id: str, *, continue_on_pause: bool, snapshot: bool
@@ -148,7 +148,7 @@ class RunsResource(Resource):
         # A GET: retried by the usual rules, unlike the run POST.
         params = {"continue_on_pause": continue_on_pause, "include_state_snapshot": snapshot}
         response = self._send(
-            "get.task.event",
+            "get.run.event",
             {"app_id": app_id, "task_id": run_id},
             params=params,
             stream=True,
@@ -163,12 +163,15 @@ class RunsResource(Resource):
             return "run.app"
         if mode is None:
             info = self._call(
-                "describe.app", AppDescription, {"app_id": app_id}, params={"fields": "info"}
+                "describe.console_app",
+                AppDescription,
+                {"app_id": app_id},
+                params={"fields": "info"},
             ).info
             mode = info.mode if info is not None else None
         if mode is None:
             raise ResponseValidationError(f"the server did not say app {app_id}'s mode")
-        return RUN_OPS_BY_MODE.get(mode, "run.workflow")
+        return RUN_OPS_BY_MODE.get(mode, "run.console_app.workflow")
 
 
 def _expect_event_stream(response: httpx.Response, where: str) -> None:

@@ -78,7 +78,7 @@ class MembersResource(Resource):
 
     def remove(self, workspace_id: str, member_id: str) -> MemberActionResult:
         where = {"workspace_id": workspace_id, "member_id": member_id}
-        return self._call("remove.workspace.member", MemberActionResult, where)
+        return self._call("delete.workspace.member", MemberActionResult, where)
 
     def update_role(
         self, workspace_id: str, member_id: str, role: AssignableRole
@@ -86,4 +86,4 @@ class MembersResource(Resource):
         body = MemberRoleParams(role=role).model_dump()
         # S2 puts to `…/members/{id}/role`; S3 patches the member itself, same body.
         where = {"workspace_id": workspace_id, "member_id": member_id}
-        return self._call("update.workspace.member", MemberActionResult, where, json_body=body)
+        return self._call("set.workspace.member_role", MemberActionResult, where, json_body=body)
