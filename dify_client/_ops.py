@@ -49,8 +49,8 @@ _WS = "/workspaces/{workspace_id}"
 # Op ids as Dify's catalog names them (`run.app` is S2's single run route, which has no
 # catalog). Where Dify's stored sources disagree (the events and upload ops' ids differ
 # between files.py / workflow_events.py and difyctl's catalog fixture), the catalog
-# fixture's names are used: a server's catalog is what the client reads. Kept in one table so a reader sees both
-# generations of one operation side by side.
+# fixture's names are used: a server's catalog is what the client reads. One table, so a
+# reader sees both generations of one operation side by side.
 OPS: dict[str, OpSpec] = {
     # account and sessions
     "describe.account": _op("the signed-in account", ("GET", "/account"), ("GET", "/account")),
