@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator import errors
 from emulator.admin import router as admin_router
 from emulator.device_page import router as device_router
 from emulator.middleware import EmulatorMiddleware, RouteTable
 from emulator.routes import PREFIX, api_router
+from emulator.routes.s3 import s3_router
 from emulator.runtime import Emulator
+from emulator.s3_layer import S3Layer
 
 logger = logging.getLogger("emulator")
 
@@ -61,30 +63,51 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
 
 
 class EmulatorApp:
-    """The ASGI callable served by uvicorn (the FastAPI app inside the outer middleware)."""
+    """The ASGI callable served by uvicorn.
+
+    One FastAPI app per API generation over the same emulator state; each request goes
+    to the one the current `generation` setting names (S3's is rebuilt when its moved
+    paths change), so a test can switch generations without restarting the server.
+    """
 
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
-        self.fastapi = FastAPI(
-            title="Dify OpenAPI v1 (difyops emulator)",
-            version="1.0",
-            description="User-scoped programmatic API (bearer auth), as emulated by difyops.",
-            openapi_url=None,
-            docs_url=None,
-            redoc_url=None,
-        )
-        self.fastapi.state.emulator = emulator
-        self.fastapi.include_router(api_router())
-        self.fastapi.include_router(device_router)
-        self.fastapi.include_router(admin_router)
-        self.fastapi.add_exception_handler(errors.EmulatorError, _emulator_error)
-        self.fastapi.add_exception_handler(StarletteHTTPException, _http_error)
-        self.fastapi.add_exception_handler(Exception, _unexpected_error)
-        self.routes = RouteTable(self.fastapi.openapi().get("paths", {}))
-        self._asgi = EmulatorMiddleware(self.fastapi, emulator, self.routes)
+        self.fastapi, self.routes, self._s2 = _build(emulator, api_router())
+        self._s3: tuple[tuple[tuple[str, str], ...], ASGIApp] | None = None
+
+    def _s3_app(self) -> ASGIApp:
+        moves = self.emulator.settings.current().s3_path_moves
+        if self._s3 is None or self._s3[0] != moves:
+            router, catalog = s3_router(dict(moves))
+            _fastapi, _routes, inner = _build(self.emulator, router)
+            self._s3 = (moves, S3Layer(inner, catalog))
+        return self._s3[1]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self._asgi(scope, receive, send)
+        if self.emulator.settings.current().generation == "s3":
+            await self._s3_app()(scope, receive, send)
+        else:
+            await self._s2(scope, receive, send)
+
+
+def _build(emulator: Emulator, api: APIRouter) -> tuple[FastAPI, RouteTable, ASGIApp]:
+    fastapi = FastAPI(
+        title="Dify OpenAPI v1 (difyops emulator)",
+        version="1.0",
+        description="User-scoped programmatic API (bearer auth), as emulated by difyops.",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    fastapi.state.emulator = emulator
+    fastapi.include_router(api)
+    fastapi.include_router(device_router)
+    fastapi.include_router(admin_router)
+    fastapi.add_exception_handler(errors.EmulatorError, _emulator_error)
+    fastapi.add_exception_handler(StarletteHTTPException, _http_error)
+    fastapi.add_exception_handler(Exception, _unexpected_error)
+    routes = RouteTable(fastapi.openapi().get("paths", {}))
+    return fastapi, routes, EmulatorMiddleware(fastapi, emulator, routes)
 
 
 def create_app(emulator: Emulator) -> EmulatorApp:

@@ -57,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=",".join(DEFAULT_KNOWN_CLIENT_IDS),
         help="comma-separated OPENAPI_KNOWN_CLIENT_IDS",
     )
+    serve.add_argument(
+        "--generation",
+        choices=["s2", "s3"],
+        default="s2",
+        help="Dify API generation to serve: s2 (the spec's paths) or s3 (catalog-driven)",
+    )
     serve.add_argument("--log-level", default="warning")
     return parser
 
@@ -72,6 +78,7 @@ def settings_from(args: argparse.Namespace) -> EmulatorSettings:
         token_ttl_days=min(365, max(1, args.token_ttl_days)),
         console_url=args.console_url,
         known_client_ids=tuple(c.strip() for c in args.known_client_ids.split(",") if c.strip()),
+        generation=args.generation,
     )
 
 

@@ -191,6 +191,22 @@ class ServiceUnavailable(EmulatorError):
     status = 503
 
 
+class AppModeMismatch(InvalidParam):
+    """S3's per-mode run routes: the app's mode is not the route's (`app_run.py`)."""
+
+    code = "app_mode_mismatch"
+    default_message = "This op does not serve apps of this mode."
+    default_hint = "describe.console_app shows the app's mode."
+
+
+class UpgradeRequired(EmulatorError):
+    """S3's version gate (`_version_gate.py`): a difyctl older than the minimum."""
+
+    status = 426
+    code = "upgrade_required"
+    default_hint = "Upgrade difyctl: https://docs.dify.ai/en/cli/install"
+
+
 class RequestValidationFailed(InvalidParam):
     """The `@accepts` layer's 422 (strict query/body models)."""
 

@@ -24,6 +24,7 @@ from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Edition = Literal["SELF_HOSTED", "CLOUD"]
+Generation = Literal["s2", "s3"]
 
 DEFAULT_DSL_VERSION = "0.6.0"
 DEFAULT_SERVER_VERSION = "1.15.0"
@@ -50,11 +51,16 @@ class EmulatorSettings:
     max_concurrent_runs_per_app: int = 0
     upload_file_size_limit_bytes: int = 15 * 1024 * 1024
     upload_blocked_extensions: tuple[str, ...] = ()
+    # Which generation of Dify's OpenAPI paths to serve (S2: the spec's; S3: resource-
+    # oriented, with `/_catalog`), and S3 operations moved to other paths (op id → path).
+    generation: Generation = "s2"
+    s3_path_moves: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["known_client_ids"] = list(self.known_client_ids)
         data["upload_blocked_extensions"] = list(self.upload_blocked_extensions)
+        data["s3_path_moves"] = dict(self.s3_path_moves)
         return data
 
 
@@ -77,6 +83,8 @@ class SettingsPatch(BaseModel):
     max_concurrent_runs_per_app: int | None = Field(None, ge=0)
     upload_file_size_limit_bytes: int | None = Field(None, ge=1)
     upload_blocked_extensions: list[str] | None = None
+    generation: Generation | None = None
+    s3_path_moves: dict[str, str] | None = None
 
     @field_validator("dsl_version")
     @classmethod
@@ -93,6 +101,8 @@ def apply_patch(base: EmulatorSettings, overrides: Mapping[str, Any]) -> Emulato
     values = dict(overrides)
     if "known_client_ids" in values and values["known_client_ids"] is not None:
         values["known_client_ids"] = tuple(values["known_client_ids"])
+    if values.get("s3_path_moves") is not None:
+        values["s3_path_moves"] = tuple(sorted(dict(values["s3_path_moves"]).items()))
     if values.get("upload_blocked_extensions") is not None:
         values["upload_blocked_extensions"] = tuple(values["upload_blocked_extensions"])
     return dataclasses.replace(base, **values)

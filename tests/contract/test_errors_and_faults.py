@@ -112,3 +112,8 @@ def test_dropped_connections_are_retried_for_reads(emulator: EmulatorHandle, mak
     with pytest.raises(DifyConnectionError) as raised:
         client.dsl.export(TRIAGE_DEV)
     assert "connection" in str(raised.value)
+
+
+# These tests inject faults and read counters by S2 route keys (`POST /apps/{app_id}/run`…);
+# the S3 routes run the same handlers, and tests/contract/test_generations.py covers them.
+pytestmark = pytest.mark.generations("s2")

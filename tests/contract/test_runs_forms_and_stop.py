@@ -106,6 +106,7 @@ def test_a_submitted_forms_412_does_not_carry_the_token(
     assert token not in str(caught.value)
 
 
+@pytest.mark.generations("s2")  # reads the S2 stop route's counter
 def test_stopping_a_paused_run_ends_it_stopped(dify: DifyClient, emulator: EmulatorHandle) -> None:
     app_id = import_human_input_app(dify, emulator)
     _token, run_id, task_id = paused_run(dify, app_id)

@@ -333,3 +333,8 @@ def test_a_runs_elapsed_time_covers_its_delayed_node(
     (llm,) = [n for n in result.nodes if n.title == LLM]
     assert llm.elapsed_time is not None and llm.elapsed_time >= delay
     assert result.elapsed_time is not None and result.elapsed_time >= llm.elapsed_time
+
+
+# These tests inject faults and read counters by S2 route keys (`POST /apps/{app_id}/run`…);
+# the S3 routes run the same handlers, and tests/contract/test_generations.py covers them.
+pytestmark = pytest.mark.generations("s2")

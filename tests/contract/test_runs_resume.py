@@ -162,3 +162,8 @@ def test_iteration_events_are_resumed_once_each(dify: DifyClient, emulator: Emul
         emulator.admin.fault("stream_drop", route=RUN, after_events=after_events, times=1)
         with dify.runs.stream(app_id, inputs=items) as stream:
             assert trail(list(stream)) == undisturbed, after_events
+
+
+# These tests inject faults and read counters by S2 route keys (`POST /apps/{app_id}/run`…);
+# the S3 routes run the same handlers, and tests/contract/test_generations.py covers them.
+pytestmark = pytest.mark.generations("s2")

@@ -30,6 +30,7 @@ from typing import Any
 import httpx
 import pytest
 
+from dify_client._routing import forget_hosts
 from emulator.seeds import demo as DEMO  # read as a namespace of constants
 from emulator.server import EmulatorServer
 from emulator.settings import EmulatorSettings
@@ -39,6 +40,7 @@ __all__ = [
     "DEMO",
     "AdminClient",
     "EmulatorHandle",
+    "api_generation",
     "emulator",
     "emulator_factory",
     "emulator_server",
@@ -248,10 +250,21 @@ def _emulator_admin(emulator_server: EmulatorServer) -> Iterator[AdminClient]:
 
 
 @pytest.fixture
+def api_generation(request: pytest.FixtureRequest) -> str:
+    """The Dify API generation the `emulator` fixture serves: `s2` unless a tier's
+    conftest parametrises it (the contract tier runs every test against both)."""
+    return str(getattr(request, "param", "s2"))
+
+
+@pytest.fixture
 def emulator(
-    emulator_server: EmulatorServer, _emulator_admin: AdminClient
+    emulator_server: EmulatorServer, _emulator_admin: AdminClient, api_generation: str
 ) -> Iterator[EmulatorHandle]:
     _emulator_admin.reset("demo")
+    if api_generation != "s2":
+        _emulator_admin.settings(generation=api_generation)
+    # Clients cache what a host serves per process; the shared server changes generation.
+    forget_hosts()
     handle = EmulatorHandle(server=emulator_server, admin=_emulator_admin)
     try:
         yield handle

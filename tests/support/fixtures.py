@@ -2,6 +2,7 @@
 
 from tests.support.emulator import (
     _emulator_admin,
+    api_generation,
     emulator,
     emulator_factory,
     emulator_server,
@@ -10,6 +11,7 @@ from tests.support.prefect import prefect_harness
 
 __all__ = [
     "_emulator_admin",
+    "api_generation",
     "emulator",
     "emulator_factory",
     "emulator_server",
