@@ -43,8 +43,10 @@ test: check
 quick: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
+# GENERATION=s3 serves Dify's newer (catalog) paths; the client detects which it met.
+GENERATION ?= s2
 demo: $(STAMP)
-	$(BIN)/python -m difyops.demo
+	DIFYOPS_DEMO_GENERATION=$(GENERATION) $(BIN)/python -m difyops.demo
 
 bench: $(STAMP)
 	for b in bench/[!_]*.py; do $(BIN)/python $$b || exit 1; done

@@ -23,6 +23,8 @@ from pathlib import Path
 import httpx
 import yaml
 
+from dify_client import DifyClient
+
 DEMO_PASSWORD = "demo-password"  # noqa: S105 — the documented password of the demo accounts
 OPERATOR = "ada@acme.example"
 HELPDESK_DEV = "a0000000-0000-4000-8000-000000000103"
@@ -48,6 +50,14 @@ def shell(*args: str) -> None:
     subprocess.run(args, check=True)  # noqa: S603
 
 
+def generation() -> str:
+    """`make demo GENERATION=s3` serves Dify's newer paths; the client detects which."""
+    chosen = os.environ.get("DIFYOPS_DEMO_GENERATION", "s2").strip().lower() or "s2"
+    if chosen not in ("s2", "s3"):
+        raise SystemExit(f"GENERATION must be s2 or s3, not {chosen!r}")
+    return chosen
+
+
 @contextmanager
 def emulator(workdir: Path) -> Iterator[tuple[str, httpx.Client]]:
     """The emulator in a subprocess, with the demo seed; yields its URL and admin client."""
@@ -66,6 +76,8 @@ def emulator(workdir: Path) -> Iterator[tuple[str, httpx.Client]]:
             str(workdir / "emulator.sqlite3"),
             # One argument with `=`: a random token may start with "-".
             f"--admin-token={admin_token}",
+            "--generation",
+            generation(),
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -126,10 +138,9 @@ def login(base_url: str) -> None:
 def edit_in_console(admin: httpx.Client, base_url: str) -> None:
     """A colleague edits the Policy Helpdesk's prompt in Dify's console."""
     token = admin.post("/tokens", json={"email": OPERATOR}).json()["token"]
-    with httpx.Client(
-        base_url=f"{base_url}/openapi/v1", headers={"Authorization": f"Bearer {token}"}
-    ) as api:
-        data = yaml.safe_load(api.get(f"/apps/{HELPDESK_DEV}/export").json()["data"])
+    # Through the client, which knows each generation's path for an export.
+    with DifyClient(base_url, token=token) as dify:
+        data = yaml.safe_load(dify.dsl.export(HELPDESK_DEV))
     llm = next(n for n in data["workflow"]["graph"]["nodes"] if n["data"]["type"] == "llm")
     prompt = llm["data"]["prompt_template"][0]
     prompt["text"] = prompt["text"].rstrip() + "\nAlways cite the handbook section you used."
@@ -159,7 +170,10 @@ def main() -> None:
         os.environ.pop(name, None)
     repo = workdir / "backup"
     with emulator(workdir) as (base_url, admin):
-        say(f"A Dify API emulator with the demo seed runs at {base_url}")
+        say(
+            f"A Dify API emulator ({generation().upper()} paths) with the demo seed runs at"
+            f" {base_url}"
+        )
         say("Sign in through the OAuth device flow")
         login(base_url)
         run("auth", "status")
