@@ -33,6 +33,7 @@ from dify_client.resources.account import AccountResource, SessionsResource
 from dify_client.resources.apps import AppsResource
 from dify_client.resources.device import DeviceResource
 from dify_client.resources.dsl import DslResource
+from dify_client.resources.env import EnvResource
 from dify_client.resources.files import FilesResource
 from dify_client.resources.forms import FormsResource
 from dify_client.resources.runs import RunsResource
@@ -165,6 +166,11 @@ class DifyClient:
     @cached_property
     def forms(self) -> FormsResource:
         return FormsResource(self._http)
+
+    @cached_property
+    def env(self) -> EnvResource:
+        """Draft environment variables of workflow and advanced-chat apps (S3 servers)."""
+        return EnvResource(self._http)
 
     @property
     def generation(self) -> Generation:

@@ -395,3 +395,30 @@ class UnsupportedFileType(EmulatorError):
 class FileTooLarge(EmulatorError):
     status = 413
     code = "file_too_large"
+
+
+# --- S3 draft environment variables (Dify `api/controllers/openapi/_errors.py`) ---------
+
+
+class DraftNotFound(NotFound):
+    code = "draft_not_found"
+    default_message = "This app has no draft."
+
+
+class EnvVariableNotFound(NotFound):
+    code = "env_variable_not_found"
+    default_message = "The draft has no environment variable with this id."
+
+
+class SecretMaskUnknownId(BadRequest):
+    code = "secret_mask_unknown_id"
+    default_message = (
+        "The value is the masked secret placeholder, but env_id is not an existing secret."
+    )
+
+
+class SecretMaskNotSecret(BadRequest):
+    code = "secret_mask_not_secret"
+    default_message = (
+        "The value is the masked secret placeholder, which only a secret value_type can keep."
+    )

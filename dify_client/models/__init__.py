@@ -25,6 +25,7 @@ from dify_client.models.dsl import (
     ImportStatus,
     PluginDependency,
 )
+from dify_client.models.env import SECRET_MASK, EnvVariable
 from dify_client.models.errors import ErrorBody, ErrorDetail
 from dify_client.models.meta import HealthResponse, ServerVersion
 from dify_client.models.runs import (
@@ -76,6 +77,7 @@ from dify_client.models.workspaces import (
 
 __all__ = [
     "OVERWRITABLE_MODES",
+    "SECRET_MASK",
     "Account",
     "AccountInfo",
     "AgentLog",
@@ -94,6 +96,7 @@ __all__ = [
     "DevicePollParams",
     "DeviceToken",
     "DslExport",
+    "EnvVariable",
     "ErrorBody",
     "ErrorDetail",
     "ErrorEvent",

@@ -14,6 +14,7 @@ from emulator.backend.console import ConsoleService
 from emulator.backend.device_flow import DeviceFlowService
 from emulator.backend.dsl_export import DslExporter
 from emulator.backend.dsl_import import DslImporter, UrlFetcher
+from emulator.backend.env_vars import EnvVarService
 from emulator.backend.members import MemberService
 from emulator.backend.rate_limit import SlidingWindowLimiter
 from emulator.backend.runs import Executor, FileService, FormService, RunService, ScriptRegistry
@@ -39,6 +40,7 @@ class Backend:
         self.members = MemberService(store, clock)
         self.apps = AppService(store)
         self.exporter = DslExporter(store)
+        self.env = EnvVarService(store, clock)
         self.importer = DslImporter(store, clock, fetch_url)
         self.device = DeviceFlowService(store, clock, self.tokens)
         self.console = ConsoleService(store, clock, self.tokens)

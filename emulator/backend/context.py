@@ -11,6 +11,8 @@ ACCOUNT_ONLY: frozenset[TokenKind] = frozenset({"account"})
 EXTERNAL_ONLY: frozenset[TokenKind] = frozenset({"external_sso"})
 ANY_KIND: frozenset[TokenKind] = frozenset({"account", "external_sso"})
 MANAGERS = frozenset({"owner", "admin"})
+# `account_app_guards(..., editor=True)`: the roles that may edit an app.
+EDITORS = frozenset({"owner", "admin", "editor"})
 
 
 @dataclass(frozen=True)

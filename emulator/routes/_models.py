@@ -140,3 +140,14 @@ class DeviceMutateRequest(BaseModel):
 
 class DeviceLookupQuery(BaseModel):
     user_code: str
+
+
+class EnvVariableSetPayload(BaseModel):
+    """`EnvVariableSetPayload` of Dify `api/controllers/openapi/_models.py` (S3 env set)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    value_type: Literal["string", "number", "secret"]
+    value: Any
+    description: str = ""

@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from emulator import errors
-from emulator.routes import account, apps, dsl, meta, oauth_device, runs, workspaces
+from emulator.routes import account, apps, dsl, env, meta, oauth_device, runs, workspaces
 from emulator.routes._common import PREFIX, authorize, emulator_of, ok, validate_query
 from emulator.routes._models import MemberListQuery as PageQuery
 
@@ -181,6 +181,27 @@ def s3_ops() -> list[Op]:
             runs.run_events,
             "Reconnect to a run's events",
             "sse",
+        ),
+        Op(
+            "get.console_app.env",
+            "GET",
+            _APP + "/env",
+            env.list_env,
+            "Environment variables of the draft; secrets with a value are masked",
+        ),
+        Op(
+            "set.console_app.env",
+            "PUT",
+            _APP + "/env/{env_id}",
+            env.set_env,
+            "Add or replace one environment variable of the draft, keyed by its id",
+        ),
+        Op(
+            "delete.console_app.env",
+            "DELETE",
+            _APP + "/env/{env_id}",
+            env.delete_env,
+            "Remove one environment variable from the draft, keyed by its id",
         ),
         Op("upload.console_app.file", "POST", _APP + "/files", runs.upload_file, "Upload a file"),
         Op(
