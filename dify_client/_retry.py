@@ -23,7 +23,9 @@ from dify_client._constants import (
     MAX_RETRY_DELAY_SECONDS,
 )
 
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# PATCH is here because Dify's only PATCH (S3's set.workspace.member_role, which replaced
+# S2's PUT …/role) sets a member's role to a given value: sending it twice is harmless.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 

@@ -26,6 +26,7 @@ from difyops.commands import (
     emulator,
     members,
     promote,
+    releases,
     restore,
     runs,
     sessions,
@@ -95,6 +96,7 @@ app.add_typer(sessions.app, name="sessions")
 app.add_typer(workspaces.app, name="workspaces")
 app.add_typer(members.app, name="members")
 runs.register(apps.app)
+releases.register(apps.app)
 app.add_typer(apps.app, name="apps")
 app.add_typer(dsl.app, name="dsl")
 app.add_typer(backup.app, name="backup")

@@ -45,6 +45,23 @@ SLOW_FIXTURES = frozenset({"prefect_harness", "corpus_dir"})
 SLOW_MARKERS = ("corpus",)
 
 
+# Tiers whose every emulator-backed test runs against both Dify API generations.
+_BOTH_GENERATIONS = ("contract", "cli", "flows")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test of those tiers that uses the emulator runs on S2 and on S3, unless it is
+    marked `@pytest.mark.generations("s2")` (a test of one generation's surface)."""
+    if "emulator" not in metafunc.fixturenames:
+        return
+    tier = Path(str(metafunc.definition.path)).parent.name
+    marker = metafunc.definition.get_closest_marker("generations")
+    if marker is None and tier not in _BOTH_GENERATIONS:
+        return
+    generations = list(marker.args) if marker else ["s2", "s3"]
+    metafunc.parametrize("api_generation", generations, indirect=True)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if is_slow(item):

@@ -437,9 +437,6 @@ def test_the_acting_account_is_never_demoted(
     assert roles(emulator)["grace@acme.example"] == ("admin", "active")
 
 
-ROLE_ROUTE = "PUT /workspaces/{workspace_id}/members/{member_id}/role"
-
-
 def interrupt_at(monkeypatch: pytest.MonkeyPatch, method: str, email: str) -> None:
     """Make the client's `method` (invite or update_role) raise KeyboardInterrupt for
     `email`, as a person pressing Ctrl-C in the middle of an apply would."""
@@ -577,6 +574,9 @@ def test_an_unwritable_invite_urls_file_stops_apply_before_any_change(
     assert "hedy@acme.example" not in roles(emulator)
 
 
+KATHERINE_ID = "ac000000-0000-4000-8000-000000000004"
+
+
 @pytest.mark.parametrize(
     ("scenario", "message", "code", "hint"),
     [
@@ -584,8 +584,7 @@ def test_an_unwritable_invite_urls_file_stops_apply_before_any_change(
             "drop_connection",
             # then the httpx error's name: RemoteProtocolError, or ReadError when the
             # aborted socket's reset arrives first
-            "connection to 127.0.0.1 failed during PUT /openapi/v1/workspaces/"
-            f"{DEMO.ACME_DEV}/members/ac000000-0000-4000-8000-000000000004/role: ",
+            "connection to 127.0.0.1 failed during {request}: ",
             None,
             "Check the server URL and that the server is running.",
             id="connection-dropped-past-the-retries",
@@ -613,7 +612,7 @@ def test_a_fault_on_one_change_fails_only_that_change(
     monkeypatch.setattr("dify_client._client._SYSTEM_CLOCK", clock)  # retries sleep on it
     # Five: the first change's four attempts (one try, three retries), then one more that
     # the next change on the same route survives by retrying.
-    emulator.admin.fault(scenario, route=ROLE_ROUTE, times=5)
+    emulator.admin.fault(scenario, route=emulator.route("set.workspace.member_role"), times=5)
     result = invoke("members", "apply", "-f", str(EXAMPLE), "--json")
     assert result.exit_code == 1
     outcomes = json.loads(result.stdout)["applied"]["results"][0]["outcomes"]
@@ -622,7 +621,9 @@ def test_a_fault_on_one_change_fails_only_that_change(
         ("grace@acme.example", "done"),
         ("hedy@acme.example", "done"),
     ]
-    assert outcomes[0]["message"].startswith(message)
+    method, template = emulator.route("set.workspace.member_role").split(" ", 1)
+    path = template.format(workspace_id=DEMO.ACME_DEV, member_id=KATHERINE_ID)
+    assert outcomes[0]["message"].startswith(message.format(request=f"{method} /openapi/v1{path}"))
     assert (outcomes[0]["code"], outcomes[0]["hint"]) == (code, hint)
     assert len(clock.sleeps) >= 4  # the client retried, on the fake clock
     live = roles(emulator)

@@ -30,8 +30,6 @@ from tests.support.runs import (
 )
 
 TICKET_INPUTS = ("--input", "subject=Refund", "--input", 'body:="charged twice"')
-RUN = "POST /apps/{app_id}/run"
-STOP = "POST /apps/{app_id}/tasks/{task_id}/stop"
 
 
 @pytest.fixture
@@ -106,7 +104,7 @@ def test_a_chat_app_needs_a_query_before_anything_runs(
     result = invoke("apps", "run", BUDDY)
     assert result.exit_code == 2 and "needs a query" in result.stderr
     assert "--query" in result.stderr  # the hint
-    assert RUN not in emulator.admin.stats()
+    assert emulator.route("run.app", "chat") not in emulator.admin.stats()
 
 
 def test_a_chat_app_streams_its_answer(
@@ -128,7 +126,10 @@ def test_file_inputs_are_uploaded_first(
     result = invoke("apps", "run", app_id, "--file", f"doc={document}", "--json")
     assert result.exit_code == 0, result.stderr
     stats = emulator.admin.stats()
-    assert stats["POST /apps/{app_id}/files/upload"] == 1 and stats[RUN] == 1
+    assert (
+        stats[emulator.route("upload.console_app.file")] == 1
+        and stats[emulator.route("run.app")] == 1
+    )
     started = ndjson(result.stdout)[0]["data"]["inputs"]["doc"]
     assert started == {
         "type": "document",
@@ -151,7 +152,7 @@ def test_ctrl_c_stops_the_run_and_exits_130(
     monkeypatch.setattr(runs_commands.RunView, "event", interrupt)
     result = invoke("apps", "run", TRIAGE, *TICKET_INPUTS)
     assert result.exit_code == 130
-    assert emulator.admin.stats()[STOP] == 1
+    assert emulator.admin.stats()[emulator.route("stop.run")] == 1
 
 
 def test_a_paused_run_is_answered_through_form_show_submit_and_events(
@@ -184,7 +185,7 @@ def test_stop_and_upload(
 ) -> None:
     stopped = invoke("apps", "stop", TRIAGE, "task-1", "--json")
     assert json.loads(stopped.stdout) == {"result": "success", "task_id": "task-1"}
-    assert emulator.admin.stats()[STOP] == 1
+    assert emulator.admin.stats()[emulator.route("stop.run")] == 1
 
     document = tmp_path / "a.pdf"
     document.write_bytes(b"%PDF-")
@@ -209,7 +210,9 @@ def test_a_chatflow_resumed_after_it_finished_still_prints_its_whole_answer(
     emulator.admin.script(app_id=HELPDESK, node="Answer from policy", text="Ten days a year.")
     whole = invoke("apps", "run", HELPDESK, "--query", "Days off?")
     assert whole.exit_code == 0 and whole.stdout == "Ten days a year.\n"
-    emulator.admin.fault("stream_drop", route=RUN, after_events=3, times=1)
+    emulator.admin.fault(
+        "stream_drop", route=emulator.route("run.app", "advanced-chat"), after_events=3, times=1
+    )
     resumed = invoke("apps", "run", HELPDESK, "--query", "Days off?")
     assert resumed.exit_code == 0, resumed.stderr
     assert resumed.stdout == whole.stdout

@@ -26,7 +26,6 @@ smoke:
       query: {QUERY}
       answer: {{contains: refund}}
 """
-RUN = "POST /apps/{app_id}/run"
 
 
 def reply(emulator: EmulatorHandle, text: str, *, query: str = QUERY) -> None:
@@ -46,7 +45,7 @@ def published(emulator: EmulatorHandle) -> EmulatorHandle:
 
 
 def runs(emulator: EmulatorHandle) -> int:
-    return emulator.admin.stats().get(RUN, 0)
+    return emulator.admin.stats().get(emulator.route("run.app", "advanced-chat"), 0)
 
 
 def smoke_file(tmp_path: Path, text: str = SMOKE) -> str:

@@ -13,16 +13,6 @@ from tests.support.emulator import EmulatorHandle
 ClientFactory = Callable[..., DifyClient]
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Every contract test that uses the emulator runs against both API generations,
-    unless it is marked `@pytest.mark.generations("s2")` (a test of one generation)."""
-    if "emulator" not in metafunc.fixturenames:
-        return
-    marker = metafunc.definition.get_closest_marker("generations")
-    generations = list(marker.args) if marker else ["s2", "s3"]
-    metafunc.parametrize("api_generation", generations, indirect=True)
-
-
 @pytest.fixture
 def make_dify(emulator: EmulatorHandle) -> Iterator[ClientFactory]:
     """`make_dify(email=..., token=..., max_retries=...)` → a DifyClient on the emulator.

@@ -15,7 +15,6 @@ from tests.support.emulator import EmulatorHandle
 TRIAGE = "a0000000-0000-4000-8000-000000000101"
 DIGEST = "a0000000-0000-4000-8000-000000000102"
 HELPDESK = "a0000000-0000-4000-8000-000000000103"
-EXPORT_ROUTE = "GET /apps/{app_id}/export"
 
 
 def sign_in(emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> str:
@@ -26,8 +25,7 @@ def sign_in(emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def current_dsl(emulator: EmulatorHandle, app_id: str) -> dict[str, Any]:
-    with emulator.client(emulator.admin.token()) as http:
-        return dict(yaml.safe_load(http.get(f"/apps/{app_id}/export").json()["data"]))
+    return dict(yaml.safe_load(emulator.export(app_id)))
 
 
 def edit_dsl(emulator: EmulatorHandle, app_id: str, change: Any, *, touch: bool = True) -> None:

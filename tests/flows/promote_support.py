@@ -38,9 +38,7 @@ def request(
 
 
 def export(emulator: EmulatorHandle, app_id: str, *, include_secret: bool = False) -> str:
-    with emulator.client(emulator.admin.token()) as http:
-        params = {"include_secret": "true" if include_secret else "false"}
-        return str(http.get(f"/apps/{app_id}/export", params=params).json()["data"])
+    return emulator.export(app_id, include_secret=include_secret)
 
 
 def change_dev(emulator: EmulatorHandle, app_id: str, title: str) -> None:

@@ -17,7 +17,6 @@ from jobs import BackupSettings, Source
 from reconcile.backup.layout import host_dir, parse_index
 from tests.flows.backup_support import (
     DIGEST,
-    EXPORT_ROUTE,
     HELPDESK,
     TRIAGE,
     commits,
@@ -90,8 +89,7 @@ def test_first_backup_writes_every_visible_app_and_one_commit(
     assert "added    Support Ticket Triage (workflow)" in message
     # What is stored is exactly the server's export.
     stored = (repo / dev / "support-ticket-triage.yml").read_text()
-    with emulator.client(emulator.admin.token()) as http:
-        assert stored == http.get(f"/apps/{TRIAGE}/export").json()["data"]
+    assert stored == emulator.export(TRIAGE)
 
 
 def test_a_rerun_without_changes_costs_only_the_listings(
@@ -102,7 +100,7 @@ def test_a_rerun_without_changes_costs_only_the_listings(
     report = backup()
     assert report.commit is None
     stats = emulator.admin.stats()
-    assert stats.get(EXPORT_ROUTE, 0) == 0
+    assert stats.get(emulator.route("export.console_app.dsl"), 0) == 0
     assert set(stats) == {"GET /workspaces", "GET /apps"}
     assert stats["GET /apps"] == 3  # one page per workspace
     assert len(commits(repo)) == 1
@@ -121,7 +119,7 @@ def test_an_edited_app_gets_one_commit_naming_it(
     emulator.admin.reset_stats()
     report = backup()
     assert report.commit
-    assert emulator.admin.stats()[EXPORT_ROUTE] == 1
+    assert emulator.admin.stats()[emulator.route("export.console_app.dsl")] == 1
     message = git(repo, "log", "-1", "--format=%B")
     assert message.splitlines()[0] == "Backup: 1 changed"
     assert "changed  Support Ticket Triage: 1 node changed" in message
@@ -193,7 +191,12 @@ def test_an_export_failure_keeps_the_last_good_file(
     edit_dsl(emulator, TRIAGE, retitle("Classify the ticket"))
     edit_dsl(emulator, DIGEST, retitle("Summarise the release"))
     before = (repo / app_dir(emulator) / "support-ticket-triage.yml").read_text()
-    emulator.admin.fault("server_error", status=500, route=EXPORT_ROUTE, path_contains=TRIAGE)
+    emulator.admin.fault(
+        "server_error",
+        status=500,
+        route=emulator.route("export.console_app.dsl"),
+        path_contains=TRIAGE,
+    )
     report = backup()
     assert not report.ok
     assert [o.name for _, o in report.failed] == ["Support Ticket Triage"]
@@ -323,7 +326,7 @@ def test_a_killed_run_leaves_a_valid_repository_and_the_next_completes(
     emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch, repo: Path
 ) -> None:
     token = sign_in(emulator, monkeypatch)
-    emulator.admin.fault("latency", latency_ms=300, route=EXPORT_ROUTE)
+    emulator.admin.fault("latency", latency_ms=300, route=emulator.route("export.console_app.dsl"))
     command = [
         sys.executable,
         "-m",

@@ -33,9 +33,6 @@ def signed_in(emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> str:
     return sign_in(emulator, monkeypatch)
 
 
-RUN = "POST /apps/{app_id}/run"
-
-
 def reply(emulator: EmulatorHandle, text: str) -> None:
     """Prod's Policy Helpdesk answers `text` to "Hello", its LLM node taking 0.2 s."""
     emulator.admin.script(
@@ -59,7 +56,9 @@ def test_run_smoke_resolves_apps_by_name_and_runs_their_cases(
     published: EmulatorHandle,
 ) -> None:
     result = run_smoke(SmokeRequest(target=PROD, cases=CASES, rate_limit=None))
-    assert result.passed and published.admin.stats()[RUN] == 1
+    assert (
+        result.passed and published.admin.stats()[published.route("run.app", "advanced-chat")] == 1
+    )
     assert result.workspace.startswith("Acme Prod")
     assert result.summary() == "1 of 1 smoke cases passed in 1 app(s)"
 
@@ -107,4 +106,4 @@ def test_the_promote_flow_runs_smoke_inside_its_apply_and_rolls_back_on_failure(
             )
         )
     assert export(emulator, PROD_HELPDESK) == before
-    assert emulator.admin.stats()[RUN] == 1
+    assert emulator.admin.stats()[emulator.route("run.app", "advanced-chat")] == 1

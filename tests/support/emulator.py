@@ -30,6 +30,8 @@ from typing import Any
 import httpx
 import pytest
 
+from dify_client import DifyClient
+from dify_client._ops import OPS
 from dify_client._routing import forget_hosts
 from emulator.seeds import demo as DEMO  # read as a namespace of constants
 from emulator.server import EmulatorServer
@@ -207,6 +209,25 @@ class EmulatorHandle:
     server: EmulatorServer
     admin: AdminClient
     _clients: list[httpx.Client] = field(default_factory=list)
+    generation: str = "s2"
+
+    def route(self, op: str, mode: str = "workflow") -> str:
+        """The request counters' key of an op id on this generation ("GET /apps/{app_id}/dsl").
+
+        `run.app` names S2's single run route; on S3 it is the route of the app's `mode`.
+        """
+        if op == "run.app" and self.generation == "s3":
+            op = "run.console_app." + {"agent-chat": "chat"}.get(mode, mode).replace("-", "_")
+        spec = OPS[op]
+        route = spec.s3 if self.generation == "s3" else spec.s2
+        if route is None:
+            raise KeyError(f"{op} does not exist on {self.generation}")
+        return f"{route.method} {route.template}"
+
+    def export(self, app_id: str, *, include_secret: bool = False) -> str:
+        """An app's DSL through a DifyClient, so the path fits the generation served."""
+        with DifyClient(self.base_url, self.admin.token()) as dify:
+            return dify.dsl.export(app_id, include_secret=include_secret)
 
     @property
     def base_url(self) -> str:
@@ -265,7 +286,9 @@ def emulator(
         _emulator_admin.settings(generation=api_generation)
     # Clients cache what a host serves per process; the shared server changes generation.
     forget_hosts()
-    handle = EmulatorHandle(server=emulator_server, admin=_emulator_admin)
+    handle = EmulatorHandle(
+        server=emulator_server, admin=_emulator_admin, generation=api_generation
+    )
     try:
         yield handle
     finally:
