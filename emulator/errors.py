@@ -395,3 +395,24 @@ class UnsupportedFileType(EmulatorError):
 class FileTooLarge(EmulatorError):
     status = 413
     code = "file_too_large"
+
+
+class VersionNotFound(NotFound):
+    """`_errors.py` VersionNotFound: unknown or malformed version id (restore)."""
+
+    code = "version_not_found"
+    default_message = "No version with this id exists for this app."
+
+
+class VersionNotRestorable(BadRequest):
+    """`_errors.py` VersionNotRestorable: the id names the draft, not a published version."""
+
+    code = "version_not_restorable"
+    default_message = "Only a published version can be restored."
+
+
+class DraftNotFound(NotFound):
+    """`_errors.py` DraftNotFound."""
+
+    code = "draft_not_found"
+    default_message = "This app has no draft."

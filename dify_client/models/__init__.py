@@ -27,6 +27,14 @@ from dify_client.models.dsl import (
 )
 from dify_client.models.errors import ErrorBody, ErrorDetail
 from dify_client.models.meta import HealthResponse, ServerVersion
+from dify_client.models.releases import (
+    AppVersion,
+    DraftChanges,
+    PublishedVersion,
+    ReleaseCheck,
+    ReleaseCheckRow,
+    RestoredDraft,
+)
 from dify_client.models.runs import (
     AgentLog,
     AgentMessage,
@@ -85,6 +93,7 @@ __all__ = [
     "AppDescription",
     "AppInfo",
     "AppMode",
+    "AppVersion",
     "AssignableRole",
     "DependencyCheck",
     "DeviceCode",
@@ -93,6 +102,7 @@ __all__ = [
     "DeviceLookup",
     "DevicePollParams",
     "DeviceToken",
+    "DraftChanges",
     "DslExport",
     "ErrorBody",
     "ErrorDetail",
@@ -126,6 +136,10 @@ __all__ = [
     "NodeTrail",
     "Ping",
     "PluginDependency",
+    "PublishedVersion",
+    "ReleaseCheck",
+    "ReleaseCheckRow",
+    "RestoredDraft",
     "RevokeResponse",
     "RunEvent",
     "RunResult",
