@@ -36,6 +36,7 @@ from dify_client.resources.dsl import DslResource
 from dify_client.resources.env import EnvResource
 from dify_client.resources.files import FilesResource
 from dify_client.resources.forms import FormsResource
+from dify_client.resources.releases import ReleasesResource
 from dify_client.resources.runs import RunsResource
 from dify_client.resources.workspaces import MembersResource, WorkspacesResource
 
@@ -154,6 +155,11 @@ class DifyClient:
     @cached_property
     def dsl(self) -> DslResource:
         return DslResource(self._http)
+
+    @cached_property
+    def releases(self) -> ReleasesResource:
+        """Publish, versions, restore and the release check (S3 servers only)."""
+        return ReleasesResource(self._http)
 
     @cached_property
     def runs(self) -> RunsResource:

@@ -422,3 +422,20 @@ class SecretMaskNotSecret(BadRequest):
     default_message = (
         "The value is the masked secret placeholder, which only a secret value_type can keep."
     )
+
+
+# --- S3 release operations ---
+
+
+class VersionNotFound(NotFound):
+    """`_errors.py` VersionNotFound: unknown or malformed version id (restore)."""
+
+    code = "version_not_found"
+    default_message = "No version with this id exists for this app."
+
+
+class VersionNotRestorable(BadRequest):
+    """`_errors.py` VersionNotRestorable: the id names the draft, not a published version."""
+
+    code = "version_not_restorable"
+    default_message = "Only a published version can be restored."

@@ -28,6 +28,14 @@ from dify_client.models.dsl import (
 from dify_client.models.env import SECRET_MASK, EnvVariable
 from dify_client.models.errors import ErrorBody, ErrorDetail
 from dify_client.models.meta import HealthResponse, ServerVersion
+from dify_client.models.releases import (
+    AppVersion,
+    DraftChanges,
+    PublishedVersion,
+    ReleaseCheck,
+    ReleaseCheckRow,
+    RestoredDraft,
+)
 from dify_client.models.runs import (
     AgentLog,
     AgentMessage,
@@ -87,6 +95,7 @@ __all__ = [
     "AppDescription",
     "AppInfo",
     "AppMode",
+    "AppVersion",
     "AssignableRole",
     "DependencyCheck",
     "DeviceCode",
@@ -95,6 +104,7 @@ __all__ = [
     "DeviceLookup",
     "DevicePollParams",
     "DeviceToken",
+    "DraftChanges",
     "DslExport",
     "EnvVariable",
     "ErrorBody",
@@ -129,6 +139,10 @@ __all__ = [
     "NodeTrail",
     "Ping",
     "PluginDependency",
+    "PublishedVersion",
+    "ReleaseCheck",
+    "ReleaseCheckRow",
+    "RestoredDraft",
     "RevokeResponse",
     "RunEvent",
     "RunResult",

@@ -17,6 +17,7 @@ from emulator.backend.dsl_import import DslImporter, UrlFetcher
 from emulator.backend.env_vars import EnvVarService
 from emulator.backend.members import MemberService
 from emulator.backend.rate_limit import SlidingWindowLimiter
+from emulator.backend.release import ReleaseService
 from emulator.backend.runs import Executor, FileService, FormService, RunService, ScriptRegistry
 from emulator.backend.tokens import TokenService
 from emulator.backend.workspaces import WorkspaceService
@@ -44,6 +45,7 @@ class Backend:
         self.importer = DslImporter(store, clock, fetch_url)
         self.device = DeviceFlowService(store, clock, self.tokens)
         self.console = ConsoleService(store, clock, self.tokens)
+        self.release = ReleaseService(store, clock)
         self.runs = RunService(store, clock, ScriptRegistry(), executor)
         self.forms = FormService(store, clock, self.runs.tasks)
         self.files = FileService(store, clock)

@@ -25,7 +25,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from emulator import errors
-from emulator.routes import account, apps, dsl, env, meta, oauth_device, runs, workspaces
+from emulator.routes import (
+    account,
+    apps,
+    dsl,
+    env,
+    meta,
+    oauth_device,
+    release,
+    runs,
+    workspaces,
+)
 from emulator.routes._common import PREFIX, authorize, emulator_of, ok, validate_query
 from emulator.routes._models import MemberListQuery as PageQuery
 
@@ -217,6 +227,34 @@ def s3_ops() -> list[Op]:
             _APP + "/human-input-forms/{form_token}:submit",
             runs.submit_form,
             "Submit a paused run's form",
+        ),
+        Op(
+            "publish.console_app",
+            "POST",
+            _APP + ":publish",
+            release.publish_app,
+            "Publish the draft as a new version and make the app use it",
+        ),
+        Op(
+            "get.console_app.version",
+            "GET",
+            _APP + "/versions",
+            release.list_versions,
+            "List published versions, newest first",
+        ),
+        Op(
+            "restore.console_app.version",
+            "POST",
+            _APP + "/versions/{version_id}:restore",
+            release.restore_version,
+            "Copy a published version into the draft; publish again to make it live",
+        ),
+        Op(
+            "check.console_app.release",
+            "GET",
+            _APP + "/release:check",
+            release.check_release,
+            "Is the draft ready to publish",
         ),
     ]
     for op_id, (suffix, modes) in RUN_MODES.items():

@@ -139,8 +139,9 @@ class AppRepository:
     def upsert_workflow(self, workflow: WorkflowRow) -> None:
         self._db.execute(
             "INSERT INTO workflows (id, app_id, version, graph, features, environment_variables,"
-            " conversation_variables, rag_pipeline_variables, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " conversation_variables, rag_pipeline_variables, created_at, updated_at,"
+            " marked_name, marked_comment, created_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(id) DO UPDATE SET graph = excluded.graph, features = excluded.features,"
             " environment_variables = excluded.environment_variables,"
             " conversation_variables = excluded.conversation_variables,"
@@ -157,6 +158,9 @@ class AppRepository:
                 _dumps(workflow.rag_pipeline_variables),
                 workflow.created_at,
                 workflow.updated_at,
+                workflow.marked_name,
+                workflow.marked_comment,
+                workflow.created_by,
             ),
         )
 
@@ -171,8 +175,11 @@ class AppRepository:
         return WorkflowRow.from_row(row) if row else None
 
     def published_workflows(self, app_id: str) -> list[WorkflowRow]:
+        """Oldest first; the last one is the live version (insertion order breaks ties, so
+        two publishes under a frozen clock still have an order)."""
         rows = self._db.query(
-            "SELECT * FROM workflows WHERE app_id = ? AND version != 'draft' ORDER BY created_at",
+            "SELECT * FROM workflows WHERE app_id = ? AND version != 'draft'"
+            " ORDER BY created_at, rowid",
             (app_id,),
         )
         return [WorkflowRow.from_row(r) for r in rows]

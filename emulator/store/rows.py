@@ -178,6 +178,9 @@ class WorkflowRow:
     rag_pipeline_variables: list[Any] = field(default_factory=list)
     created_at: float = 0.0
     updated_at: float = 0.0
+    marked_name: str = ""
+    marked_comment: str = ""
+    created_by: str | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> WorkflowRow:
@@ -192,6 +195,9 @@ class WorkflowRow:
             rag_pipeline_variables=json.loads(row["rag_pipeline_variables"]),
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            marked_name=row["marked_name"],
+            marked_comment=row["marked_comment"],
+            created_by=row["created_by"],
         )
 
 

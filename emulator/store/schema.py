@@ -124,7 +124,10 @@ CREATE TABLE IF NOT EXISTS workflows (
     conversation_variables TEXT NOT NULL,
     rag_pipeline_variables TEXT NOT NULL,
     created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    marked_name TEXT NOT NULL DEFAULT '',     -- a published version's name (≤ 20 chars)
+    marked_comment TEXT NOT NULL DEFAULT '',  -- and note (≤ 100 chars)
+    created_by TEXT                           -- the account that published it
 );
 CREATE INDEX IF NOT EXISTS workflows_by_app ON workflows(app_id, version);
 CREATE TABLE IF NOT EXISTS pending_imports (
