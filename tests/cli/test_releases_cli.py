@@ -39,7 +39,7 @@ def test_versions_mark_the_live_one_and_publish_refuses_an_untested_draft(
 
     forced = invoke("apps", "publish", TRIAGE, "--name", "v2", "--comment", "retry", "--force")
     assert forced.exit_code == 0, forced.output
-    assert "runs use it now" in forced.stdout
+    assert "runs use it now" in forced.stdout + forced.stderr
     rows = versions(invoke)
     assert rows[0]["current"] and rows[0]["marked_name"] == "v2"
     assert live_version(invoke) != before
