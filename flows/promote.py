@@ -23,6 +23,7 @@ from reconcile.promotion.plan import (
     PendingPolicy,
     PromotionOptions,
     PromotionPlan,
+    PublishPolicy,
 )
 from reconcile.promotion.planner import Selection
 from reconcile.promotion.render import plan_markdown, result_markdown
@@ -89,12 +90,15 @@ async def promote_flow(
     smoke: SmokeCases | None = None,
     smoke_file: str | None = None,
     on_smoke_failure: SmokePolicy = "rollback",
+    publish: PublishPolicy = "if-tested",
 ) -> dict[str, object]:
     """Plan the promotion, publish the plan, and apply it only when `confirm` is true.
 
     `plan_checksum` (from a reviewed plan) makes the apply refuse a plan that changed.
     Smoke cases (`smoke` by app name, or a standalone `smoke_file`) run on the target
     after each app's import; `on_smoke_failure` rolls a failing app back or reports it.
+    On a Dify server that can publish, `publish` (if-tested, always, never) decides whether
+    the verified draft goes live; a failure after publishing puts the previous version back.
     The run fails when any app failed, was rolled back, is waiting for a decision, or
     failed its smoke cases, so an automation can notify someone.
     """
@@ -112,6 +116,7 @@ async def promote_flow(
                 recreate=recreate,
                 smoke=cases,
                 on_smoke_failure=on_smoke_failure,
+                publish=publish,
             ),
             concurrency=concurrency,
             rate_limit=rate_limit,

@@ -84,6 +84,15 @@ PendingOption = Annotated[
         "version), always.",
     ),
 ]
+PublishOption = Annotated[
+    str | None,
+    typer.Option(
+        "--publish",
+        help="On a Dify server that can publish (S3): if-tested (default: when Dify's "
+        "release check passes, e.g. after the smoke cases' draft test runs), always, or "
+        "never (replace the draft only, as on S2).",
+    ),
+]
 DependenciesOption = Annotated[
     str | None,
     typer.Option(
@@ -107,6 +116,7 @@ def plan(
     recreate: RecreateOption = False,
     confirm_pending: PendingOption = None,
     dependencies: DependenciesOption = None,
+    publish: PublishOption = None,
     smoke_file: SmokeFileOption = None,
     on_smoke_failure: OnSmokeFailureOption = None,
     out: PlanOutOption = None,
@@ -137,6 +147,7 @@ def plan(
         recreate=recreate,
         confirm_pending=confirm_pending,
         dependencies=dependencies,
+        publish=publish,
         smoke_file=smoke_file,
         on_smoke_failure=on_smoke_failure,
     )
@@ -167,6 +178,7 @@ def apply(
     recreate: RecreateOption = False,
     confirm_pending: PendingOption = None,
     dependencies: DependenciesOption = None,
+    publish: PublishOption = None,
     smoke_file: SmokeFileOption = None,
     on_smoke_failure: OnSmokeFailureOption = None,
     json_output: JsonOption = False,
@@ -199,6 +211,7 @@ def apply(
             "--recreate": recreate,
             "--confirm-pending": confirm_pending,
             "--dependencies": dependencies,
+            "--publish": publish,
             "--smoke": smoke_file,
             "--on-smoke-failure": on_smoke_failure,
         }
@@ -217,6 +230,7 @@ def apply(
             recreate=recreate,
             confirm_pending=confirm_pending,
             dependencies=dependencies,
+            publish=publish,
             smoke_file=smoke_file,
             on_smoke_failure=on_smoke_failure,
         )
@@ -311,6 +325,7 @@ def build_request(
     dependencies: str | None = None,
     smoke_file: Path | None = None,
     on_smoke_failure: str | None = None,
+    publish: str | None = None,
 ) -> PromotionRequest:
     """A request from the command line, over the manifest's `promotion:` section if any;
     the policy flags win over the section's policies."""
@@ -340,7 +355,7 @@ def build_request(
             on_smoke_failure, section.on_smoke_failure if section else "rollback"
         ),
     )
-    options = with_policies(options, confirm_pending, dependencies)
+    options = with_policies(options, confirm_pending, dependencies, publish)
     return PromotionRequest(source=source, target=target_side, selection=selection, options=options)
 
 
@@ -378,14 +393,19 @@ def _side_from_section(section: PromotionSection | None, which: str) -> Workspac
 
 
 def with_policies(
-    base: PromotionOptions, confirm_pending: str | None, dependencies: str | None
+    base: PromotionOptions,
+    confirm_pending: str | None,
+    dependencies: str | None,
+    publish: str | None = None,
 ) -> PromotionOptions:
     """Command-line policies over `base`, checked with a usage error naming the flag."""
+    if publish not in (None, "never", "if-tested", "always"):
+        raise UsageError(f"--publish takes if-tested, always or never, not {publish!r}")
     if confirm_pending not in (None, "never", "minor", "always"):
         raise UsageError(f"--confirm-pending takes never, minor or always, not {confirm_pending!r}")
     if dependencies not in (None, "warn", "fail"):
         raise UsageError(f"--dependencies takes warn or fail, not {dependencies!r}")
-    changes = {"confirm_pending": confirm_pending, "dependencies": dependencies}
+    changes = {"confirm_pending": confirm_pending, "dependencies": dependencies, "publish": publish}
     return base.model_copy(update={k: v for k, v in changes.items() if v is not None})
 
 

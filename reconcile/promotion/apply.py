@@ -19,7 +19,14 @@ from dify_client.models import Import
 from dsl import DEFAULT_DSL_VERSION, DslError, canonical_text, diff_documents, load_text
 from dsl.compat import is_minor_step
 from reconcile.promotion.plan import CHANGING, Action, PendingPolicy, PlannedApp, PromotionPlan
-from reconcile.promotion.ports import PromotionTarget, TargetError
+from reconcile.promotion.ports import PromotionTarget, Releaser, TargetError
+from reconcile.promotion.publish_gate import (
+    GRAPH_MODES,
+    PublishFailed,
+    publish_verified,
+    rollback_live,
+    wants_publish,
+)
 from reconcile.promotion.result import AppResult, Outcome, PromotionResult
 from reconcile.promotion.smoke_gate import smoke_problem
 from reconcile.promotion.view import comparable, view_hash, with_target_secrets
@@ -54,14 +61,17 @@ def apply_plan(
     *,
     each: EachApp = _one_after_another,
     runner: AppRunner | None = None,
+    releaser: Releaser | None = None,
 ) -> PromotionResult:
     """Apply every changing app of the plan; the others are reported as planned. With a
-    `runner`, each app's smoke cases run on the target once it is imported and verified."""
+    `runner`, each app's smoke cases run on the target once it is imported and verified;
+    with a `releaser` (a server that can publish), the verified draft is published under
+    the plan's policy (reconcile.promotion.publish_gate)."""
 
     def one(app: PlannedApp) -> AppResult:
         # Only changing apps have (and need) a source text.
         text = source_texts[app.name] if app.action in CHANGING else ""
-        return apply_app(target, plan, app, text, runner=runner)
+        return apply_app(target, plan, app, text, runner=runner, releaser=releaser)
 
     return PromotionResult(checksum=plan.checksum, apps=list(each(one, plan.apps)))
 
@@ -73,14 +83,16 @@ def apply_app(
     source_text: str,
     *,
     runner: AppRunner | None = None,
+    releaser: Releaser | None = None,
 ) -> AppResult:
-    """One app of the plan: imported, confirmed, checked and verified, or rolled back."""
+    """One app of the plan: imported, confirmed, checked, verified and (where the server
+    can) published, or rolled back."""
     if app.action not in CHANGING:
         outcome = Outcome.BLOCKED if app.action == Action.BLOCKED else Outcome.UNCHANGED
         return _result(app, outcome, app.reason or app.summary)
     result = _result(app, Outcome.APPLIED, "")
     try:
-        _import_and_verify(target, plan, app, source_text, result, runner)
+        _import_and_verify(target, plan, app, source_text, result, runner, releaser)
     except _AppFailed as failure:
         result.outcome, result.message = failure.outcome, failure.message
     except TargetError as exc:
@@ -98,12 +110,17 @@ def _import_and_verify(
     source_text: str,
     result: AppResult,
     runner: AppRunner | None,
+    releaser: Releaser | None,
 ) -> None:
     source = load_text(source_text, source=f"source:{app.name}")
     snapshot: str | None = None
     current = None
+    live_before: str | None = None
     if app.action == Action.UPDATE:
         snapshot = current = _snapshot(target, app)
+        if releaser is not None and wants_publish(releaser, plan, app):
+            assert app.target_id is not None
+            live_before = releaser.live_version(app.target_id)
     elif app.action == Action.RECREATE and app.target_id:
         # The new app takes the place of the old one: it inherits its secrets too.
         current = target.export(app.target_id, include_secret=True)
@@ -122,6 +139,52 @@ def _import_and_verify(
     smoke_failure = smoke_problem(runner, plan, app, imported.app_id, result)
     if smoke_failure:
         raise _undo(target, app, imported, snapshot, smoke_failure)
+    if releaser is not None and wants_publish(releaser, plan, app):
+        _publish(target, releaser, plan, app, merged, imported, snapshot, live_before, result)
+    elif app.mode in GRAPH_MODES and "publish it" not in result.message:
+        result.message += "; imported as draft: publish it in Dify to go live"
+
+
+def _publish(
+    target: PromotionTarget,
+    releaser: Releaser,
+    plan: PromotionPlan,
+    app: PlannedApp,
+    sent: dict[str, object],
+    imported: Import,
+    snapshot: str | None,
+    live_before: str | None,
+    result: AppResult,
+) -> None:
+    """Publish the verified draft and verify the live version; on a failure, put back the
+    version that was live before (then the draft, from the snapshot)."""
+    assert imported.app_id is not None
+    app_id = imported.app_id
+    try:
+        version = publish_verified(releaser, plan, app_id, result)
+        if version is None:
+            return
+        stored = load_text(releaser.export_version(app_id, version), source="published")
+        diff = diff_documents(comparable(sent, name=app.target_name), comparable(stored.data))
+        if not diff.is_empty:
+            raise PublishFailed(
+                f"the published version differs from what was sent ({diff.summary()})"
+            )
+    except (PublishFailed, TargetError) as failure:
+        if result.published_version is None:
+            # The publish call itself failed: nothing went live, only the draft changed.
+            raise _undo(target, app, imported, snapshot, f"publishing failed: {failure}") from None
+        try:
+            what = rollback_live(releaser, app_id, live_before)
+        except TargetError as exc:
+            raise _AppFailed(
+                Outcome.FAILED,
+                f"{failure}; ROLLBACK OF THE LIVE VERSION FAILED ({exc}): publish "
+                f"{live_before or 'a good version'} of {app.target_name} in the console",
+            ) from None
+        result.published_version = None
+        raise _undo(target, app, imported, snapshot, f"{failure}; {what}") from None
+    result.message += f"; published as version {version}"
 
 
 def _snapshot(target: PromotionTarget, app: PlannedApp) -> str:

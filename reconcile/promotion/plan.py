@@ -12,6 +12,9 @@ from reconcile.checksum import plan_checksum
 from reconcile.smoke.cases import SmokeCases, SmokePolicy
 
 PendingPolicy = Literal["never", "minor", "always"]
+# On a server that can publish: never (drafts only, as on S2), if-tested (when Dify's
+# release check passes, e.g. after the smoke cases' draft test runs), always.
+PublishPolicy = Literal["never", "if-tested", "always"]
 DependencyPolicy = Literal["warn", "fail"]
 
 
@@ -79,6 +82,7 @@ class PromotionOptions(BaseModel):
     # name; in the plan, so the reviewed checksum covers what the apply will check.
     smoke: SmokeCases = Field(default_factory=dict)
     on_smoke_failure: SmokePolicy = "rollback"
+    publish: PublishPolicy = "if-tested"
 
 
 class PromotionPlan(BaseModel):

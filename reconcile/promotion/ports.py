@@ -55,3 +55,31 @@ class DependencyChecker(Protocol):
 
 class PromotionTarget(AppImporter, AppExporter, DependencyChecker, Protocol):
     """Everything an apply does to the target workspace."""
+
+
+class Releaser(Protocol):
+    """What a server that can publish (Dify's S3 generation) adds: the live version.
+
+    An S2 server has none of it; the task layer then passes no releaser at all, and the
+    apply only replaces drafts (and says so).
+    """
+
+    def live_version(self, app_id: str) -> str | None:
+        """The id of the version the app's runs use, or None when it was never published."""
+        ...
+
+    def release_problems(self, app_id: str) -> list[str]:
+        """Dify's release check of the draft: each failing check as `name: detail`."""
+        ...
+
+    def publish(self, app_id: str, *, marked_name: str, marked_comment: str) -> str:
+        """Publish the draft; the new live version's id."""
+        ...
+
+    def restore(self, app_id: str, version_id: str) -> None:
+        """Copy a published version into the draft (nothing goes live)."""
+        ...
+
+    def export_version(self, app_id: str, version_id: str) -> str:
+        """A published version as DSL text (no secrets)."""
+        ...

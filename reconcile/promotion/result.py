@@ -39,6 +39,8 @@ class AppResult(BaseModel):
     attention: list[str] = Field(default_factory=list)
     # The smoke cases run on the target after import (None: the app had none).
     smoke: SmokeReport | None = None
+    # The version this promotion published (None: only the draft was replaced).
+    published_version: str | None = None
 
     @property
     def smoke_failed(self) -> bool:

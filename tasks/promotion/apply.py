@@ -45,6 +45,46 @@ class ClientTarget:
             return [dep.plugin for dep in self._client.dsl.check_dependencies(app_id)]
 
 
+class ClientReleaser:
+    """reconcile.promotion.ports.Releaser on a server that can publish (Dify S3)."""
+
+    def __init__(self, client: DifyClient) -> None:
+        self._client = client
+
+    def live_version(self, app_id: str) -> str | None:
+        with _translated():
+            return next(
+                (v.id for v in self._client.releases.iter_versions(app_id) if v.current), None
+            )
+
+    def release_problems(self, app_id: str) -> list[str]:
+        with _translated():
+            check = self._client.releases.check(app_id)
+        return [f"{c.name}: {c.detail}" for c in check.checks if not c.passed]
+
+    def publish(self, app_id: str, *, marked_name: str, marked_comment: str) -> str:
+        with _translated():
+            published = self._client.releases.publish(
+                app_id, marked_name=marked_name, marked_comment=marked_comment
+            )
+        return published.version_id
+
+    def restore(self, app_id: str, version_id: str) -> None:
+        with _translated():
+            self._client.releases.restore(app_id, version_id)
+
+    def export_version(self, app_id: str, version_id: str) -> str:
+        with _translated():
+            return self._client.dsl.export(app_id, workflow_id=version_id)
+
+
+def releaser_for(client: DifyClient, plan: PromotionPlan) -> ClientReleaser | None:
+    """A releaser when the server can publish and the plan's policy lets it."""
+    if plan.options.publish == "never" or not client.supports("publish.console_app"):
+        return None
+    return ClientReleaser(client)
+
+
 @contextmanager
 def _translated() -> Iterator[None]:
     """The client's errors as the port's, keeping the client's class name and message."""
@@ -67,4 +107,11 @@ def apply_plan(
     target = ClientTarget(client, plan.target.workspace_id or "")
     runner = ClientRunner(client) if plan.options.smoke else None
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        return apply.apply_plan(target, plan, source_texts, each=pool.map, runner=runner)
+        return apply.apply_plan(
+            target,
+            plan,
+            source_texts,
+            each=pool.map,
+            runner=runner,
+            releaser=releaser_for(client, plan),
+        )

@@ -93,7 +93,8 @@ def test_update_imports_over_the_target_app_after_a_snapshot() -> None:
     result, fake, _ = update_case()
     app = result.apps[0]
     assert (app.action, app.outcome, app.app_id) == (Action.UPDATE, Outcome.APPLIED, "t-1")
-    assert app.message.endswith("; verified")
+    # On a server that cannot publish (no releaser), the result says what is left to do.
+    assert app.message.endswith("; verified; imported as draft: publish it in Dify to go live")
     assert fake.methods() == ["export", "import", "check", "export"]
     assert [c.include_secret for c in fake.calls if c.method == "export"] == [True, False]
     assert fake.calls[1].app_id == "t-1"
@@ -194,7 +195,9 @@ def test_missing_plugins_under_warn_are_reported_and_the_app_applied() -> None:
     result, _, _ = update_case(missing=["langgenius/cohere"])
     app = result.apps[0]
     assert app.outcome == Outcome.APPLIED and app.leaked_plugins == ["langgenius/cohere"]
-    assert app.message.endswith("; verified; plugins missing in the target: langgenius/cohere")
+    assert app.message.endswith(
+        "; verified; plugins missing in the target: langgenius/cohere; imported as draft: publish it in Dify to go live"
+    )
 
 
 def test_missing_plugins_under_fail_roll_the_app_back() -> None:

@@ -1,0 +1,73 @@
+"""The publish step of a promotion's apply, on a server that can publish (Dify S3).
+
+After the import is verified and the smoke cases passed (as draft test runs), the draft
+goes live under the plan's policy: `always`, or `if-tested` when Dify's release check
+passes. The published version is then verified like the import (exported and compared
+with what was sent), and `rollback_live` undoes a publish by restoring the version that
+was live before and publishing it again (Dify cannot unpublish; restoring only copies a
+version into the draft). Pure apart from the `Releaser` port.
+"""
+
+from __future__ import annotations
+
+from reconcile.promotion.plan import PlannedApp, PromotionPlan
+from reconcile.promotion.ports import Releaser
+from reconcile.promotion.result import AppResult
+
+# Modes with a draft and published versions; the others go live on import.
+GRAPH_MODES = frozenset({"workflow", "advanced-chat"})
+# Dify's limits (`PublishPayload`): marked_name ≤ 20, marked_comment ≤ 100 characters.
+NAME_LIMIT, COMMENT_LIMIT = 20, 100
+
+
+class PublishFailed(Exception):
+    """Publishing went wrong after the draft was published: the live version must go back."""
+
+
+def wants_publish(releaser: Releaser | None, plan: PromotionPlan, app: PlannedApp) -> bool:
+    return releaser is not None and plan.options.publish != "never" and app.mode in GRAPH_MODES
+
+
+def version_name(plan: PromotionPlan) -> tuple[str, str]:
+    """(marked name, marked comment) of a promotion's version: the plan and the source."""
+    digest = plan.checksum.removeprefix("sha256:")
+    name = f"difyops {digest}"[:NAME_LIMIT]
+    comment = f"promoted by difyops from {plan.source.label()}; plan {plan.checksum}"
+    return name, comment[:COMMENT_LIMIT]
+
+
+def publish_verified(
+    releaser: Releaser, plan: PromotionPlan, app_id: str, result: AppResult
+) -> str | None:
+    """Publish the imported draft under the policy; the new version's id, or None when the
+    policy kept it a draft (the reason is on `result`). Raises PublishFailed once a
+    version went live but is not the one that was sent."""
+    if plan.options.publish == "if-tested":
+        problems = releaser.release_problems(app_id)
+        if problems:
+            result.message += "; imported as draft, not published"
+            result.attention.append(
+                "not published: Dify's release check is not ready ("
+                + "; ".join(problems)
+                + "); test the draft (smoke cases do), then `difyops apps publish`"
+            )
+            return None
+    name, comment = version_name(plan)
+    version = releaser.publish(app_id, marked_name=name, marked_comment=comment)
+    result.published_version = version
+    live = releaser.live_version(app_id)
+    if live != version:
+        raise PublishFailed(f"published version {version}, but the app runs {live or 'nothing'}")
+    return version
+
+
+def rollback_live(releaser: Releaser, app_id: str, before: str | None) -> str:
+    """Put back the version that was live before; what happened, for the message."""
+    if before is None:
+        return (
+            "the app had no published version before, and Dify cannot unpublish: "
+            "the promoted version stays live; publish a good one in the console"
+        )
+    releaser.restore(app_id, before)
+    releaser.publish(app_id, marked_name="difyops rollback", marked_comment=f"restores {before}")
+    return f"the version live before ({before}) is live again"
