@@ -15,6 +15,7 @@ from difyops._options import JsonOption
 from difyops._output import Output
 from difyops.commands.promote import (
     PendingOption,
+    PublishOption,
     RepoOption,
     plan_file,
     show_plan,
@@ -44,19 +45,22 @@ def restore(
         bool, typer.Option("--apply", help="Apply; without it, only plan.")
     ] = False,
     confirm_pending: PendingOption = None,
+    publish: PublishOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Re-import a past version of an app from the backup repository.
 
     Goes through the same plan/apply path as a promotion: without --apply it shows what
     the restore would change; with --apply it imports, verifies, and rolls back on a
-    mismatch. Secrets the app holds now are kept.
+    mismatch. Secrets the app holds now are kept. On a Dify server that can publish, the
+    restored version is published too (--publish always, the default here: a backup is a
+    version someone already ran), and a failure puts the version live before back.
     """
     request = PromotionRequest(
         source=GitSide(repo=str(repo), ref=at, path=path),
         target=WorkspaceSide(workspace=to, profile=profile),
         selection=Selection(apps=[app_ref]),
-        options=with_policies(PromotionOptions(), confirm_pending, None),
+        options=with_policies(PromotionOptions(publish="always"), confirm_pending, None, publish),
     )
     out = Output(json_mode=json_output)
     if apply_it:

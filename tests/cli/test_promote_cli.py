@@ -111,6 +111,9 @@ def test_restore_a_past_version_from_the_backup(
     )
     assert restored.exit_code == 0, restored.output
     assert "Remember topic" not in export(emulator, PROD_HELPDESK)
+    # Where the server can publish, the restored version goes live too.
+    published = emulator.route("publish.console_app") if emulator.generation == "s3" else None
+    assert emulator.admin.stats().get(published or "", 0) == (1 if published else 0)
     unknown = invoke("restore", "Nope", "--to", "Acme Prod", "--at", first, "--repo", str(repo))
     assert unknown.exit_code == 2 and "no app named 'Nope'" in unknown.stderr
 
