@@ -278,9 +278,11 @@ def show_plan(out: Output, result: PromotionPlan) -> None:
     out.table(["", "APP", "MODE", "ACTION", "WHAT"], plan_rows(result), empty="no apps selected")
     for planned in result.apps:
         notes = planned.breaking + planned.attention + planned.follow_ups
-        if not (planned.diff_text or notes):
+        if not (planned.diff_text or notes or planned.live):
             continue
         out.line(f"\n{planned.name} ({planned.action.value})")
+        if planned.live:
+            out.line(f"  live: {planned.live}")
         for item in planned.breaking:
             out.line(f"  BREAKING: {item}")
         for item in planned.attention:

@@ -67,6 +67,8 @@ class PlannedApp(BaseModel):
     diff: dict[str, Any] | None = None
     diff_text: str | None = None
     diff_markdown: str | None = None
+    # Draft vs published in the target, and what will go live (reconcile.promotion.live).
+    live: str | None = None
     # Hashes of the comparable views: what the checksum ties the plan to.
     source_hash: str
     target_hash: str | None = None

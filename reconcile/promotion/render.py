@@ -47,10 +47,12 @@ def plan_markdown(plan: PromotionPlan) -> str:
     if smoke:
         lines += ["", "## Smoke cases", ""] + [f"- {line}" for line in smoke]
     for app in plan.apps:
-        notes = app.breaking + app.attention + app.follow_ups
+        notes = app.breaking + app.attention + app.follow_ups + ([app.live] if app.live else [])
         if not (app.diff_markdown or notes):
             continue
         lines += ["", f"## {app.name} ({app.action.value})", ""]
+        if app.live:
+            lines += [f"- live: {app.live}"]
         if app.breaking:
             lines += [f"- **breaking:** {item}" for item in app.breaking]
         lines += [f"- needs attention in the target: {item}" for item in app.attention]

@@ -15,6 +15,7 @@ from reconcile.promotion.plan import PromotionPlan
 from reconcile.promotion.planner import match_apps, plan_promotion
 from reconcile.promotion.result import PromotionResult
 from tasks.promotion.apply import apply_plan
+from tasks.promotion.live_state import with_live_notes
 from tasks.promotion.sides import (
     ExportJob,
     export_documents,
@@ -64,16 +65,17 @@ def plan_promotion_task(request: PromotionRequest) -> Planned:
         # Target exports carry secrets, only to learn which ones the target holds; the
         # values stay in this function's locals and never reach the plan.
         documents = export_documents(jobs, concurrency=request.concurrency)
-    source_docs = {
-        m.source.name: documents[m.source.id]
-        if source_client is not None and m.source.id
-        else load_text(source.texts[m.source.name], source=f"git:{m.source.name}")
-        for m in matches
-    }
-    target_docs = {j.app_id: documents[j.app_id] for j in jobs if j.include_secret}
-    plan = plan_promotion(
-        source.endpoint, target.endpoint, matches, source_docs, target_docs, request.options
-    )
+        source_docs = {
+            m.source.name: documents[m.source.id]
+            if source_client is not None and m.source.id
+            else load_text(source.texts[m.source.name], source=f"git:{m.source.name}")
+            for m in matches
+        }
+        target_docs = {j.app_id: documents[j.app_id] for j in jobs if j.include_secret}
+        plan = plan_promotion(
+            source.endpoint, target.endpoint, matches, source_docs, target_docs, request.options
+        )
+        plan = with_live_notes(plan, target_client, target_docs)
     source_texts = {name: doc.text for name, doc in source_docs.items()}
     return Planned(plan, source_texts)
 

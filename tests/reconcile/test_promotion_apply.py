@@ -196,7 +196,8 @@ def test_missing_plugins_under_warn_are_reported_and_the_app_applied() -> None:
     app = result.apps[0]
     assert app.outcome == Outcome.APPLIED and app.leaked_plugins == ["langgenius/cohere"]
     assert app.message.endswith(
-        "; verified; plugins missing in the target: langgenius/cohere; imported as draft: publish it in Dify to go live"
+        "; verified; plugins missing in the target: langgenius/cohere"
+        "; imported as draft: publish it in Dify to go live"
     )
 
 

@@ -1,0 +1,55 @@
+"""What a plan says about the target's live version: draft vs published, and what the
+apply will make live under the publish policy. Pure: the task layer reads the versions.
+
+Dify runs an app's published version; an import replaces only the draft. A reviewer must
+see both: whether the target's draft already differs from what runs (someone's unpublished
+edits, which the import replaces), and whether this promotion will go live.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconcile.promotion.plan import PublishPolicy
+from reconcile.promotion.publish_gate import GRAPH_MODES
+from reconcile.promotion.view import comparable, view_hash
+
+GOES_LIVE: dict[PublishPolicy, str] = {
+    "always": "the promoted version goes live (--publish always)",
+    "if-tested": "the promoted version goes live if Dify's release check passes "
+    "(the smoke cases test the draft)",
+    "never": "only the draft is replaced (--publish never): publish in Dify to go live",
+}
+CANNOT_PUBLISH = (
+    "this server cannot publish through the API (S2): only the draft is replaced; "
+    "publish it in Dify to go live"
+)
+
+
+def live_note(
+    mode: str,
+    policy: PublishPolicy,
+    *,
+    can_publish: bool,
+    draft: dict[str, Any] | None,
+    live_id: str | None,
+    live: dict[str, Any] | None,
+) -> str | None:
+    """One line for the plan, or None for modes that go live on import."""
+    if mode not in GRAPH_MODES:
+        return None
+    if not can_publish:
+        return CANNOT_PUBLISH
+    goes = GOES_LIVE[policy]
+    if draft is None:
+        return f"new app; {goes}"
+    if live_id is None or live is None:
+        return f"the target app was never published (its runs fail); {goes}"
+    if view_hash(comparable(draft)) == view_hash(comparable(live)):
+        state = f"the target's live version {live_id[:8]} equals its draft"
+    else:
+        state = (
+            f"the target's live version {live_id[:8]} differs from its draft (unpublished "
+            "edits there are replaced)"
+        )
+    return f"{state}; {goes}"
