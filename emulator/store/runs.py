@@ -121,14 +121,6 @@ class RunRepository:
             ),
         )
 
-    def latest_run_id(self, app_id: str) -> str | None:
-        """The app's most recent run (insertion order breaks ties under a frozen clock)."""
-        row = self._db.query_one(
-            "SELECT id FROM workflow_runs WHERE app_id = ? ORDER BY created_at DESC, rowid DESC",
-            (app_id,),
-        )
-        return str(row["id"]) if row else None
-
     def run(self, run_id: str) -> WorkflowRunRow | None:
         row = self._db.query_one("SELECT * FROM workflow_runs WHERE id = ?", (run_id,))
         return None if row is None else _run_row(row)

@@ -155,3 +155,19 @@ def test_an_s2_server_has_no_test_runs_or_history(
         with pytest.raises(UnsupportedOperationError):
             call()
     assert not any("runs" in route or "draft" in route for route in emulator.admin.stats())
+
+
+@S3
+def test_history_refuses_a_filter_dify_does_not_know_before_sending(
+    dify: DifyClient, emulator: EmulatorHandle
+) -> None:
+    dify.runs.history(TRIAGE)  # reads the catalog once
+    emulator.admin.reset_stats()
+    with pytest.raises(ValueError, match="triggered_from"):
+        dify.runs.history(TRIAGE, triggered_from="webhook")
+    with pytest.raises(ValueError, match="status"):
+        dify.runs.history(TRIAGE, status="done")
+    assert not any("runs" in route for route in emulator.admin.stats())
+    with emulator.client(emulator.admin.token()) as raw:
+        answer = raw.get(f"/apps/{TRIAGE}/runs", params={"triggered_from": "webhook"})
+    assert answer.status_code == 422 and answer.json()["code"] == "invalid_param"
