@@ -434,6 +434,13 @@ class VersionNotFound(NotFound):
     default_message = "No version with this id exists for this app."
 
 
+class RunNotFound(NotFound):
+    """`_errors.py` RunNotFound: unknown or malformed run id, or another app's run."""
+
+    code = "run_not_found"
+    default_message = "No run with this id exists for this app."
+
+
 class VersionNotRestorable(BadRequest):
     """`_errors.py` VersionNotRestorable: the id names the draft, not a published version."""
 

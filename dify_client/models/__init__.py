@@ -36,6 +36,7 @@ from dify_client.models.releases import (
     ReleaseCheckRow,
     RestoredDraft,
 )
+from dify_client.models.run_history import NodeStep, RunDetail, RunRecord
 from dify_client.models.runs import (
     AgentLog,
     AgentMessage,
@@ -136,6 +137,7 @@ __all__ = [
     "NodeFinished",
     "NodeRetry",
     "NodeStarted",
+    "NodeStep",
     "NodeTrail",
     "Ping",
     "PluginDependency",
@@ -144,7 +146,9 @@ __all__ = [
     "ReleaseCheckRow",
     "RestoredDraft",
     "RevokeResponse",
+    "RunDetail",
     "RunEvent",
+    "RunRecord",
     "RunResult",
     "ServerVersion",
     "Session",

@@ -19,7 +19,8 @@ from dify_client._run_request import RESUMABLE_MODES, FileRef, run_body
 from dify_client._run_stream import RunStream
 from dify_client.models.apps import AppDescription
 from dify_client.models.runs import RunResult
-from dify_client.resources._base import Resource, segment
+from dify_client.resources._base import segment
+from dify_client.resources.run_history import RunHistoryMixin
 
 # S3's run operation per app mode (agent-chat runs through the chat route).
 RUN_OPS_BY_MODE = {
@@ -32,7 +33,7 @@ RUN_OPS_BY_MODE = {
 _SSE_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
 
 
-class RunsResource(Resource):
+class RunsResource(RunHistoryMixin):
     def stream(
         self,
         app_id: str,
@@ -61,7 +62,10 @@ class RunsResource(Resource):
             conversation_id=conversation_id,
             workflow_id=workflow_id,
         )
-        op = self._run_op(app_id, mode)
+        return self._stream_op(self._run_op(app_id, mode), app_id, body, mode)
+
+    def _stream_op(self, op: str, app_id: str, body: dict[str, Any], mode: str | None) -> RunStream:
+        """POST a run operation once (never retried) and follow its event stream."""
         response = self._send(
             op,
             {"app_id": app_id},
@@ -161,17 +165,18 @@ class RunsResource(Resource):
         """The run operation for this server: S2's one route, or S3's route per mode."""
         if self._http.router.supports("run.app"):
             return "run.app"
-        if mode is None:
-            info = self._call(
-                "describe.console_app",
-                AppDescription,
-                {"app_id": app_id},
-                params={"fields": "info"},
-            ).info
-            mode = info.mode if info is not None else None
-        if mode is None:
+        return RUN_OPS_BY_MODE.get(mode or self._app_mode(app_id), "run.console_app.workflow")
+
+    def _app_mode(self, app_id: str) -> str:
+        info = self._call(
+            "describe.console_app",
+            AppDescription,
+            {"app_id": app_id},
+            params={"fields": "info"},
+        ).info
+        if info is None or not info.mode:
             raise ResponseValidationError(f"the server did not say app {app_id}'s mode")
-        return RUN_OPS_BY_MODE.get(mode, "run.console_app.workflow")
+        return info.mode
 
 
 def _expect_event_stream(response: httpx.Response, where: str) -> None:

@@ -12,8 +12,9 @@ The live version is the newest published workflow: that is what runs use
 Emulator simplifications, documented here once:
 
 * `draft_valid` always passes (`issues` is empty): the emulator has no graph checker.
-* `tested`: the emulator records no `debugging` (draft test) runs, so it uses what exists:
-  the app's most recent run succeeded and ran a workflow whose graph is the draft's.
+* `tested` is Dify's rule: the app's latest `debugging` run (a draft test run) succeeded
+  on a graph equal to the current draft's (layout-only keys aside). Normal runs do not
+  count, whatever they ran.
 * `warning` (variable references that may read a skipped branch) is always null.
 """
 
@@ -242,9 +243,9 @@ class ReleaseService:
         hints = []
         if not tested:
             op = (
-                "run.console_app.workflow"
+                "test.console_app.workflow"
                 if app.mode == "workflow"
-                else "run.console_app.advanced_chat"
+                else "test.console_app.advanced_chat"
             )
             hints.append(
                 {
@@ -263,9 +264,10 @@ class ReleaseService:
         }
 
     def _tested(self, app: AppRow, draft: WorkflowRow) -> bool:
-        run_id = self._store.runs.latest_run_id(app.id)
-        run = self._store.runs.run(run_id) if run_id else None
-        if run is None or run.status != "succeeded" or not run.workflow_id:
-            return False
-        ran = self._store.apps.workflow(run.workflow_id)
-        return ran is not None and _runnable(ran.graph) == _runnable(draft.graph)
+        runs, _ = self._store.runs.list_runs(app.id, triggered_from="debugging", limit=1)
+        last = runs[0] if runs else None
+        return (
+            last is not None
+            and last.status == "succeeded"
+            and _runnable(last.graph) == _runnable(draft.graph)
+        )

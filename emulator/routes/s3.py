@@ -30,6 +30,7 @@ from emulator.routes import (
     apps,
     dsl,
     env,
+    history,
     meta,
     oauth_device,
     release,
@@ -255,6 +256,45 @@ def s3_ops() -> list[Op]:
             _APP + "/release:check",
             release.check_release,
             "Is the draft ready to publish",
+        ),
+    ]
+    table += [
+        Op(
+            "test.console_app.workflow",
+            "POST",
+            _APP + "/draft/workflow:run",
+            history.test_workflow,
+            "Test-run the workflow draft (recorded as a debugging run)",
+            "sse",
+        ),
+        Op(
+            "test.console_app.advanced_chat",
+            "POST",
+            _APP + "/draft/advanced-chat:run",
+            history.test_advanced_chat,
+            "Test-run the chatflow draft (recorded as a debugging run)",
+            "sse",
+        ),
+        Op(
+            "get.run",
+            "GET",
+            _APP + "/runs",
+            history.list_runs,
+            "List runs of a workflow or advanced-chat app, newest first",
+        ),
+        Op(
+            "describe.run",
+            "GET",
+            _APP + "/runs/{run_id}",
+            history.describe_run,
+            "One run: inputs, outputs, error, tokens and timing",
+        ),
+        Op(
+            "get.run.node",
+            "GET",
+            _APP + "/runs/{run_id}/nodes",
+            history.list_run_nodes,
+            "Each node step of a run, to find the one that failed",
         ),
     ]
     for op_id, (suffix, modes) in RUN_MODES.items():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.store.database import Database
@@ -26,6 +26,10 @@ class WorkflowRunRow:
     total_steps: int
     created_at: float
     finished_at: float | None
+    triggered_from: str = "app-run"  # Dify's WorkflowRunTriggeredFrom: app-run | debugging
+    version: str = ""  # the run workflow's version: "draft" for a draft test run
+    graph: dict[str, Any] = field(default_factory=dict)
+    node_steps: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -63,8 +67,8 @@ class RunRepository:
         self._db.execute(
             "INSERT INTO workflow_runs (id, app_id, workspace_id, workflow_id, task_id,"
             " created_by_role, created_by, status, inputs, outputs, error, total_tokens,"
-            " total_steps, created_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-            " ?, ?, ?)",
+            " total_steps, created_at, finished_at, triggered_from, version, graph)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 run.id,
                 run.app_id,
@@ -81,6 +85,9 @@ class RunRepository:
                 run.total_steps,
                 run.created_at,
                 run.finished_at,
+                run.triggered_from,
+                run.version,
+                json.dumps(run.graph, default=str),
             ),
         )
 
@@ -97,10 +104,11 @@ class RunRepository:
         total_tokens: int,
         total_steps: int,
         finished_at: float,
+        node_steps: list[dict[str, Any]] | None = None,
     ) -> None:
         self._db.execute(
             "UPDATE workflow_runs SET status = ?, outputs = ?, error = ?, total_tokens = ?,"
-            " total_steps = ?, finished_at = ? WHERE id = ?",
+            " total_steps = ?, finished_at = ?, node_steps = ? WHERE id = ?",
             (
                 status,
                 json.dumps(outputs, default=str),
@@ -108,39 +116,46 @@ class RunRepository:
                 total_tokens,
                 total_steps,
                 finished_at,
+                json.dumps(node_steps or [], default=str),
                 run_id,
             ),
         )
 
-    def latest_run_id(self, app_id: str) -> str | None:
-        """The app's most recent run (insertion order breaks ties under a frozen clock)."""
-        row = self._db.query_one(
-            "SELECT id FROM workflow_runs WHERE app_id = ? ORDER BY created_at DESC, rowid DESC",
-            (app_id,),
-        )
-        return str(row["id"]) if row else None
-
     def run(self, run_id: str) -> WorkflowRunRow | None:
         row = self._db.query_one("SELECT * FROM workflow_runs WHERE id = ?", (run_id,))
-        if row is None:
-            return None
-        return WorkflowRunRow(
-            id=row["id"],
-            app_id=row["app_id"],
-            workspace_id=row["workspace_id"],
-            workflow_id=row["workflow_id"],
-            task_id=row["task_id"],
-            created_by_role=row["created_by_role"],
-            created_by=row["created_by"],
-            status=row["status"],
-            inputs=json.loads(row["inputs"]),
-            outputs=json.loads(row["outputs"]),
-            error=row["error"],
-            total_tokens=row["total_tokens"],
-            total_steps=row["total_steps"],
-            created_at=row["created_at"],
-            finished_at=row["finished_at"],
+        return None if row is None else _run_row(row)
+
+    def list_runs(
+        self,
+        app_id: str,
+        *,
+        triggered_from: str,
+        status: str | None = None,
+        last_id: str | None = None,
+        limit: int = 20,
+    ) -> tuple[list[WorkflowRunRow], bool]:
+        """Newest first (insertion order breaks ties); runs older than `last_id`; has_more."""
+        where = "app_id = ? AND triggered_from = ?"
+        args: list[Any] = [app_id, triggered_from]
+        if status is not None:
+            where += " AND status = ?"
+            args.append(status)
+        if last_id is not None:
+            cursor = self._db.query_one(
+                "SELECT created_at, rowid FROM workflow_runs WHERE id = ? AND app_id = ?",
+                (last_id, app_id),
+            )
+            if cursor is None:
+                return [], False
+            where += " AND (created_at < ? OR (created_at = ? AND rowid < ?))"
+            args.extend([cursor["created_at"], cursor["created_at"], cursor["rowid"]])
+        rows = self._db.query(
+            f"SELECT * FROM workflow_runs WHERE {where}"  # noqa: S608 - fixed fragments
+            " ORDER BY created_at DESC, rowid DESC LIMIT ?",
+            (*args, limit + 1),
         )
+        runs = [_run_row(row) for row in rows]
+        return runs[:limit], len(runs) > limit
 
     # --- human-input forms ------------------------------------------------------------
 
@@ -216,3 +231,27 @@ class RunRepository:
     def file_content(self, file_id: str) -> bytes | None:
         row = self._db.query_one("SELECT content FROM upload_files WHERE id = ?", (file_id,))
         return None if row is None else bytes(row["content"])
+
+
+def _run_row(row: Any) -> WorkflowRunRow:
+    return WorkflowRunRow(
+        id=row["id"],
+        app_id=row["app_id"],
+        workspace_id=row["workspace_id"],
+        workflow_id=row["workflow_id"],
+        task_id=row["task_id"],
+        created_by_role=row["created_by_role"],
+        created_by=row["created_by"],
+        status=row["status"],
+        inputs=json.loads(row["inputs"]),
+        outputs=json.loads(row["outputs"]),
+        error=row["error"],
+        total_tokens=row["total_tokens"],
+        total_steps=row["total_steps"],
+        created_at=row["created_at"],
+        finished_at=row["finished_at"],
+        triggered_from=row["triggered_from"],
+        version=row["version"],
+        graph=json.loads(row["graph"]),
+        node_steps=json.loads(row["node_steps"]),
+    )

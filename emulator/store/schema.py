@@ -166,7 +166,11 @@ CREATE TABLE IF NOT EXISTS workflow_runs (
     total_tokens INTEGER NOT NULL DEFAULT 0,
     total_steps INTEGER NOT NULL DEFAULT 0,
     created_at REAL NOT NULL,
-    finished_at REAL
+    finished_at REAL,
+    triggered_from TEXT NOT NULL DEFAULT 'app-run',  -- app-run | debugging (a draft test)
+    version TEXT NOT NULL DEFAULT '',  -- the run workflow's version ('draft' for a test)
+    graph TEXT NOT NULL DEFAULT '{}',  -- the graph the run executed (Dify keeps it too)
+    node_steps TEXT NOT NULL DEFAULT '[]'  -- node_finished data, in order
 );
 CREATE TABLE IF NOT EXISTS human_input_forms (
     token TEXT PRIMARY KEY,          -- the secret a recipient acts with
@@ -200,4 +204,10 @@ CREATE TABLE IF NOT EXISTS request_counts (
 # Columns added after a table first shipped: (table, column, declaration). A database
 # file written by an older emulator gets them on open (CREATE TABLE IF NOT EXISTS
 # leaves its tables as they were).
-ADDED_COLUMNS = (("human_input_forms", "form_id", "TEXT NOT NULL DEFAULT ''"),)
+ADDED_COLUMNS = (
+    ("human_input_forms", "form_id", "TEXT NOT NULL DEFAULT ''"),
+    ("workflow_runs", "triggered_from", "TEXT NOT NULL DEFAULT 'app-run'"),
+    ("workflow_runs", "version", "TEXT NOT NULL DEFAULT ''"),
+    ("workflow_runs", "graph", "TEXT NOT NULL DEFAULT '{}'"),
+    ("workflow_runs", "node_steps", "TEXT NOT NULL DEFAULT '[]'"),
+)

@@ -122,7 +122,7 @@ def test_the_server_refuses_a_too_long_name_too(emulator: EmulatorHandle) -> Non
 
 
 @S3
-def test_release_check_reports_tested_only_after_a_passing_run_of_this_draft(
+def test_release_check_reports_tested_only_after_a_passing_draft_test_of_this_draft(
     dify: DifyClient,
 ) -> None:
     _renamed_output_draft(dify, TRIAGE)
@@ -131,13 +131,29 @@ def test_release_check_reports_tested_only_after_a_passing_run_of_this_draft(
     tested = check.check("tested")
     assert tested is not None and not tested.passed
     assert check.changes.published and check.changes.nodes_changed
-    assert [h.op for h in check.hints] == ["run.console_app.workflow"]
+    assert [h.op for h in check.hints] == ["test.console_app.workflow"]
 
     dify.releases.publish(TRIAGE)
-    dify.runs.run(TRIAGE, inputs=TICKET)  # runs the published draft
+    dify.runs.run(TRIAGE, inputs=TICKET)  # a normal run of the same graph does not count
+    published = dify.releases.check(TRIAGE)
+    assert published.changes.nodes_changed == []
+    still_untested = published.check("tested")
+    assert not published.ready and still_untested is not None and not still_untested.passed
+
+    dify.runs.test(TRIAGE, inputs=TICKET)  # Dify's rule: a debugging run of this draft
     after = dify.releases.check(TRIAGE)
-    assert after.ready and after.changes.nodes_changed == []
-    assert after.state.service_api_enabled
+    assert after.ready and after.state.service_api_enabled
+
+
+@S3
+def test_a_draft_test_of_an_older_draft_does_not_count(dify: DifyClient) -> None:
+    dify.runs.test(TRIAGE, inputs=TICKET)
+    assert dify.releases.check(TRIAGE).ready
+
+    _renamed_output_draft(dify, TRIAGE)  # the draft moves on; the test ran the old one
+
+    tested = dify.releases.check(TRIAGE).check("tested")
+    assert tested is not None and not tested.passed
 
 
 @S3

@@ -51,10 +51,14 @@ class TaskContext:
         self.message_id = message_id
         self.created_by = created_by
         self.created_at = int(clock.now())
+        # Each node_finished's data, in order: the run's node steps (`get.run.node`).
+        self.node_steps: list[dict[str, Any]] = []
 
     # --- RunContext ------------------------------------------------------------------
 
     def emit(self, event: str, data: dict[str, Any]) -> None:
+        if event == "node_finished" and isinstance(data.get("data"), dict):
+            self.node_steps.append(dict(data["data"]))
         self.task.append(self.frame(event, data))
 
     def stopped(self) -> bool:

@@ -89,6 +89,7 @@ def execute(
                 total_tokens=outcome.total_tokens,
                 total_steps=outcome.total_steps,
                 finished_at=ctx.now(),
+                node_steps=ctx.node_steps,
             )
     except StoreClosed:
         # The emulator closed while this run outlived the wait for it: there is nothing

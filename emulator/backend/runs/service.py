@@ -32,6 +32,7 @@ from emulator.backend.execution import (
 from emulator.backend.runs.context import TaskContext
 from emulator.backend.runs.conversations import ConversationRegistry
 from emulator.backend.runs.executor import DifyExecutor, Executor
+from emulator.backend.runs.history import RunHistory
 from emulator.backend.runs.runner import WORKFLOW_MODES, RunPlan, execute, finished_data
 from emulator.backend.runs.scripts import ScriptRegistry
 from emulator.backend.runs.task import RunTask, TaskRegistry
@@ -89,8 +90,19 @@ class RunService:
         self.tasks = TaskRegistry()
         self.executor: Executor = executor if executor is not None else DifyExecutor()
         self.conversations = ConversationRegistry()
+        self.history = RunHistory(store)
 
-    def start(self, auth: Authorized, body: RunBody, settings: EmulatorSettings) -> RunTask:
+    def start(
+        self,
+        auth: Authorized,
+        body: RunBody,
+        settings: EmulatorSettings,
+        *,
+        draft: bool = False,
+    ) -> RunTask:
+        """Start a run. `draft` runs the app's draft workflow, as Dify's draft test run
+        (`/draft/workflow:run`, `/draft/advanced-chat:run`) does, and records the run as
+        triggered from "debugging"; a normal run is "app-run"."""
         app = auth.require_app()
         if app.mode not in RUNNABLE:
             raise errors.RunValidation("mode_not_runnable")
@@ -99,7 +111,7 @@ class RunService:
         if limit and self.tasks.active_runs(app.id) >= limit:
             raise errors.TooManyRequests()
         role, creator = caller_identity(auth)
-        plan = self._plan(app, body, query, creator)
+        plan, workflow = self._plan(app, body, query, creator, draft=draft)
         run_id = new_id() if app.mode in WORKFLOW_MODES else None
         task = RunTask(new_id(), app.id, app.mode, run_id, role, creator)
         chat = app.mode != "workflow"
@@ -134,6 +146,9 @@ class RunService:
                     total_steps=0,
                     created_at=self._clock.now(),
                     finished_at=None,
+                    triggered_from="debugging" if draft else "app-run",
+                    version=workflow.version if workflow else "",
+                    graph=workflow.graph if workflow else {},
                 )
             )
         task.thread = threading.Thread(
@@ -167,11 +182,14 @@ class RunService:
             return None
         return query if query is not None else ""
 
-    def _plan(self, app: AppRow, body: RunBody, query: str | None, user_id: str) -> RunPlan:
+    def _plan(
+        self, app: AppRow, body: RunBody, query: str | None, user_id: str, *, draft: bool
+    ) -> tuple[RunPlan, WorkflowRow | None]:
         section: dict[str, Any] | None = None
         workflow_id: str | None = None
+        workflow: WorkflowRow | None = None
         if app.mode in WORKFLOW_MODES:
-            workflow = self._workflow(app, body.workflow_id)
+            workflow = self._draft(app) if draft else self._workflow(app, body.workflow_id)
             section, workflow_id = _workflow_section(workflow), workflow.id
             _check_runnable(section, body.inputs)
         conversation_id = body.conversation_id if app.mode != "workflow" else None
@@ -182,7 +200,7 @@ class RunService:
             variables = self.conversations.variables(conversation_id)
         files = list(body.files or [])
         self._check_files(app, [*files, *_file_inputs(body.inputs)])
-        return RunPlan(
+        plan = RunPlan(
             mode=app.mode,
             app_id=app.id,
             workflow_id=workflow_id,
@@ -195,6 +213,13 @@ class RunService:
             user_id=user_id,
             conversation_variables=variables,
         )
+        return plan, workflow
+
+    def _draft(self, app: AppRow) -> WorkflowRow:
+        draft = self._store.apps.draft_workflow(app.id)
+        if draft is None:
+            raise errors.DraftNotFound()
+        return draft
 
     def _workflow(self, app: AppRow, workflow_id: str | None) -> WorkflowRow:
         if workflow_id:
