@@ -97,6 +97,8 @@ class PromotionPlan(BaseModel):
     target: Endpoint
     options: PromotionOptions
     apps: list[PlannedApp]
+    # The target can test-run drafts (Dify S3): smoke cases then exercise the import.
+    target_tests_drafts: bool = False
     checksum: str = ""
 
     def sealed(self) -> PromotionPlan:

@@ -78,7 +78,9 @@ def planned_smoke(plan: PromotionPlan) -> list[str]:
             lines.append(f"{app.target_name}: its smoke cases do not run: it is not imported")
             continue
         names = ", ".join(case.name for case in cases)
-        note = honesty.in_plan(app.mode, new_app=app.action != Action.UPDATE)
+        note = honesty.in_plan(
+            app.mode, new_app=app.action != Action.UPDATE, tests_drafts=plan.target_tests_drafts
+        )
         lines.append(
             f"{app.target_name}: {len(cases)} case(s) ({names}); on failure: "
             f"{plan.options.on_smoke_failure}; {note}"

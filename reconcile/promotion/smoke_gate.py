@@ -30,7 +30,11 @@ def smoke_problem(
     cases = cases_for(plan.options.smoke, app.target_name, app.name)
     if runner is None or not cases or app_id is None:
         return None
-    note, skipped = honesty.after_import(app.mode, new_app=app.action != Action.UPDATE)
+    # A runner that test-runs drafts (reconcile.smoke.ports: optional `tests_drafts`).
+    drafts = bool(getattr(runner, "tests_drafts", False))
+    note, skipped = honesty.after_import(
+        app.mode, new_app=app.action != Action.UPDATE, tests_drafts=drafts
+    )
     if skipped is not None:
         result.smoke = SmokeReport(app=app.target_name, app_id=app_id, note=note, skipped=skipped)
         result.attention.append(skipped)
@@ -43,5 +47,5 @@ def smoke_problem(
     if plan.options.on_smoke_failure == "report":
         result.message += f"; {report.summary()} ({note}); kept: the smoke policy is report"
         return None
-    report.note = honesty.rolled_back(app.mode)
+    report.note = honesty.rolled_back(app.mode, tests_drafts=drafts)
     return f"{report.summary()} ({report.note})"

@@ -27,6 +27,7 @@ NOTHING_PUBLISHED = (
     "a new app is imported as draft and has no published version to run: "
     "publish it in Dify, then run its smoke cases"
 )
+DRAFT_TESTED = "smoke cases ran as draft test runs of the imported version"
 IMPORTED_IS_LIVE = "smoke cases ran against the imported version (this mode has no draft)"
 PUBLISHED_ONLY = "smoke cases ran against the published version (imports change only the draft)"
 
@@ -36,17 +37,24 @@ def runs_published_only(mode: str | None) -> bool:
     return mode in DRAFT_ONLY_MODES
 
 
-def after_import(mode: str | None, *, new_app: bool) -> tuple[str, str | None]:
-    """(note for the report, reason to skip the cases or None) after importing an app."""
+def after_import(
+    mode: str | None, *, new_app: bool, tests_drafts: bool = False
+) -> tuple[str, str | None]:
+    """(note for the report, reason to skip the cases or None) after importing an app;
+    `tests_drafts` when the runner test-runs drafts (a server that can, Dify S3)."""
     if not runs_published_only(mode):
         return IMPORTED_IS_LIVE, None
+    if tests_drafts:
+        return DRAFT_TESTED, None
     if new_app:
         return NOTHING_PUBLISHED, NOTHING_PUBLISHED
     return PUBLISHED_AFTER_IMPORT, None
 
 
-def in_plan(mode: str | None, *, new_app: bool) -> str:
+def in_plan(mode: str | None, *, new_app: bool, tests_drafts: bool = False) -> str:
     """What a plan says its smoke cases will exercise."""
+    if tests_drafts and runs_published_only(mode):
+        return "smoke cases will run as draft test runs of the imported version"
     if not runs_published_only(mode):
         return "smoke cases will run against the imported version (this mode has no draft)"
     return NOTHING_PUBLISHED if new_app else PUBLISHED_BEFORE_IMPORT
@@ -59,8 +67,10 @@ def standalone(mode: str | None) -> str:
     )
 
 
-def rolled_back(mode: str | None) -> str:
+def rolled_back(mode: str | None, *, tests_drafts: bool = False) -> str:
     """What a report of smoke cases that made a promotion roll back says they exercised."""
+    if tests_drafts and runs_published_only(mode):
+        return DRAFT_TESTED + "; rolled back"
     if not runs_published_only(mode):
         return "smoke cases ran against the imported version"
     return "smoke cases ran against the published version, not the imported draft"

@@ -16,7 +16,7 @@ from reconcile.promotion import apply
 from reconcile.promotion.plan import PromotionPlan
 from reconcile.promotion.ports import TargetError
 from reconcile.promotion.result import PromotionResult
-from tasks.smoke.runner import ClientRunner
+from tasks.smoke.runner import runner_for
 
 
 class ClientTarget:
@@ -105,7 +105,7 @@ def apply_plan(
     they run side by side (bounded), and results keep the plan's order. Apps with smoke
     cases run them on the target once imported and verified."""
     target = ClientTarget(client, plan.target.workspace_id or "")
-    runner = ClientRunner(client) if plan.options.smoke else None
+    runner = runner_for(client) if plan.options.smoke else None
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         return apply.apply_plan(
             target,

@@ -17,13 +17,15 @@ from reconcile.promotion.publish_gate import GRAPH_MODES
 def with_live_notes(
     plan: PromotionPlan, client: DifyClient, target_docs: Mapping[str, DslDocument]
 ) -> PromotionPlan:
-    """The plan with each changing app's `live` line, sealed again."""
+    """The plan with each changing app's `live` line and whether the target can test-run
+    drafts, sealed again."""
     can_publish = client.supports("publish.console_app")
     apps = [
         _noted(app, plan, client, target_docs, can_publish) if app.action in CHANGING else app
         for app in plan.apps
     ]
-    return plan.model_copy(update={"apps": apps}).sealed()
+    tests_drafts = client.supports("test.console_app.workflow")
+    return plan.model_copy(update={"apps": apps, "target_tests_drafts": tests_drafts}).sealed()
 
 
 def _noted(
