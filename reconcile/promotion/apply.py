@@ -24,6 +24,7 @@ from reconcile.promotion.publish_gate import (
     GRAPH_MODES,
     PublishFailed,
     publish_verified,
+    restore_secrets,
     rollback_live,
     wants_publish,
 )
@@ -161,6 +162,7 @@ def _publish(
     assert imported.app_id is not None
     app_id = imported.app_id
     try:
+        restore_secrets(releaser, app_id, sent, result)
         version = publish_verified(releaser, plan, app_id, result)
         if version is None:
             return

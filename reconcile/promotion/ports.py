@@ -83,3 +83,11 @@ class Releaser(Protocol):
     def export_version(self, app_id: str, version_id: str) -> str:
         """A published version as DSL text (no secrets)."""
         ...
+
+    def empty_secrets(self, app_id: str) -> dict[str, str]:
+        """The draft's secret environment variables that hold no value: name → id."""
+        ...
+
+    def set_secret(self, app_id: str, env_id: str, *, name: str, value: str) -> None:
+        """Give one secret environment variable of the draft its value."""
+        ...

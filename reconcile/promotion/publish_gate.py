@@ -10,6 +10,9 @@ version into the draft). Pure apart from the `Releaser` port.
 
 from __future__ import annotations
 
+from typing import Any
+
+from dsl.graph import environment_variables
 from reconcile.promotion.plan import PlannedApp, PromotionPlan
 from reconcile.promotion.ports import Releaser
 from reconcile.promotion.result import AppResult
@@ -59,6 +62,25 @@ def publish_verified(
     if live != version:
         raise PublishFailed(f"published version {version}, but the app runs {live or 'nothing'}")
     return version
+
+
+def restore_secrets(
+    releaser: Releaser, app_id: str, sent: dict[str, Any], result: AppResult
+) -> None:
+    """Secrets the import was sent with but the draft holds empty are set again through
+    the env operations (an import that drops them would otherwise publish an app whose
+    credentials are gone). Values travel only in this call, never into `result`."""
+    wanted = {
+        str(v.get("name")): str(v.get("value"))
+        for v in environment_variables(sent)
+        if v.get("value_type") == "secret" and v.get("value")
+    }
+    if not wanted:
+        return
+    for name, env_id in releaser.empty_secrets(app_id).items():
+        if name in wanted:
+            releaser.set_secret(app_id, env_id, name=name, value=wanted[name])
+            result.attention.append(f"secret {name} was empty after the import: set again")
 
 
 def rollback_live(releaser: Releaser, app_id: str, before: str | None) -> str:

@@ -77,6 +77,15 @@ class ClientReleaser:
         with _translated():
             return self._client.dsl.export(app_id, workflow_id=version_id)
 
+    def empty_secrets(self, app_id: str) -> dict[str, str]:
+        with _translated():
+            variables = self._client.env.list(app_id)
+        return {v.name: v.id for v in variables if v.value_type == "secret" and not v.value}
+
+    def set_secret(self, app_id: str, env_id: str, *, name: str, value: str) -> None:
+        with _translated():
+            self._client.env.set(app_id, env_id, name=name, value=value, value_type="secret")
+
 
 def releaser_for(client: DifyClient, plan: PromotionPlan) -> ClientReleaser | None:
     """A releaser when the server can publish and the plan's policy lets it."""

@@ -26,6 +26,8 @@ class FakeReleaser:
     publish_raises: bool = False
     publish_tampers: bool = False  # the first publish stores something else
     restore_raises: bool = False
+    drops_secrets: bool = False  # the draft's secrets read as empty after the import
+    secrets_set: list[tuple[str, str]] = field(default_factory=list)
     published: list[tuple[str, str, str]] = field(default_factory=list)  # (app, name, comment)
 
     def publish_draft(self, app_id: str) -> str:
@@ -61,6 +63,23 @@ class FakeReleaser:
         if self.restore_raises:
             raise TargetError("the server is gone", kind="DifyConnectionError")
         self.target.apps[app_id] = self.versions[version_id]
+
+    def empty_secrets(self, app_id: str) -> dict[str, str]:
+        data = yaml.safe_load(self.target.apps[app_id])
+        variables = data["workflow"].get("environment_variables", [])
+        dropped = {v["name"]: v["id"] for v in variables if v["value_type"] == "secret"}
+        return (
+            dropped
+            if self.drops_secrets
+            else {
+                n: i
+                for n, i in dropped.items()
+                if not next(v for v in variables if v["name"] == n).get("value")
+            }
+        )
+
+    def set_secret(self, app_id: str, env_id: str, *, name: str, value: str) -> None:
+        self.secrets_set.append((name, value))
 
     def export_version(self, app_id: str, version_id: str) -> str:
         return canonical_text(blank_secrets(load_text(self.versions[version_id]).data))

@@ -14,7 +14,7 @@ from reconcile.promotion.result import Outcome, PromotionResult
 from reconcile.promotion.view import comparable
 from tests.reconcile.fake_releaser import FakeReleaser
 from tests.reconcile.fake_target import FakeTarget
-from tests.reconcile.promotion_fixtures import chat_app, workflow_app
+from tests.reconcile.promotion_fixtures import TARGET_SECRET, chat_app, secret_var, workflow_app
 from tests.reconcile.test_promotion_apply import NEW_PROMPT, planned
 
 
@@ -119,3 +119,21 @@ def test_the_version_name_fits_difys_limits() -> None:
     name, comment = version_name(plan)
     assert len(name) <= 20 and plan.checksum.removeprefix("sha256:").startswith(name[8:])
     assert len(comment) <= 100
+
+
+def test_secrets_the_import_dropped_are_set_again_through_env_before_publishing() -> None:
+    source = workflow_app(prompt=NEW_PROMPT, env=[secret_var("API_KEY", var_id="e-1")])
+    target = workflow_app(env=[secret_var("API_KEY", TARGET_SECRET, var_id="e-1")])
+    result, _, releaser, _ = promote("always", source=source, target=target, drops_secrets=True)
+    app = result.apps[0]
+    assert releaser.secrets_set == [("API_KEY", TARGET_SECRET)]
+    assert any("secret API_KEY was empty after the import" in a for a in app.attention)
+    assert TARGET_SECRET not in app.model_dump_json()  # the value never reaches the result
+    assert app.published_version is not None
+
+
+def test_secrets_the_import_kept_are_left_alone() -> None:
+    source = workflow_app(prompt=NEW_PROMPT, env=[secret_var("API_KEY", var_id="e-1")])
+    target = workflow_app(env=[secret_var("API_KEY", TARGET_SECRET, var_id="e-1")])
+    _, _, releaser, _ = promote("always", source=source, target=target)
+    assert releaser.secrets_set == []
