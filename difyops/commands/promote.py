@@ -356,6 +356,7 @@ def build_request(
         on_smoke_failure=smoke_policy(
             on_smoke_failure, section.on_smoke_failure if section else "rollback"
         ),
+        publish=section.publish if section else "if-tested",
     )
     options = with_policies(options, confirm_pending, dependencies, publish)
     return PromotionRequest(source=source, target=target_side, selection=selection, options=options)

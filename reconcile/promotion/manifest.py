@@ -26,6 +26,7 @@ A manifest is one YAML file (the difyops dialect) with `version: 1` and optional
             query: How do I get a refund?
             answer: {contains: refund}
       on_smoke_failure: rollback     # rollback (default) | report
+      publish: if-tested             # if-tested (default) | always | never (S3 servers)
 
 Unknown keys, wrong types and bad values are reported together as `file:line:column`.
 Options given on the command line override the manifest's.
@@ -41,7 +42,7 @@ from dsl.errors import DslParseError
 from dsl.yaml_io import load_roundtrip, position_at
 from reconcile.errors import ManifestError
 from reconcile.located import validate_at
-from reconcile.promotion.plan import DependencyPolicy, PendingPolicy
+from reconcile.promotion.plan import DependencyPolicy, PendingPolicy, PublishPolicy
 from reconcile.smoke.cases import SmokeCases, SmokePolicy
 from reconcile.smoke.loader import duplicate_names
 
@@ -88,6 +89,7 @@ class PromotionSection(BaseModel):
     recreate: bool = False
     smoke: SmokeCases = Field(default_factory=dict)
     on_smoke_failure: SmokePolicy = "rollback"
+    publish: PublishPolicy = "if-tested"
 
     @model_validator(mode="after")
     def _target_is_a_workspace(self) -> Self:
