@@ -81,7 +81,7 @@ def decide_exports(
             on_disk = stored_hash(published_path(entry.path))
             if on_disk != entry.live.published_hash:
                 reason = reason or ("file-missing" if on_disk is None else "file-changed")
-            else:
+            elif not full:  # --full exports the live version again too
                 reusable = entry.live.version_id
         if reason is None:
             skipped.append(app)
@@ -270,6 +270,8 @@ def backup_markdown(report: BackupReport) -> str:
         lines += ["", "## Changes", ""]
         for r, o in changed:
             detail = o.summary or o.mode
+            if o.changed_parts:
+                detail = ", ".join(o.changed_parts) + (f" ({o.summary})" if o.summary else "")
             if o.status == "failed":
                 detail = f"{o.error}; {_failure_effect(o)}"
             name = cell(o.name)
