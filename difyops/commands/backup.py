@@ -72,7 +72,8 @@ def run(
 ) -> None:
     """Export every app the API can see into REPO and commit once if anything changed.
 
-    Layout: `<host>/<workspace>/<app>.yml` plus `<host>/<workspace>/_index.yml`. Incremental:
+    Layout: `<host>/<workspace>/<app>.yml` plus `<host>/<workspace>/_index.yml` (and, on
+    S3 servers, `<app>.published.yml` while the live version differs). Incremental:
     apps whose updated_at and stored file are unchanged are not exported again. Exit 1 if
     any app could not be exported (the others are still committed; the failed one keeps
     its last good file).

@@ -246,6 +246,8 @@ class ConsoleService:
             draft, id=new_id(), version=version, created_at=now, updated_at=now
         )
         self._store.apps.upsert_workflow(published)
+        # As Dify's publish controllers do: the app's updated_at moves too.
+        self._store.apps.update_app(dataclasses.replace(app, updated_at=now))
         return {"app_id": app_id, "workflow_id": published.id, "version": version}
 
     def app_summary(self, app: AppRow) -> dict[str, Any]:

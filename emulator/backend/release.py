@@ -158,6 +158,8 @@ class ReleaseService:
             created_by=account_id,
         )
         self._store.apps.upsert_workflow(published)
+        # Dify's publish controllers also move the app's updated_at (and workflow_id).
+        self._store.apps.update_app(dataclasses.replace(app, updated_at=now))
         return {
             "version_id": published.id,
             "created_at": _timestamp(published.created_at),

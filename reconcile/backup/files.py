@@ -27,11 +27,25 @@ from reconcile.backup.layout import (
     INDEX_FILE,
     AppListing,
     IndexEntry,
+    LiveEntry,
     WorkspaceIndex,
     assign_paths,
     dump_index,
+    published_path,
 )
 from reconcile.backup.plan import AppOutcome, ExportDecision, OutcomeStatus
+
+
+@dataclass(frozen=True)
+class LiveExport:
+    """What an app runs: its live version, exported unless the stored file may be kept.
+
+    `version_id` None: never published. `export` None with a version: the recorded
+    `.published.yml` of that version is intact and stays.
+    """
+
+    version_id: str | None
+    export: PreparedExport | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +56,8 @@ class PreparedExport:
     dsl_version: str | None
     findings: list[str] = field(default_factory=list)
     redacted: bool = False
+    # Set for apps whose live version is kept too (S3 servers, workflow modes).
+    live: LiveExport | None = None
 
 
 @dataclass(frozen=True)
@@ -68,7 +84,8 @@ class RemoveFile:
 
     path: str
     app_id: str
-    reason: Literal["moved", "gone"]
+    # "live-equal": a `.published.yml` whose live version equals the draft again.
+    reason: Literal["moved", "gone", "live-equal"]
 
 
 @dataclass(frozen=True)
@@ -124,7 +141,16 @@ def plan_files(
     new_index = index.model_copy(deep=True)
     if workspace_name is not None:
         new_index.workspace_name = workspace_name
-    writes, outcomes = _store(new_index, decisions, exports, stored_text, full=full)
+    writes, live_removals, outcomes = _store(new_index, decisions, exports, stored_text, full=full)
+    written = {w.path for w in writes}
+    removals += [r for r in live_removals if r.path not in written]
+    removals += [
+        RemoveFile(published_path(e.path), app_id, "gone")
+        for app_id, e in index.apps.items()
+        if app_id not in listed and e.live and e.live.published_hash
+        if published_path(e.path) not in written
+    ]
+    removals.sort(key=_path)
     outcomes += _forget_missing(new_index, listed)
     exported = {d.app.id for d in decisions}
     outcomes += [
@@ -188,10 +214,11 @@ def _store(
     stored_text: Callable[[str], str | None],
     *,
     full: bool,
-) -> tuple[list[WriteFile], list[AppOutcome]]:
-    """Writes and outcomes of the exported apps; `index` records the stored ones (a failed
-    app keeps its entry, so the next run tries it again)."""
+) -> tuple[list[WriteFile], list[RemoveFile], list[AppOutcome]]:
+    """Writes, `.published.yml` removals and outcomes of the exported apps; `index` records
+    the stored ones (a failed app keeps its entry, so the next run tries it again)."""
     writes: list[WriteFile] = []
+    removals: list[RemoveFile] = []
     outcomes: list[AppOutcome] = []
     for decision in decisions:
         app, path, export = decision.app, decision.path, exports[decision.app.id]
@@ -203,6 +230,9 @@ def _store(
         old_text = stored_text(entry.path) if entry else None
         if entry is None or entry.path != path or old_text != export.text:
             writes.append(WriteFile(path, export.text, app.id))
+        live = _store_live(app.id, entry, path, export, stored_text)
+        writes += live.writes
+        removals += live.removals
         index.apps[app.id] = IndexEntry(
             name=app.name,
             mode=app.mode,
@@ -211,9 +241,74 @@ def _store(
             dsl_version=export.dsl_version,
             content_hash=text_hash(export.text),
             redacted=export.redacted,
+            live=live.entry,
         )
-        outcomes.append(_stored(decision, entry, export, old_text, full=full))
-    return sorted(writes, key=_path), outcomes
+        outcome = _stored(decision, entry, export, old_text, full=full, live=live)
+        outcomes.append(outcome)
+    return sorted(writes, key=_path), removals, outcomes
+
+
+@dataclass(frozen=True)
+class _LiveStore:
+    writes: list[WriteFile]
+    removals: list[RemoveFile]
+    entry: LiveEntry | None
+    tracked: bool = False
+    changed: bool = False
+    stored: bool = False
+
+
+def _store_live(
+    app_id: str,
+    entry: IndexEntry | None,
+    path: str,
+    export: PreparedExport,
+    stored_text: Callable[[str], str | None],
+) -> _LiveStore:
+    """How an app's `.published.yml` follows its live version: stored beside the draft
+    while the two differ, removed when they are equal again or nothing is published."""
+    recorded = entry.live if entry else None
+    has_file = entry is not None and recorded is not None and recorded.published_hash
+    old_path = published_path(entry.path) if entry and has_file else None
+    old_text = stored_text(old_path) if old_path else None
+    live = export.live
+    if live is None:
+        if old_path is None or recorded is None:
+            return _LiveStore([], [], recorded)
+        # Not looked at this run (a server that no longer lists versions): keep the file.
+        live = LiveExport(recorded.version_id)
+    if live.version_id is None:
+        new_text = None
+    elif live.export is None:
+        new_text = old_text  # the recorded live version, still live: its file stays
+    else:
+        new_text = live.export.text
+    if new_text == export.text:
+        new_text = None
+    writes: list[WriteFile] = []
+    removals: list[RemoveFile] = []
+    new_path = published_path(path) if new_text is not None else None
+    if old_path is not None and old_path != new_path:
+        reason: Literal["moved", "live-equal"] = "moved" if new_path else "live-equal"
+        removals.append(RemoveFile(old_path, app_id, reason))
+    if (
+        new_path is not None
+        and new_text is not None
+        and (new_path != old_path or new_text != old_text)
+    ):
+        writes.append(WriteFile(new_path, new_text, app_id))
+    live_entry = LiveEntry(
+        version_id=live.version_id,
+        published_hash=text_hash(new_text) if new_text is not None else None,
+    )
+    return _LiveStore(
+        writes,
+        removals,
+        live_entry,
+        tracked=export.live is not None,
+        changed=new_text != old_text,
+        stored=new_text is not None,
+    )
 
 
 def _failed(decision: ExportDecision, entry: IndexEntry | None, export: ExportFailed) -> AppOutcome:
@@ -236,15 +331,28 @@ def _stored(
     old_text: str | None,
     *,
     full: bool,
+    live: _LiveStore,
 ) -> AppOutcome:
     app, path = decision.app, decision.path
+    status = _status(entry, path, old_text, export.text)
+    if status == "unchanged" and live.changed:
+        status = "changed"
+    parts = []
+    if live.tracked:
+        parts = [
+            part
+            for part, moved in (("draft", old_text != export.text), ("published", live.changed))
+            if moved
+        ]
     outcome = AppOutcome(
         app_id=app.id,
         name=app.name,
         mode=app.mode,
         path=path,
         exported=True,
-        status=_status(entry, path, old_text, export.text),
+        status=status,
+        changed_parts=parts,
+        published_stored=live.stored,
         old_path=entry.path if entry and entry.path != path else None,
         old_name=entry.name if entry else None,
         redacted=export.findings if export.redacted else [],

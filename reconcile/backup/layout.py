@@ -4,6 +4,8 @@ Layout (documented in the README):
 
     <host>/<workspace-slug>/_index.yml
     <host>/<workspace-slug>/<app-slug>.yml
+    <host>/<workspace-slug>/<app-slug>.published.yml   (S3 servers: the live version,
+                                                        only while it differs from the draft)
 
 Slugs are stable: once an app has a path it keeps it until its name changes (then the
 file moves, and git follows the rename). Two apps with the same name never share a file:
@@ -34,6 +36,26 @@ INDEX_VERSION = 1
 _MAX_SLUG = 60
 
 
+PUBLISHED_SUFFIX = ".published.yml"
+
+
+def published_path(path: str) -> str:
+    """`ws/helpdesk.yml` → `ws/helpdesk.published.yml` (slugs hold no dots: no clash)."""
+    return path.removesuffix(".yml") + PUBLISHED_SUFFIX
+
+
+class LiveEntry(BaseModel):
+    """What the backup last saw of an app's live (published) version."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # None: the app was never published.
+    version_id: str | None = None
+    # sha256 of `<app-slug>.published.yml`; None when no such file is stored (the live
+    # version equals the draft, or there is none).
+    published_hash: str | None = None
+
+
 class IndexEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -45,6 +67,8 @@ class IndexEntry(BaseModel):
     content_hash: str
     # True when credential-looking values were replaced by a placeholder before commit.
     redacted: bool = False
+    # Only for workflow and advanced-chat apps on servers that list versions (S3).
+    live: LiveEntry | None = None
 
 
 class WorkspaceIndex(BaseModel):
@@ -82,7 +106,12 @@ def dump_index(index: WorkspaceIndex) -> str:
         "# Written by `difyops backup`: one entry per app of this workspace.\n"
         "# content_hash is the sha256 of the stored file; do not edit by hand.\n"
     )
-    return header + dump_roundtrip(_quote_ambiguous(index.sorted().model_dump(mode="json")))
+    data = index.sorted().model_dump(mode="json")
+    for entry in data["apps"].values():
+        if entry.get("live") is None:
+            # Absent rather than null: indexes of S2 servers stay as they always were.
+            entry.pop("live", None)
+    return header + dump_roundtrip(_quote_ambiguous(data))
 
 
 _RESOLVER = yaml.resolver.Resolver()

@@ -7,10 +7,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from reconcile.backup.layout import AppListing, WorkspaceIndex
+from reconcile.backup.layout import AppListing, WorkspaceIndex, published_path
 from reconcile.markdown import cell, table
 
-ExportReason = Literal["new", "updated", "renamed", "file-missing", "file-changed", "full"]
+ExportReason = Literal[
+    "new", "updated", "renamed", "file-missing", "file-changed", "full", "live-unknown"
+]
+# The app modes that have published versions beside the draft.
+LIVE_MODES = ("workflow", "advanced-chat")
 OutcomeStatus = Literal["added", "changed", "renamed", "removed", "unchanged", "failed"]
 
 
@@ -18,6 +22,11 @@ class ExportDecision(BaseModel):
     app: AppListing
     path: str
     reason: ExportReason
+    # Whether to look up the app's live version too (S3 servers, workflow modes).
+    track_live: bool = False
+    # The recorded live version whose `.published.yml` is intact: when the server still
+    # runs that version, the file is kept without exporting it again.
+    reusable_live: str | None = None
 
 
 def decide_exports(
@@ -27,12 +36,20 @@ def decide_exports(
     stored_hash: Callable[[str], str | None],
     *,
     full: bool,
+    track_live: bool = False,
 ) -> tuple[list[ExportDecision], list[AppListing]]:
     """(apps to export, apps to leave alone).
 
     Incremental rule: an app is skipped when its `updated_at` and name are what the index
     recorded and the file on disk still has the recorded hash; anything else (including a
     file edited or deleted by hand) is exported again. `full` exports everything.
+
+    `track_live` (servers that list versions): workflow-mode apps also keep their live
+    version. Publishing moves the app's `updated_at` (Dify's publish controllers set it
+    beside `workflow_id`; WorkflowService.publish_workflow itself does not touch the app),
+    so an app whose `updated_at` did not move has the same live version and costs no
+    call; only apps whose live version was never looked at (indexes from before) and
+    apps whose `.published.yml` is missing or edited are exported for it.
     """
     to_export: list[ExportDecision] = []
     skipped: list[AppListing] = []
@@ -40,6 +57,7 @@ def decide_exports(
         path = paths[app.id]
         entry = index.apps.get(app.id)
         reason: ExportReason | None
+        live = track_live and app.mode in LIVE_MODES
         if entry is None:
             reason = "new"
         elif full:
@@ -54,12 +72,25 @@ def decide_exports(
                 reason = "file-missing"
             elif on_disk != entry.content_hash:
                 reason = "file-changed"
+            elif live and entry.live is None:
+                reason = "live-unknown"
             else:
                 reason = None
+        reusable = None
+        if live and entry is not None and entry.live and entry.live.published_hash:
+            on_disk = stored_hash(published_path(entry.path))
+            if on_disk != entry.live.published_hash:
+                reason = reason or ("file-missing" if on_disk is None else "file-changed")
+            elif not full:  # --full exports the live version again too
+                reusable = entry.live.version_id
         if reason is None:
             skipped.append(app)
         else:
-            to_export.append(ExportDecision(app=app, path=path, reason=reason))
+            to_export.append(
+                ExportDecision(
+                    app=app, path=path, reason=reason, track_live=live, reusable_live=reusable
+                )
+            )
     return to_export, skipped
 
 
@@ -83,6 +114,11 @@ class AppOutcome(BaseModel):
     changed_without_timestamp: bool = False
     # The app was exported in this run (as opposed to skipped as unchanged).
     exported: bool = False
+    # Which of the stored files changed ("draft", "published"), for apps whose live
+    # version is kept too; empty otherwise.
+    changed_parts: list[str] = Field(default_factory=list)
+    # Whether a `.published.yml` (a live version that differs from the draft) is stored.
+    published_stored: bool = False
 
 
 class WorkspaceResult(BaseModel):
@@ -158,6 +194,12 @@ def _outcome_line(outcome: AppOutcome) -> str:
         return f"{label}: export failed, {_failure_effect(outcome)} ({outcome.error})"
     if outcome.status == "added":
         extra = f" ({outcome.mode})"
+        if outcome.published_stored:
+            extra += ", with its differing published version"
+    elif outcome.changed_parts:
+        extra = f" ({outcome.mode}): {', '.join(outcome.changed_parts)}"
+        if outcome.summary and "draft" in outcome.changed_parts:
+            extra += f" — {outcome.summary}"
     else:
         extra = f": {outcome.summary}" if outcome.summary else ""
     if outcome.redacted:
@@ -228,6 +270,8 @@ def backup_markdown(report: BackupReport) -> str:
         lines += ["", "## Changes", ""]
         for r, o in changed:
             detail = o.summary or o.mode
+            if o.changed_parts:
+                detail = ", ".join(o.changed_parts) + (f" ({o.summary})" if o.summary else "")
             if o.status == "failed":
                 detail = f"{o.error}; {_failure_effect(o)}"
             name = cell(o.name)

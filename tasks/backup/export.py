@@ -1,5 +1,10 @@
 """Exporting apps: the per-app work of a backup (what to store is `reconcile.backup.files`).
 
+On servers that list versions (S3: Dify's `api/controllers/openapi/app_release.py`), a
+workflow-mode app's live version is exported too (`workflow_id=` on the same DSL export,
+with the same secret handling as the draft), unless the recorded `.published.yml` is of
+the version the server still runs.
+
 Exports run on a small thread pool; each worker also parses the export and scans it for
 credentials, so that our CPU work overlaps with the server producing the next exports
 instead of queueing up after all of them.
@@ -7,13 +12,14 @@ instead of queueing up after all of them.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from dify_client import DifyClient, DifyError
 from dsl import DslError, canonical_text, find_secrets, load_text, may_contain_secrets, redact
-from reconcile.backup.files import Export, ExportFailed, PreparedExport
+from reconcile.backup.files import Export, ExportFailed, LiveExport, PreparedExport
 from reconcile.backup.plan import ExportDecision
 
 
@@ -30,9 +36,16 @@ def export_all(
 
     def work(decision: ExportDecision) -> tuple[str, Export]:
         app = decision.app
+        redact_it = not ({app.id, app.name} & no_redact)
         try:
             exported = client.dsl.export(app.id, include_secret=include_secret)
-            result: Export = prepare(exported, redact_it=not ({app.id, app.name} & no_redact))
+            draft = prepare(exported, redact_it=redact_it)
+            if decision.track_live:
+                live = live_export(
+                    client, decision, include_secret=include_secret, redact_it=redact_it
+                )
+                draft = dataclasses.replace(draft, live=live)
+            result: Export = draft
         except (DifyError, DslError) as exc:
             result = ExportFailed(str(exc))
         if progress is not None:
@@ -41,6 +54,21 @@ def export_all(
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         return dict(pool.map(work, decisions))
+
+
+def live_export(
+    client: DifyClient, decision: ExportDecision, *, include_secret: bool, redact_it: bool
+) -> LiveExport:
+    """The version the app runs: found in its version list (newest first, so this is
+    normally the first row of the first page), exported unless its file may be kept."""
+    app_id = decision.app.id
+    current = next((v for v in client.releases.iter_versions(app_id) if v.current), None)
+    if current is None:
+        return LiveExport(None)
+    if current.id == decision.reusable_live:
+        return LiveExport(current.id)
+    exported = client.dsl.export(app_id, include_secret=include_secret, workflow_id=current.id)
+    return LiveExport(current.id, prepare(exported, redact_it=redact_it))
 
 
 def prepare(exported: str, *, redact_it: bool) -> PreparedExport:

@@ -30,6 +30,9 @@ from tasks.backup.files import apply_files
 from tasks.backup.last_run import record_last_run
 from tasks.sources import open_client
 
+# The op that lists published versions: only servers that have it (S3) keep live versions.
+LIVE_VERSIONS_OP = "get.console_app.version"
+
 
 class BackupTarget(BaseModel):
     source: Source
@@ -104,7 +107,12 @@ def backup_workspace(
             result.listed = len(listings)
             paths = assign_paths(result.directory, listings, index)
             decisions, _ = decide_exports(
-                listings, paths, index, lambda p: _file_hash(store, p), full=settings.full
+                listings,
+                paths,
+                index,
+                lambda p: _file_hash(store, p),
+                full=settings.full,
+                track_live=client.supports(LIVE_VERSIONS_OP),
             )
             exports = export_all(
                 client,

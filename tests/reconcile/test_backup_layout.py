@@ -273,7 +273,8 @@ def test_the_index_round_trips_names_that_look_like_other_yaml_types() -> None:
     index = tricky_index()
     text = dump_index(index)
     # A YAML 1.1 reader (PyYAML, as most users' scripts) reads the same strings too.
-    assert yaml.safe_load(text) == index.sorted().model_dump(mode="json")
+    expected = index.sorted().model_dump(mode="json", exclude={"apps": {"__all__": {"live"}}})
+    assert yaml.safe_load(text) == expected  # `live` only for apps that have one
     back = parse_index(text)
     assert back is not None
     assert back == index.sorted()

@@ -64,6 +64,9 @@ class FakeDify:
     def dsl(self) -> FakeDify:
         return self
 
+    def supports(self, op: str) -> bool:
+        return False  # an S2 server: no version list, so no live versions to keep
+
     def list(self, workspace_id: str, *, limit: int) -> Page:
         assert workspace_id == TARGET.workspace_id
         if self.listing_fails:
