@@ -140,7 +140,11 @@ def _import_and_verify(
     smoke_failure = smoke_problem(runner, plan, app, imported.app_id, result)
     if smoke_failure:
         raise _undo(target, app, imported, snapshot, smoke_failure)
-    if releaser is not None and wants_publish(releaser, plan, app):
+    if releaser is not None and wants_publish(releaser, plan, app) and result.smoke_failed:
+        # Kept under the `report` smoke policy, but a draft that failed its cases never
+        # goes live, whatever the publish policy.
+        result.message += "; not published: its smoke cases failed"
+    elif releaser is not None and wants_publish(releaser, plan, app):
         _publish(target, releaser, plan, app, merged, imported, snapshot, live_before, result)
     elif app.mode in GRAPH_MODES and "publish it" not in result.message:
         result.message += "; imported as draft: publish it in Dify to go live"

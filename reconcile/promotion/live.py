@@ -15,10 +15,10 @@ from reconcile.promotion.publish_gate import GRAPH_MODES
 from reconcile.promotion.view import comparable, view_hash
 
 GOES_LIVE: dict[PublishPolicy, str] = {
-    "always": "the promoted version goes live (--publish always)",
+    "always": "the promoted version goes live (publish policy: always)",
     "if-tested": "the promoted version goes live if Dify's release check passes "
     "(the smoke cases test the draft)",
-    "never": "only the draft is replaced (--publish never): publish in Dify to go live",
+    "never": "only the draft is replaced (publish policy: never): publish in Dify to go live",
 }
 CANNOT_PUBLISH = (
     "this server cannot publish through the API (S2): only the draft is replaced; "

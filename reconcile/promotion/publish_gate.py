@@ -52,7 +52,7 @@ def publish_verified(
             result.attention.append(
                 "not published: Dify's release check is not ready ("
                 + "; ".join(problems)
-                + "); test the draft (smoke cases do), then `difyops apps publish`"
+                + "); test the draft (smoke cases do), then publish it"
             )
             return None
     name, comment = version_name(plan)
