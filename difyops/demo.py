@@ -215,6 +215,9 @@ def main() -> None:
         smoke = str(Path(__file__).resolve().parents[1] / "examples" / "smoke.yml")
         run("promote", "plan", *promotion, "--smoke", smoke, "--out", str(plan))
         run("promote", "apply", "--plan", str(plan))
+        if generation() == "s3":
+            say("This server can publish: the promotion went live, as Prod's versions show")
+            run("apps", "versions", "Policy Helpdesk", "-w", "Acme Prod")
         say("A second plan has nothing left to do (exit 0 with --detailed-exitcode)")
         run("promote", "plan", *promotion, "--detailed-exitcode")
 
