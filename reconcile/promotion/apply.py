@@ -188,8 +188,13 @@ def _publish(
                 f"{failure}; ROLLBACK OF THE LIVE VERSION FAILED ({exc}): publish "
                 f"{live_before or 'a good version'} of {app.target_name} in the console",
             ) from None
-        result.published_version = None
-        raise _undo(target, app, imported, snapshot, f"{failure}; {what}") from None
+        undone = _undo(target, app, imported, snapshot, f"{failure}; {what}")
+        if live_before is None:
+            # Nothing to go back to: the wrong version stays live, which is no rollback.
+            undone.outcome = Outcome.FAILED
+        else:
+            result.published_version = None
+        raise undone from None
     result.message += f"; published as version {version}"
 
 

@@ -137,3 +137,17 @@ def test_secrets_the_import_kept_are_left_alone() -> None:
     target = workflow_app(env=[secret_var("API_KEY", TARGET_SECRET, var_id="e-1")])
     _, _, releaser, _ = promote("always", source=source, target=target)
     assert releaser.secrets_set == []
+
+
+def test_a_wrong_first_publish_cannot_be_undone_and_is_a_failure_not_a_rollback() -> None:
+    plan, texts, before = planned(
+        workflow_app(prompt=NEW_PROMPT), workflow_app(), options=PromotionOptions(publish="always")
+    )
+    fake = FakeTarget(apps=dict(before))
+    releaser = FakeReleaser(fake, publish_tampers=True)  # never published before
+    result = apply_plan(fake, plan, texts, releaser=releaser)
+    app = result.apps[0]
+    assert app.outcome == Outcome.FAILED
+    assert "Dify cannot unpublish" in app.message
+    assert app.published_version is not None  # what is live now, for the person to fix
+    assert fake.apps["t-1"] == before["t-1"]  # the draft is back all the same
