@@ -97,6 +97,10 @@ class ReleasesResource(Resource):
         """Every published version, newest first, at the largest page size."""
         return iter(self.versions(app_id, limit=VERSION_PAGE_MAX, named_only=named_only))
 
+    def live_version(self, app_id: str) -> str | None:
+        """The id of the version the app's runs use (`current`); None if never published."""
+        return next((v.id for v in self.iter_versions(app_id) if v.current), None)
+
     def restore(self, app_id: str, version_id: str) -> RestoredDraft:
         """Copy a published version into the draft; publish again to make it live."""
         segment(app_id, "app_id")

@@ -117,11 +117,13 @@ def _import_and_verify(
     snapshot: str | None = None
     current = None
     live_before: str | None = None
+    # The releaser, when this app may go live; None when only its draft is replaced.
+    publisher = releaser if wants_publish(releaser, plan, app) else None
     if app.action == Action.UPDATE:
         snapshot = current = _snapshot(target, app)
-        if releaser is not None and wants_publish(releaser, plan, app):
+        if publisher is not None:
             assert app.target_id is not None
-            live_before = releaser.live_version(app.target_id)
+            live_before = publisher.live_version(app.target_id)
     elif app.action == Action.RECREATE and app.target_id:
         # The new app takes the place of the old one: it inherits its secrets too.
         current = target.export(app.target_id, include_secret=True)
@@ -140,12 +142,12 @@ def _import_and_verify(
     smoke_failure = smoke_problem(runner, plan, app, imported.app_id, result)
     if smoke_failure:
         raise _undo(target, app, imported, snapshot, smoke_failure)
-    if releaser is not None and wants_publish(releaser, plan, app) and result.smoke_failed:
+    if publisher is not None and result.smoke_failed:
         # Kept under the `report` smoke policy, but a draft that failed its cases never
         # goes live, whatever the publish policy.
         result.message += "; not published: its smoke cases failed"
-    elif releaser is not None and wants_publish(releaser, plan, app):
-        _publish(target, releaser, plan, app, merged, imported, snapshot, live_before, result)
+    elif publisher is not None:
+        _publish(target, publisher, plan, app, merged, imported, snapshot, live_before, result)
     elif app.mode in GRAPH_MODES and "publish it" not in result.message:
         result.message += "; imported as draft: publish it in Dify to go live"
 

@@ -16,9 +16,10 @@ from dsl.graph import environment_variables
 from reconcile.promotion.plan import PlannedApp, PromotionPlan
 from reconcile.promotion.ports import Releaser
 from reconcile.promotion.result import AppResult
+from reconcile.smoke.honesty import DRAFT_ONLY_MODES
 
 # Modes with a draft and published versions; the others go live on import.
-GRAPH_MODES = frozenset({"workflow", "advanced-chat"})
+GRAPH_MODES = DRAFT_ONLY_MODES
 # Dify's limits (`PublishPayload`): marked_name ≤ 20, marked_comment ≤ 100 characters.
 NAME_LIMIT, COMMENT_LIMIT = 20, 100
 

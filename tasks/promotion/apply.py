@@ -53,9 +53,7 @@ class ClientReleaser:
 
     def live_version(self, app_id: str) -> str | None:
         with _translated():
-            return next(
-                (v.id for v in self._client.releases.iter_versions(app_id) if v.current), None
-            )
+            return self._client.releases.live_version(app_id)
 
     def release_problems(self, app_id: str) -> list[str]:
         with _translated():

@@ -40,8 +40,7 @@ def _noted(
     live_id: str | None = None
     live: dict[str, Any] | None = None
     if can_publish and draft is not None and app.mode in GRAPH_MODES and app.target_id:
-        versions = client.releases.iter_versions(app.target_id)
-        live_id = next((v.id for v in versions if v.current), None)
+        live_id = client.releases.live_version(app.target_id)
         if live_id is not None:
             # With secrets, like the draft it is compared with; both stay in memory.
             text = client.dsl.export(app.target_id, include_secret=True, workflow_id=live_id)

@@ -31,7 +31,7 @@ def dify(emulator: EmulatorHandle, signed_in: str) -> DifyClient:
 def live(dify: DifyClient, app_id: str) -> tuple[str | None, str]:
     """(live version id, its workflow as YAML) of an app. Only the workflow: an export of
     a version takes the app's name, description and dependencies from the app itself."""
-    current = next((v.id for v in dify.releases.iter_versions(app_id) if v.current), None)
+    current = dify.releases.live_version(app_id)
     if current is None:
         return None, ""
     data = yaml.safe_load(dify.dsl.export(app_id, workflow_id=current))
