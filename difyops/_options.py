@@ -42,3 +42,7 @@ WorkspaceOption = Annotated[
         help="Workspace id or exact name (default: DIFY_WORKSPACE_ID, then the profile's).",
     ),
 ]
+
+RateLimitOption = Annotated[
+    int, typer.Option(min=1, help="Requests per minute to stay under (Dify allows 60).")
+]

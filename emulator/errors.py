@@ -199,6 +199,18 @@ class AppModeMismatch(InvalidParam):
     default_hint = "describe.console_app shows the app's mode."
 
 
+class DslInvalid(BadRequest):
+    """S3's import refuses a graph with error-severity issues (`app_dsl._refuse_invalid_dsl`).
+
+    The class itself was not in the Dify source read for this emulator; its status and
+    code here are the generic 400 ones with Dify's class name as the domain code.
+    """
+
+    code = "dsl_invalid"
+    default_message = "The DSL has problems the import refuses."
+    default_hint = "check.console_app.dsl lists every problem with its node and field."
+
+
 class UpgradeRequired(EmulatorError):
     """S3's version gate (`_version_gate.py`): a difyctl older than the minimum."""
 

@@ -19,7 +19,9 @@ from dify_client.models.device import (
 )
 from dify_client.models.dsl import (
     DependencyCheck,
+    DslCheck,
     DslExport,
+    DslIssue,
     Import,
     ImportParams,
     ImportStatus,
@@ -106,7 +108,9 @@ __all__ = [
     "DevicePollParams",
     "DeviceToken",
     "DraftChanges",
+    "DslCheck",
     "DslExport",
+    "DslIssue",
     "EnvVariable",
     "ErrorBody",
     "ErrorDetail",

@@ -91,5 +91,42 @@ class PluginDependency(ResponseModel):
         return self.identifier.split("@", 1)[0].split(":", 1)[0]
 
 
+class DslIssue(ResponseModel):
+    """One problem of a checked DSL, located by node and field (`loc`)."""
+
+    code: str
+    # error: the import refuses it; warning: the import allows it, publishing does not.
+    severity: str
+    node_id: str | None = None
+    loc: list[str | int] = Field(default_factory=list)
+    message: str = ""
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def located(self) -> str:
+        """`code at nodes.llm.data.model: message`, a line a person can act on."""
+        where = ".".join(str(part) for part in self.loc)
+        return (
+            f"{self.code} at {where}: {self.message}" if where else f"{self.code}: {self.message}"
+        )
+
+
+class DslCheck(ResponseModel):
+    """What the server makes of a DSL before importing it (Dify S3 `imports:check`)."""
+
+    valid: bool
+    issues: list[DslIssue] = Field(default_factory=list)
+
+    @property
+    def errors(self) -> list[DslIssue]:
+        return [issue for issue in self.issues if issue.is_error]
+
+    @property
+    def warnings(self) -> list[DslIssue]:
+        return [issue for issue in self.issues if not issue.is_error]
+
+
 class DependencyCheck(ResponseModel):
     leaked_dependencies: list[PluginDependency] = Field(default_factory=list)

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import Field
 
 from dify_client.models._base import ResponseModel
+from dify_client.models.dsl import DslIssue
 
 MARKED_NAME_MAX = 20
 MARKED_COMMENT_MAX = 100
@@ -56,14 +57,6 @@ class ReleaseCheckRow(ResponseModel):
     name: str  # draft_valid | tested
     passed: bool
     detail: str
-
-
-class DslIssue(ResponseModel):
-    code: str
-    severity: str
-    node_id: str | None = None
-    loc: list[str | int] = Field(default_factory=list)
-    message: str
 
 
 class ReleaseState(ResponseModel):

@@ -6,6 +6,7 @@ from dify_client._errors import ImportFailedError, ResponseValidationError
 from dify_client._http import error_from_response, parse_json
 from dify_client.models.dsl import (
     DependencyCheck,
+    DslCheck,
     DslExport,
     Import,
     ImportParams,
@@ -74,6 +75,21 @@ class DslResource(Resource):
         """Confirm a pending import (it expires 10 minutes after the import)."""
         where = {"workspace_id": workspace_id, "import_id": import_id}
         return self._import_call("confirm.console_app.dsl_import", where, None, raise_on_failure)
+
+    def check(self, workspace_id: str, yaml_content: str, *, app_id: str | None = None) -> DslCheck:
+        """Every problem the server finds in a DSL's graph, without importing it.
+
+        `errors` are what the import refuses, `warnings` what publishing refuses. With
+        `app_id` the graph is checked against that app's mode, as an overwrite would be.
+        Only servers with the operation (Dify S3) have it: UnsupportedOperationError else.
+        """
+        body = {"yaml_content": yaml_content, "app_id": app_id}
+        return self._call(
+            "check.console_app.dsl",
+            DslCheck,
+            {"workspace_id": workspace_id},
+            json_body={k: v for k, v in body.items() if v is not None},
+        )
 
     def check_dependencies(self, app_id: str) -> list[PluginDependency]:
         """Plugins the app's last import needs that the workspace has not installed.

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from difyops._options import JsonOption
+from difyops._options import JsonOption, RateLimitOption
 from difyops._output import Output
 from difyops.exceptions import DifyopsError
 from jobs import BackupSettings, Source
@@ -53,9 +53,7 @@ def run(
     ] = None,
     branch: Annotated[str, typer.Option(help="Branch to commit to.")] = "main",
     concurrency: Annotated[int, typer.Option(min=1, max=32, help="Parallel exports.")] = 4,
-    rate_limit: Annotated[
-        int, typer.Option(min=1, help="Requests per minute to stay under (Dify allows 60).")
-    ] = 50,
+    rate_limit: RateLimitOption = 50,
     author_name: Annotated[str, typer.Option(help="Commit author name.")] = "difyops backup",
     author_email: Annotated[str, typer.Option(help="Commit author email.")] = "difyops@localhost",
     profiles: Annotated[

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from difyops._options import JsonOption, ProfileOption, WorkspaceOption
+from difyops._options import JsonOption, ProfileOption, RateLimitOption, WorkspaceOption
 from difyops._output import Output
 from difyops._plans import (
     DetailedExitcodeOption,
@@ -93,9 +93,6 @@ UntouchableOption = Annotated[
         help="Leave the owner and the acting account as they are instead of refusing a "
         "manifest that would change or remove them.",
     ),
-]
-RateLimitOption = Annotated[
-    int, typer.Option(min=1, help="Requests per minute to stay under (Dify allows 60).")
 ]
 InviteUrlsOption = Annotated[
     Path | None,

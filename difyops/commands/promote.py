@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from difyops._options import JsonOption
+from difyops._options import JsonOption, RateLimitOption
 from difyops._output import Output
 from difyops._plans import (
     DetailedExitcodeOption,
@@ -120,6 +120,7 @@ def plan(
     smoke_file: SmokeFileOption = None,
     on_smoke_failure: OnSmokeFailureOption = None,
     out: PlanOutOption = None,
+    rate_limit: RateLimitOption = 50,
     detailed_exitcode: DetailedExitcodeOption = False,
     json_output: JsonOption = False,
 ) -> None:
@@ -150,6 +151,7 @@ def plan(
         publish=publish,
         smoke_file=smoke_file,
         on_smoke_failure=on_smoke_failure,
+        rate_limit=rate_limit,
     )
     result = run_plan(request)
     if out is not None:
@@ -181,6 +183,7 @@ def apply(
     publish: PublishOption = None,
     smoke_file: SmokeFileOption = None,
     on_smoke_failure: OnSmokeFailureOption = None,
+    rate_limit: RateLimitOption = 50,
     json_output: JsonOption = False,
 ) -> None:
     """Apply a promotion: import, confirm per policy, verify, smoke-test, roll back on failure.
@@ -216,6 +219,7 @@ def apply(
             "--on-smoke-failure": on_smoke_failure,
         }
         request, expected = _reviewed_request(plan_file_path, given)
+        request = request.model_copy(update={"rate_limit": rate_limit})
     else:
         request = build_request(
             from_,
@@ -233,6 +237,7 @@ def apply(
             publish=publish,
             smoke_file=smoke_file,
             on_smoke_failure=on_smoke_failure,
+            rate_limit=rate_limit,
         )
     fresh, result = run_apply(request, expected or None)
     if json_output:
@@ -328,6 +333,7 @@ def build_request(
     smoke_file: Path | None = None,
     on_smoke_failure: str | None = None,
     publish: str | None = None,
+    rate_limit: int | None = 50,
 ) -> PromotionRequest:
     """A request from the command line, over the manifest's `promotion:` section if any;
     the policy flags win over the section's policies."""
@@ -359,7 +365,13 @@ def build_request(
         publish=section.publish if section else "if-tested",
     )
     options = with_policies(options, confirm_pending, dependencies, publish)
-    return PromotionRequest(source=source, target=target_side, selection=selection, options=options)
+    return PromotionRequest(
+        source=source,
+        target=target_side,
+        selection=selection,
+        options=options,
+        rate_limit=rate_limit,
+    )
 
 
 def _load_manifest(path: Path) -> PromotionSection:

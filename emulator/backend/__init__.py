@@ -12,6 +12,7 @@ from emulator.backend.apps import AppService
 from emulator.backend.auth import AuthPipeline
 from emulator.backend.console import ConsoleService
 from emulator.backend.device_flow import DeviceFlowService
+from emulator.backend.dsl_check import DslChecker
 from emulator.backend.dsl_export import DslExporter
 from emulator.backend.dsl_import import DslImporter, UrlFetcher
 from emulator.backend.env_vars import EnvVarService
@@ -43,6 +44,7 @@ class Backend:
         self.exporter = DslExporter(store)
         self.env = EnvVarService(store, clock)
         self.importer = DslImporter(store, clock, fetch_url)
+        self.dsl_check = DslChecker(store)
         self.device = DeviceFlowService(store, clock, self.tokens)
         self.console = ConsoleService(store, clock, self.tokens)
         self.release = ReleaseService(store, clock)

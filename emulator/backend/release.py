@@ -11,7 +11,8 @@ The live version is the newest published workflow: that is what runs use
 
 Emulator simplifications, documented here once:
 
-* `draft_valid` always passes (`issues` is empty): the emulator has no graph checker.
+* `draft_valid` and `issues` come from `graph_check.check_graph` (the checks that need
+  no node models or credentials; see there).
 * `tested` is Dify's rule: the app's latest `debugging` run (a draft test run) succeeded
   on a graph equal to the current draft's (layout-only keys aside). Normal runs do not
   count, whatever they ran.
@@ -29,6 +30,7 @@ from typing import Any
 
 from emulator import errors
 from emulator.backend.common import WORKFLOW_MODES, new_id
+from emulator.backend.graph_check import check_graph
 from emulator.clock import Clock
 from emulator.store import Store
 from emulator.store.rows import AppRow, WorkflowRow
@@ -226,7 +228,7 @@ class ReleaseService:
     def check(self, app: AppRow) -> dict[str, Any]:
         require_graph_mode(app)
         draft = self._draft(app)
-        issues: list[dict[str, Any]] = []
+        issues = [issue.row() for issue in check_graph(draft.graph, mode=app.mode)]
         tested = self._tested(app, draft)
         checks = [
             {
@@ -243,6 +245,14 @@ class ReleaseService:
             },
         ]
         hints = []
+        if issues:
+            hints.append(
+                {
+                    "summary": "Export the draft, fix each issue by its loc, then check and import",
+                    "op": "export.console_app.dsl",
+                    "input": {"app_id": app.id},
+                }
+            )
         if not tested:
             op = (
                 "test.console_app.workflow"

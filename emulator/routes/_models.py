@@ -86,6 +86,15 @@ class AppDslExportQuery(BaseModel):
     )
 
 
+class DslCheckPayload(BaseModel):
+    """S3 `imports:check` body (Dify's `_models.DslCheckPayload`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    yaml_content: str
+    app_id: str | None = None
+
+
 class AppDslImportPayload(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -22,7 +22,7 @@ from emulator.routes._common import (
     validate_body,
     validate_query,
 )
-from emulator.routes._models import AppDslExportQuery, AppDslImportPayload
+from emulator.routes._models import AppDslExportQuery, AppDslImportPayload, DslCheckPayload
 
 router = APIRouter()
 
@@ -96,3 +96,25 @@ async def confirm_import(request: Request, workspace_id: str, import_id: str) ->
         expire_pending=lambda: fault_fires(request, "expire_pending_imports"),
     )
     return ok(result.body, status=result.http_status)
+
+
+# --- S3 only (served by `routes/s3.py`'s op table, not by the S2 router) --------------
+
+
+async def check_dsl(request: Request, workspace_id: str) -> JSONResponse:
+    """S3 `imports:check`: every problem of the graph, without importing (no writes)."""
+    auth = authorize(request, WORKSPACE, workspace_id=workspace_id)
+    body = await validate_body(DslCheckPayload, request)
+    checker = emulator_of(request).backend.dsl_check
+    return ok(checker.check(auth.require_workspace().id, body.yaml_content, body.app_id))
+
+
+async def import_app_checked(request: Request, workspace_id: str) -> JSONResponse:
+    """S3's import: the S2 import, after refusing a graph with error-severity issues."""
+    auth = authorize(request, WORKSPACE, workspace_id=workspace_id)
+    body = await validate_body(AppDslImportPayload, request)
+    if body.mode == "yaml-content" and body.yaml_content:
+        emulator_of(request).backend.dsl_check.refuse_invalid(
+            auth.require_workspace().id, body.yaml_content, body.app_id
+        )
+    return await import_app(request, workspace_id)

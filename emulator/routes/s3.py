@@ -170,7 +170,20 @@ def s3_ops() -> list[Op]:
             dsl.check_dependencies,
             "Plugins an import left missing",
         ),
-        Op("import.console_app.dsl", "POST", _WS + "/apps/imports", dsl.import_app, "Import a DSL"),
+        Op(
+            "import.console_app.dsl",
+            "POST",
+            _WS + "/apps/imports",
+            dsl.import_app_checked,
+            "Import a DSL",
+        ),
+        Op(
+            "check.console_app.dsl",
+            "POST",
+            _WS + "/apps/imports:check",
+            dsl.check_dsl,
+            "Check a DSL without importing it: every problem with its node and field",
+        ),
         Op(
             "confirm.console_app.dsl_import",
             "POST",

@@ -58,7 +58,8 @@ class ClientReleaser:
     def release_problems(self, app_id: str) -> list[str]:
         with _translated():
             check = self._client.releases.check(app_id)
-        return [f"{c.name}: {c.detail}" for c in check.checks if not c.passed]
+        failed = [f"{c.name}: {c.detail}" for c in check.checks if not c.passed]
+        return failed + [issue.located() for issue in check.issues]
 
     def publish(self, app_id: str, *, marked_name: str, marked_comment: str) -> str:
         with _translated():

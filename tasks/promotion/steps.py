@@ -23,6 +23,7 @@ from tasks.promotion.sides import (
     list_workspace,
     open_target,
 )
+from tasks.promotion.target_check import with_target_check
 
 
 @dataclass
@@ -76,7 +77,8 @@ def plan_promotion_task(request: PromotionRequest) -> Planned:
             source.endpoint, target.endpoint, matches, source_docs, target_docs, request.options
         )
         plan = with_live_notes(plan, target_client, target_docs)
-    source_texts = {name: doc.text for name, doc in source_docs.items()}
+        source_texts = {name: doc.text for name, doc in source_docs.items()}
+        plan = with_target_check(plan, target_client, source_texts)
     return Planned(plan, source_texts)
 
 

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from dify_client import DifyClient
-from flows.promote import run_apply
+from flows.promote import run_apply, run_plan
+from reconcile.promotion.plan import Action
 from reconcile.promotion.result import Outcome
 from tests.flows.backup_support import sign_in
 from tests.flows.promote_support import DEV_HELPDESK, PROD_HELPDESK, change_dev, export, request
@@ -94,3 +95,30 @@ def test_never_keeps_to_the_draft_as_on_s2(emulator: EmulatorHandle, dify: DifyC
     assert "publish it in Dify to go live" in result.apps[0].message
     assert live(dify, PROD_HELPDESK) == before
     assert emulator.route("publish.console_app") not in emulator.admin.stats()
+
+
+def _break_dev(emulator: EmulatorHandle, app_id: str) -> None:
+    """A console edit leaving a Dev app with an edge to a node that is not there."""
+    data = yaml.safe_load(export(emulator, app_id, include_secret=True))
+    graph = data["workflow"]["graph"]
+    graph["edges"].append({"id": "dangling", "source": graph["nodes"][0]["id"], "target": "ghost"})
+    emulator.admin.edit_app(app_id, yaml=yaml.safe_dump(data, allow_unicode=True))
+
+
+def test_an_app_the_targets_dsl_check_refuses_is_blocked_in_the_plan_and_left_alone(
+    emulator: EmulatorHandle,
+) -> None:
+    before = export(emulator, PROD_HELPDESK, include_secret=True)
+    _break_dev(emulator, DEV_HELPDESK)
+    plan = run_plan(request("Policy Helpdesk"))
+    [app] = plan.apps
+    assert app.action == Action.BLOCKED
+    assert "DSL check refuses it" in (app.reason or "")
+    assert "edge_endpoint_missing at edges.dangling.target" in (app.reason or "")
+
+    emulator.admin.reset_stats()
+    _, result = run_apply(request("Policy Helpdesk"))
+    assert [a.outcome for a in result.apps] == [Outcome.BLOCKED]
+    imports = [r for r in emulator.admin.stats() if "imports" in r and "imports:check" not in r]
+    assert imports == []  # only checked, never imported
+    assert export(emulator, PROD_HELPDESK, include_secret=True) == before
