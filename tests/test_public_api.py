@@ -78,6 +78,8 @@ PUBLIC_API: dict[str, list[str]] = {
         "DeviceLookup",
         "DevicePollParams",
         "DeviceToken",
+        "DslCheck",
+        "DslIssue",
         "DraftChanges",
         "DslExport",
         "EnvVariable",
