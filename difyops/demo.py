@@ -151,6 +151,26 @@ def edit_in_console(admin: httpx.Client, base_url: str) -> None:
 
 
 # The demo's script, read top to bottom as the README tells it: one step after another.
+def members_as_code(workdir: Path) -> None:
+    say("Workspace members as code: plan and apply examples/members.yml to Acme Dev")
+    manifest = str(Path(__file__).resolve().parents[1] / "examples" / "members.yml")
+    run("members", "plan", "-f", manifest)
+    run("members", "apply", "-f", manifest, "--invite-urls", str(workdir / "invites.tsv"))
+    say("A second members plan has no changes")
+    run("members", "plan", "-f", manifest, "--detailed-exitcode")
+
+
+def on_prefect(repo: Path) -> None:
+    print(f"\n$ python -m difyops.demo_prefect {repo}", flush=True)
+    # A cold temporary server can take over 20 s (Prefect's default wait) on a busy machine.
+    env = {**os.environ, "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
+    done = subprocess.run(  # noqa: S603 — our own interpreter and module
+        [sys.executable, "-m", "difyops.demo_prefect", str(repo)], check=False, env=env
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"demo step failed: the Prefect flow runs (exit {done.returncode})")
+
+
 def main() -> None:
     workdir = Path(os.environ.get("DIFYOPS_DEMO_DIR", "demo-work")).resolve()
     marker = workdir / ".difyops-demo"
@@ -221,12 +241,13 @@ def main() -> None:
         say("A second plan has nothing left to do (exit 0 with --detailed-exitcode)")
         run("promote", "plan", *promotion, "--detailed-exitcode")
 
-        say("Workspace members as code: plan and apply examples/members.yml to Acme Dev")
-        manifest = str(Path(__file__).resolve().parents[1] / "examples" / "members.yml")
-        run("members", "plan", "-f", manifest)
-        run("members", "apply", "-f", manifest, "--invite-urls", str(workdir / "invites.tsv"))
-        say("A second members plan has no changes")
-        run("members", "plan", "-f", manifest, "--detailed-exitcode")
+        members_as_code(workdir)
+
+        say(
+            "The same jobs as Prefect flow runs (a temporary local Prefect server): their"
+            " states and artifacts, as the UI would show them"
+        )
+        on_prefect(repo)
     say(f"Done. Scratch files are in {workdir} (invitation links, mode 0600: invites.tsv)")
 
 
