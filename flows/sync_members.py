@@ -200,6 +200,25 @@ async def sync_members_flow(
     A refused plan (a guard, a manifest error, a stale checksum) fails the run before
     anything changes; a change that fails during apply fails the run after the others
     were made.
+
+    Args:
+        manifest: Path of the members manifest on the worker.
+        apply: Make the changes (plan only when false).
+        plan_checksum: The checksum of the reviewed dify-members-plan artifact; the run
+            applies only that plan.
+        invite_urls_file: Path on the worker where each invitation link is appended
+            (mode 0600); without it the links are not kept.
+        profile: A difyops profile signed in on the worker.
+        server: The Dify server's URL (with token_block).
+        token_block: The Prefect Secret block holding the bearer token.
+        workspaces: Only these manifest workspaces (ids or names); all when empty.
+        prune: Remove members the manifest does not list (overrides the manifest).
+        max_removal_ratio: The largest share of a workspace one run may remove (0 to 1).
+        allow_no_admin: Allow a plan that leaves no active owner or admin.
+        skip_untouchable: Leave the owner and the acting account as they are instead of
+            refusing a manifest that would change or remove them.
+        rate_limit: Requests per minute per token at most (Dify's own limit is 60; unset:
+            no limit).
     """
     logger = get_run_logger()
     with worded_failures("sync-members"):

@@ -181,6 +181,11 @@ def test_the_deployment_passes_parameters_the_flow_takes() -> None:
     accepted = set(inspect.signature(sync_members_flow.fn).parameters)
     assert set(deployment["parameters"]) <= accepted
     assert deployment["parameters"]["apply"] is False
+    described = " ".join(deployment["description"].split())
+    assert "apply=true and plan_checksum set to the checksum shown in that plan's artifact" in (
+        described
+    )
+    assert "invite_urls_file (a path on the worker, written mode 0600)" in described
     assert deployment["schedules"][0]["timezone"]
 
 
