@@ -104,6 +104,9 @@ def _differences(saved: MembersPlanSet, fresh: MembersPlanSet) -> str:
                 f"workspace {plan.workspace_name!r}: then {old.summary()}; now {plan.summary()}"
             )
     differences += [f"workspace {p.workspace_name!r} is no longer planned" for p in before.values()]
+    if saved.manifest != fresh.manifest:
+        # Honest about a plan made from another manifest: its inputs differ, not the state.
+        differences.insert(0, f"the plan was made from {saved.manifest}, not {fresh.manifest}")
     return "; ".join(differences) or "the options differ"
 
 

@@ -312,6 +312,7 @@ def test_invitation_links_land_in_the_0600_file_and_nowhere_else(
         artifacts = [str(a.data) for a in client.read_latest_artifacts()]
         logs = "\n".join(log.message for log in client.read_logs())
     assert f"1 invitation link(s) written to {links}." in logs
+    assert "Plan for 'Acme Dev': 1 to invite, 2 role change(s), 0 to remove;" in logs
     assert "Applied to 'Acme Dev': 3 done, 0 already done, 0 failed." in logs
     captured = capsys.readouterr()
     everything = "\n".join(

@@ -84,3 +84,17 @@ def test_both_plan_artifacts_show_their_checksum_where_it_can_be_found() -> None
     assert shows_checksum(members_markdown(members), members.checksum)
     assert not shows_checksum(members_markdown(members), OLD)
     assert shows_checksum(promotion_markdown(REVIEW_PLAN), REVIEW_PLAN.checksum)
+
+
+def test_a_plan_file_made_from_another_manifest_says_so() -> None:
+    from reconcile.members.run import ensure_fresh
+
+    reviewed = plan_set(replaced("katherine@acme.example", "admin"))
+    other = plan_set(
+        [*replaced("katherine@acme.example", "admin"), ("hedy@acme.example", "normal")]
+    ).model_copy(update={"manifest": "other.yml"})
+    with pytest.raises(StalePlanError) as caught:
+        ensure_fresh(reviewed, other)
+    assert "(the plan was made from m.yml, not other.yml; workspace 'Acme Dev': then " in (
+        caught.value.message
+    )
