@@ -16,6 +16,7 @@ from prefect import flow
 from prefect.artifacts import acreate_markdown_artifact
 
 from flows._calling import JobFailed, as_function, as_task
+from flows._reviewed import check_reviewed_promotion
 from flows.wording import worded_failures
 from jobs import GitSide, PromotionRequest, WorkspaceSide
 from reconcile.promotion.plan import (
@@ -130,6 +131,7 @@ async def promote_flow(
         )
         if not confirm:
             return {"plan": planned.plan.model_dump(mode="json"), "applied": False}
+        check_reviewed_promotion(plan_checksum, planned.plan, PLAN_ARTIFACT_KEY)
         result = steps.apply(request, planned, plan_checksum)
         await acreate_markdown_artifact(
             key=RESULT_ARTIFACT_KEY,

@@ -100,3 +100,8 @@ class StalePlanError(PlanError):
 
 class ManifestError(PlanError):
     """A manifest that does not validate; the message starts with file:line:column."""
+
+
+class UnknownPlanError(PlanError):
+    """The reviewed checksum is not that of any plan made for these inputs (a typo, or a
+    checksum copied from another job's plan): nothing says what moved, because nothing did."""

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, SecretStr
 
 from reconcile.checksum import plan_checksum
 from reconcile.errors import StalePlanError
-from reconcile.freshness import REPLAN_HINT, Freshness, check_fresh
+from reconcile.freshness import REPLAN_HINT, Freshness, History, check_fresh, short_checksum
 from reconcile.members.planner import MemberAction, MemberItem, MembersPlan, PlanOverrides
 
 PLAN_KIND: Final = "difyops.members-plan"
@@ -72,6 +72,26 @@ def ensure_fresh(saved: MembersPlanSet, fresh: MembersPlanSet) -> Freshness:
     )
 
 
+def ensure_checksum(
+    reviewed_checksum: str, fresh: MembersPlanSet, history: History | None = None
+) -> Freshness:
+    """`ensure_fresh` for a reviewed plan known by its checksum only (a flow parameter):
+    a stale plan is described by the fresh plan, and with `history` a checksum of no
+    earlier plan is refused as unknown (`reconcile.freshness.check_fresh`)."""
+    return check_fresh(
+        reviewed_checksum,
+        fresh.checksum,
+        fresh_has_changes=fresh.has_changes,
+        moved="the live members or the manifest",
+        differences=lambda: (
+            f"checksum {short_checksum(reviewed_checksum)} is now "
+            f"{short_checksum(fresh.checksum)}: "
+            + "; ".join(f"{p.workspace_name!r} {p.summary()}" for p in fresh.plans)
+        ),
+        history=history,
+    )
+
+
 def _differences(saved: MembersPlanSet, fresh: MembersPlanSet) -> str:
     before = {plan.workspace_id: plan for plan in saved.plans}
     differences = []
@@ -84,6 +104,9 @@ def _differences(saved: MembersPlanSet, fresh: MembersPlanSet) -> str:
                 f"workspace {plan.workspace_name!r}: then {old.summary()}; now {plan.summary()}"
             )
     differences += [f"workspace {p.workspace_name!r} is no longer planned" for p in before.values()]
+    if saved.manifest != fresh.manifest:
+        # Honest about a plan made from another manifest: its inputs differ, not the state.
+        differences.insert(0, f"the plan was made from {saved.manifest}, not {fresh.manifest}")
     return "; ".join(differences) or "the options differ"
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -179,6 +181,11 @@ def test_the_deployment_passes_parameters_the_flow_takes() -> None:
     accepted = set(inspect.signature(sync_members_flow.fn).parameters)
     assert set(deployment["parameters"]) <= accepted
     assert deployment["parameters"]["apply"] is False
+    described = " ".join(deployment["description"].split())
+    assert "apply=true and plan_checksum set to the checksum shown in that plan's artifact" in (
+        described
+    )
+    assert "invite_urls_file (a path on the worker, written mode 0600)" in described
     assert deployment["schedules"][0]["timezone"]
 
 
@@ -202,3 +209,142 @@ def test_a_refused_plan_fails_the_run_with_a_hint_in_prefects_words(
     assert "the flow parameter skip_untouchable=true" in text
     assert "--" not in text and "difyops " not in text
     assert roles(emulator) == before  # refused before anything changed
+
+
+def _plan_checksum(result: dict[str, Any]) -> str:
+    checksum: str = result["plan"]["checksum"]
+    return checksum
+
+
+def test_a_reviewed_checksum_is_applied_and_replaying_it_does_nothing(
+    prefect_harness, emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_in(emulator, monkeypatch)
+    reviewed = asyncio.run(sync_members_flow(manifest=EXAMPLE, rate_limit=None))
+    assert roles(emulator)["katherine@acme.example"] == "normal"  # planning changes nothing
+    checksum = _plan_checksum(reviewed)
+    applied = asyncio.run(
+        sync_members_flow(manifest=EXAMPLE, apply=True, plan_checksum=checksum, rate_limit=None)
+    )
+    assert applied["applied"] is not None and not applied["already_applied"]
+    assert roles(emulator)["katherine@acme.example"] == "admin"
+    emulator.admin.reset_stats()
+    replayed = asyncio.run(
+        sync_members_flow(manifest=EXAMPLE, apply=True, plan_checksum=checksum, rate_limit=None)
+    )
+    assert replayed["already_applied"] and replayed["applied"] is None
+    assert not any(k.startswith(("POST", "PUT", "DELETE")) for k in emulator.admin.stats())
+
+
+def test_the_checksum_of_an_older_plan_is_stale_once_the_live_members_moved(
+    prefect_harness, emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_in(emulator, monkeypatch)
+    reviewed = asyncio.run(sync_members_flow(manifest=EXAMPLE, rate_limit=None))
+    # Someone adds a member in the console after the review.
+    emulator.admin.add_member(DEMO.ACME_DEV, "margaret@partner.example", "normal")
+    before = roles(emulator)
+    with pytest.raises(JobFailed) as caught:
+        asyncio.run(
+            sync_members_flow(
+                manifest=EXAMPLE,
+                apply=True,
+                plan_checksum=_plan_checksum(reviewed),
+                rate_limit=None,
+            )
+        )
+    message, hint = str(caught.value).split("\n")
+    assert message.startswith(
+        "the plan is stale: the live members or the manifest changed since it was made at "
+    )
+    assert " UTC (checksum " in message and "'Acme Dev' 1 to invite, 2 role change(s)" in message
+    assert hint == "Plan again, review the new plan, and apply that one."
+    assert roles(emulator) == before  # refused before anything changed
+
+
+def test_a_made_up_checksum_does_not_match_any_plan(
+    prefect_harness, emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_in(emulator, monkeypatch)
+    before = roles(emulator)
+    made_up = "sha256:" + "0123456789abcdef" * 4
+    with pytest.raises(JobFailed) as caught:
+        asyncio.run(
+            sync_members_flow(manifest=EXAMPLE, apply=True, plan_checksum=made_up, rate_limit=None)
+        )
+    message, hint = str(caught.value).split("\n")
+    assert message == (
+        "plan_checksum sha256:0123456789ab… does not match any plan made for these inputs; "
+        "copy the checksum from the latest dify-members-plan artifact"
+    )
+    assert "stale" not in message and "--" not in hint
+    assert roles(emulator) == before
+
+
+def test_invitation_links_land_in_the_0600_file_and_nowhere_else(
+    prefect_harness,
+    emulator: EmulatorHandle,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.logging.handlers import APILogWorker
+
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="prefect")
+    sign_in(emulator, monkeypatch)
+    links = tmp_path / "invite-links.tsv"
+    applied = asyncio.run(
+        sync_members_flow(
+            manifest=EXAMPLE, apply=True, invite_urls_file=str(links), rate_limit=None
+        )
+    )
+    assert links.stat().st_mode & 0o777 == 0o600
+    (line,) = links.read_text().splitlines()
+    email, url = line.split("\t")
+    assert email == "hedy@acme.example" and "/activate?" in url
+    assert applied["applied"]["invite_links_saved"] == 1
+
+    APILogWorker.drain_all(timeout=5)
+    with get_client(sync_client=True) as client:
+        artifacts = [str(a.data) for a in client.read_latest_artifacts()]
+        logs = "\n".join(log.message for log in client.read_logs())
+    assert f"1 invitation link(s) written to {links}." in logs
+    assert "Plan for 'Acme Dev': 1 to invite, 2 role change(s), 0 to remove;" in logs
+    assert "Applied to 'Acme Dev': 3 done, 0 already done, 0 failed." in logs
+    captured = capsys.readouterr()
+    everything = "\n".join(
+        [*artifacts, logs, str(applied), caplog.text, captured.out, captured.err]
+    )
+    assert url not in everything and "/activate?" not in everything
+
+
+def test_empty_parameters_are_refused_before_any_call_to_dify(
+    prefect_harness, emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_in(emulator, monkeypatch)
+    emulator.admin.reset_stats()
+    with pytest.raises(Exception, match="manifest") as by_schema:
+        asyncio.run(sync_members_flow(manifest="", apply=True, rate_limit=None))
+    assert "at least 1 character" in str(by_schema.value)
+    unchecked = sync_members_flow.with_options(validate_parameters=False)
+    with pytest.raises(JobFailed) as by_flow:
+        asyncio.run(unchecked(manifest=EXAMPLE, server="", token_block="", apply=True))
+    assert str(by_flow.value) == (
+        "empty flow parameter(s): server, token_block\nGive each a value, or leave it unset."
+    )
+    assert emulator.admin.stats() == {}
+
+
+def test_limits_on_numbers_are_in_the_parameter_schema() -> None:
+    from prefect.utilities.callables import parameter_schema
+
+    schema = parameter_schema(sync_members_flow.fn).model_dump()
+    properties = schema["properties"]
+    assert '"minLength": 1' in json.dumps(properties["manifest"])
+    assert '"minimum": 1' in json.dumps(properties["rate_limit"])
+    ratio = json.dumps(properties["max_removal_ratio"])
+    assert '"minimum": 0' in ratio and '"maximum": 1' in ratio
+    assert '"minLength": 1' in json.dumps(properties["plan_checksum"])

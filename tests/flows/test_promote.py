@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from flows._calling import JobFailed
 from flows.backup import run_backup
 from flows.promote import promote_flow, run_apply, run_plan
 from jobs import BackupSettings, GitSide, Source, WorkspaceSide
@@ -315,3 +316,37 @@ def test_the_flow_publishes_the_plan_before_applying(
 
 def _env_value(data: dict, name: str) -> str:
     return next(v["value"] for v in data["workflow"]["environment_variables"] if v["name"] == name)
+
+
+def test_the_flow_tells_a_stale_checksum_from_one_of_no_plan(
+    prefect_harness, emulator: EmulatorHandle
+) -> None:
+    change_dev(emulator, DEV_HELPDESK, "Reviewed in Prefect")
+    source = WorkspaceSide(workspace="Acme Dev")
+    target = WorkspaceSide(workspace="Acme Prod")
+    reviewed = asyncio.run(promote_flow(source=source, target=target, rate_limit=None))
+    checksum = reviewed["plan"]["checksum"]  # type: ignore[index]
+    made_up = "sha256:" + "fedcba9876543210" * 4
+    with pytest.raises(JobFailed) as unknown:
+        asyncio.run(
+            promote_flow(
+                source=source, target=target, rate_limit=None, confirm=True, plan_checksum=made_up
+            )
+        )
+    assert str(unknown.value).split("\n")[0] == (
+        "plan_checksum sha256:fedcba987654… does not match any plan made for these inputs; "
+        "copy the checksum from the latest dify-promotion-plan artifact"
+    )
+    change_dev(emulator, DEV_HELPDESK, "Changed after the review")
+    with pytest.raises(JobFailed) as stale:
+        asyncio.run(
+            promote_flow(
+                source=source, target=target, rate_limit=None, confirm=True, plan_checksum=checksum
+            )
+        )
+    message = str(stale.value).split("\n")[0]
+    assert message.startswith(
+        "the plan is stale: the source or target apps changed since it was made at "
+    )
+    assert f" UTC (checksum {checksum[:19]}… is now " in message
+    assert "Reviewed in Prefect" not in export(emulator, PROD_HELPDESK)
