@@ -92,7 +92,9 @@ class DriftReport(BaseModel):
     def summary(self) -> str:
         parts = [f"{self.count(s)} {s.value}" for s in DriftState if self.count(s)]
         in_sync = f"{len(self.in_sync)} in sync"
-        return ", ".join([*parts, in_sync]) if parts else f"no drift ({in_sync})"
+        if not parts:
+            return f"no drift ({in_sync})"
+        return ", ".join([*parts, in_sync] if self.in_sync else parts)
 
     def failure_message(self) -> str | None:
         """One line for a run that must fail because something drifted; None if nothing did."""
@@ -170,9 +172,14 @@ def drift_markdown(report: DriftReport) -> str:
     for app in report.drifted:
         if not (app.diff_markdown or app.reason):
             continue
-        lines += ["", f"## {app.name} ({app.state.value})", ""]
+        lines += ["", f"## {app.name} ({app.state.value})"]
         if app.reason:
-            lines += [f"- {app.reason}"]
+            lines += ["", app.reason[0].upper() + app.reason[1:] + "."]
         if app.diff_markdown:
-            lines += ["From the live app to its desired version:", "", app.diff_markdown.strip()]
+            lines += [
+                "",
+                "From the live app to its desired version:",
+                "",
+                app.diff_markdown.strip(),
+            ]
     return "\n".join(lines) + "\n"
