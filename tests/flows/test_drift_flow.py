@@ -123,3 +123,18 @@ def test_the_flow_state_is_failed(prefect_harness, emulator: EmulatorHandle, bac
         )
     )
     assert state.is_failed()
+
+
+@pytest.mark.parametrize(
+    "bad", [{"rate_limit": 0}, {"concurrency": 0}, {"apps": [""]}], ids=["rate", "pool", "app"]
+)
+def test_the_flow_refuses_bad_parameters_before_reading_anything(
+    prefect_harness, emulator: EmulatorHandle, tmp_path: Path, bad: dict[str, object]
+) -> None:
+    emulator.admin.reset_stats()
+    state = asyncio.run(
+        drift_check_flow(live=PROD, desired=GitSide(repo=str(tmp_path)), return_state=True, **bad)
+    )
+    assert state.is_failed()
+    assert "invalid parameters" in str(state.message)
+    assert emulator.admin.stats() == {}
