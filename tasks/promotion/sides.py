@@ -104,7 +104,7 @@ def _only_workspace_dir(store: GitStore, commit: str, side: GitSide) -> str:
         return dirs[0]
     listed = ", ".join(dirs) or "none"
     raise PlanError(
-        f"say which workspace of the backup to promote from (git:{side.ref}:PATH)",
+        f"say which workspace of the backup to read (git:{side.ref}:PATH)",
         hint=f"Workspace directories at {side.ref}: {listed}.",
     )
 
