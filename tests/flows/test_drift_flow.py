@@ -13,7 +13,7 @@ from flows.drift import ARTIFACT_KEY, drift_check_flow, run_drift
 from jobs import BackupSettings, DriftRequest, GitSide, Source, WorkspaceSide
 from reconcile.drift import DriftState
 from tests.flows.backup_support import commits, sign_in
-from tests.flows.promote_support import PROD_HELPDESK, SECRET_PREFIX, change_dev
+from tests.flows.promote_support import PROD_HELPDESK, PROD_TRIAGE, SECRET_PREFIX, change_dev
 from tests.support.emulator import DEMO, EmulatorHandle
 
 PROD = WorkspaceSide(workspace="Acme Prod")
@@ -67,6 +67,26 @@ def test_a_console_edit_is_changed_since_the_backup_commit(
     assert helpdesk.since is not None and helpdesk.since.commit == commits(backup)[0]
     assert helpdesk.diff_text and "Edited in the console" in helpdesk.diff_text
     assert writes(emulator) == []
+
+
+def test_since_is_the_commit_that_last_touched_each_app_at_the_ref(
+    emulator: EmulatorHandle, backup: Path
+) -> None:
+    change_dev(emulator, PROD_HELPDESK, "Reviewed edit")
+    run_backup(
+        BackupSettings(repo=str(backup), rate_limit=None), [Source(workspaces=["Acme Prod"])]
+    )
+    second, first = commits(backup)
+    change_dev(emulator, PROD_HELPDESK, "Unreviewed edit")
+    change_dev(emulator, PROD_TRIAGE, "Unreviewed edit")
+    report = run_drift(check(backup))
+    since = {app.name: app.since.commit for app in report.drifted if app.since}
+    assert since == {"Policy Helpdesk": second, "Support Ticket Triage": first}
+    older = run_drift(check(backup, ref="HEAD~1"))
+    assert {app.name: app.since.commit for app in older.drifted if app.since} == {
+        "Policy Helpdesk": first,
+        "Support Ticket Triage": first,
+    }
 
 
 def test_an_app_only_in_the_live_workspace_is_extra_and_app_narrows(
