@@ -22,6 +22,7 @@ from difyops.commands import (
     apps,
     auth,
     backup,
+    drift,
     dsl,
     emulator,
     members,
@@ -37,6 +38,8 @@ from difyops.exceptions import ExitCode
 
 DETAILED_EXITCODE = "--detailed-exitcode"
 DETAILED_META_KEY = "difyops.detailed_exitcode"
+# Commands whose exit code 2 always means "found differences", as under --detailed-exitcode.
+ALWAYS_DETAILED = {"drift"}
 
 HELP = """GitOps for Dify: back up, diff, promote and manage Dify apps and workspaces.
 
@@ -57,7 +60,9 @@ class DifyopsGroup(TyperGroup):
         # error there (a mistyped option) leaves no parsed --detailed-exitcode to read.
         # Arguments after `--` are operands, not options.
         options = args[: args.index("--")] if "--" in args else args
-        ctx.meta[DETAILED_META_KEY] = DETAILED_EXITCODE in options
+        ctx.meta[DETAILED_META_KEY] = DETAILED_EXITCODE in options or bool(
+            ALWAYS_DETAILED.intersection(options[:1])
+        )
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: ClickContext) -> Any:
@@ -103,6 +108,7 @@ app.add_typer(backup.app, name="backup")
 app.add_typer(promote.app, name="promote")
 app.command("restore")(restore.restore)
 app.add_typer(smoke.app, name="smoke")
+app.command("drift", help=drift.HELP)(drift.drift)
 app.add_typer(emulator.app, name="emulator")
 
 

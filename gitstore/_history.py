@@ -66,12 +66,16 @@ class History(RepoHandle):
         ]
         return sorted(paths)
 
-    def log(self, relpath: str | None = None, *, max_count: int = 50) -> list[CommitInfo]:
-        """Commits touching `relpath` (following renames), newest first."""
+    def log(
+        self, relpath: str | None = None, *, max_count: int = 50, ref: str | None = None
+    ) -> list[CommitInfo]:
+        """Commits touching `relpath` (following renames), newest first, reachable from
+        `ref` (default: the checked-out branch)."""
         if not self.has_commits():
             return []
+        start = [self.resolve(ref)] if ref else []
         args = ["--follow", "--", relpath] if relpath else []
-        shas = self._repo.git.log(f"--max-count={max_count}", "--format=%H", *args).split()
+        shas = self._repo.git.log(f"--max-count={max_count}", "--format=%H", *start, *args).split()
         return [self._commit_info(sha) for sha in shas]
 
     def _commit_info(self, sha: str) -> CommitInfo:

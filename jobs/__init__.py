@@ -7,6 +7,7 @@ connection or reads a token: a `Source` names where credentials are, never holds
 
 from jobs.params import (
     BackupSettings,
+    DriftRequest,
     GitSide,
     MembersSyncSettings,
     PromotionRequest,
@@ -18,6 +19,7 @@ from jobs.sources import Source
 
 __all__ = [
     "BackupSettings",
+    "DriftRequest",
     "GitSide",
     "MembersSyncSettings",
     "PromotionRequest",

@@ -112,6 +112,31 @@ class PromotionRequest(BaseModel):
     rate_limit: int | None = Field(default=50, ge=1)
 
 
+class DriftRequest(BaseModel):
+    """A drift check: the live workspace against its desired state (a backup's git ref or
+    another workspace), optionally narrowed to some apps (names or globs)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    live: WorkspaceSide
+    desired: WorkspaceSide | GitSide = Field(discriminator="kind")
+    apps: list[str] = Field(
+        default_factory=list, description="Check only these apps (names or globs); empty: all."
+    )
+    concurrency: int = Field(default=4, ge=1, le=32)
+    rate_limit: int | None = Field(default=50, ge=1)
+
+    def promotion(self) -> PromotionRequest:
+        """The same comparison as a promotion from the desired state onto the live one."""
+        return PromotionRequest(
+            source=self.desired,
+            target=self.live,
+            selection=Selection(apps=self.apps),
+            concurrency=self.concurrency,
+            rate_limit=self.rate_limit,
+        )
+
+
 class SmokeRequest(BaseModel):
     """A smoke check of one workspace: the cases by app name, and which apps to run."""
 

@@ -30,7 +30,9 @@ def load_flow(entrypoint: str):  # type: ignore[no-untyped-def]
 
 
 def test_the_expected_deployments_exist() -> None:
-    assert {"backup-nightly", "members-sync", "promote", "smoke-check"} <= set(DEPLOYMENTS)
+    assert {"backup-nightly", "members-sync", "promote", "smoke-check", "drift-check"} <= set(
+        DEPLOYMENTS
+    )
 
 
 @pytest.mark.parametrize("name", sorted(DEPLOYMENTS))
@@ -70,6 +72,16 @@ def test_smoke_check_is_scheduled_but_off_until_switched_on() -> None:
     assert schedules and schedules[0]["cron"]
     assert all(schedule["active"] is False for schedule in schedules)
     assert DEPLOYMENTS["promote"]["parameters"]["on_smoke_failure"] == "rollback"
+
+
+def test_drift_check_compares_prod_with_the_backup_on_a_schedule_that_starts_off() -> None:
+    drift = DEPLOYMENTS["drift-check"]
+    assert drift["parameters"]["live"]["workspace"] == "{{ prefect.variables.dify_prod_workspace }}"
+    desired = drift["parameters"]["desired"]
+    assert desired["kind"] == "git"
+    assert desired["repo"] == DEPLOYMENTS["backup-nightly"]["parameters"]["repo"]
+    schedules = drift["schedules"]
+    assert schedules and all(schedule["active"] is False for schedule in schedules)
 
 
 def test_credentials_come_from_secret_blocks_only() -> None:

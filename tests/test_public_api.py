@@ -246,6 +246,7 @@ PUBLIC_API: dict[str, list[str]] = {
     ],
     "jobs": [
         "BackupSettings",
+        "DriftRequest",
         "GitSide",
         "MembersSyncSettings",
         "PromotionRequest",
@@ -255,6 +256,7 @@ PUBLIC_API: dict[str, list[str]] = {
         "WorkspaceSide",
     ],
     "flows.backup": ["ARTIFACT_KEY", "BackupSteps", "backup_flow", "run_backup"],
+    "flows.drift": ["ARTIFACT_KEY", "DriftSteps", "drift_check_flow", "run_drift"],
     "flows.promote": ["PromotionSteps", "promote_flow", "run_apply", "run_plan"],
     "flows.smoke": ["ARTIFACT_KEY", "SmokeSteps", "run_smoke", "smoke_check_flow"],
     "flows.sync_members": [

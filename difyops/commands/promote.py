@@ -19,6 +19,7 @@ from difyops._plans import (
     read_plan_file,
     write_plan_file,
 )
+from difyops._sides import side_from_flag
 from difyops.commands._smoke_report import (
     OnSmokeFailureOption,
     SmokeFileOption,
@@ -339,12 +340,12 @@ def build_request(
     the policy flags win over the section's policies."""
     section = _load_manifest(manifest) if manifest else None
     source = (
-        _side_from_flag(from_, from_profile, repo)
+        side_from_flag(from_, from_profile, repo)
         if from_
         else _side_from_section(section, "source")
     )
     target_side = (
-        _side_from_flag(to, to_profile, repo) if to else _side_from_section(section, "target")
+        side_from_flag(to, to_profile, repo) if to else _side_from_section(section, "target")
     )
     if not isinstance(target_side, WorkspaceSide):
         raise UsageError("the target must be a workspace, not a git ref")
@@ -380,13 +381,6 @@ def _load_manifest(path: Path) -> PromotionSection:
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
     return load_promotion_section(text, source=str(path))
-
-
-def _side_from_flag(value: str, profile: str | None, repo: Path) -> WorkspaceSide | GitSide:
-    if value.startswith("git:"):
-        ref, _, path = value.removeprefix("git:").partition(":")
-        return GitSide(repo=str(repo), ref=ref or "HEAD", path=path or None)
-    return WorkspaceSide(workspace=value, profile=profile)
 
 
 def _side_from_section(section: PromotionSection | None, which: str) -> WorkspaceSide | GitSide:

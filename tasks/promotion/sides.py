@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dify_client import DifyClient, WorkspaceLookupError, find_workspace, is_uuid
@@ -24,6 +24,10 @@ class Listing:
     apps: list[AppRef]
     # Only for git sides: the stored DSL of each app, by name.
     texts: dict[str, str]
+    # Git sides: each app's file in the repository; workspace sides: when each app was
+    # last updated (as Dify sends it). Both by name: what a drift check says "since".
+    paths: dict[str, str] = field(default_factory=dict)
+    updated: dict[str, str] = field(default_factory=dict)
 
 
 def list_workspace(client: DifyClient, side: WorkspaceSide) -> Listing:
@@ -38,7 +42,9 @@ def list_workspace(client: DifyClient, side: WorkspaceSide) -> Listing:
         workspace_id=workspace.id,
         workspace_name=name or None,
     )
-    return Listing(endpoint, [AppRef(id=r.id, name=r.name, mode=r.mode) for r in rows], {})
+    apps = [AppRef(id=r.id, name=r.name, mode=r.mode) for r in rows]
+    updated = {r.name: r.updated_at for r in rows if r.updated_at}
+    return Listing(endpoint, apps, {}, updated=updated)
 
 
 @dataclass(frozen=True)
@@ -70,12 +76,14 @@ def list_git(side: GitSide) -> Listing:
                 hint="PATH is a workspace directory of the backup, e.g. <host>/<workspace>.",
             )
         texts: dict[str, str] = {}
+        paths: dict[str, str] = {}
         apps: list[AppRef] = []
         for app_id, entry in index.apps.items():
             text = store.read_at(commit, entry.path)
             if text is not None:
                 apps.append(AppRef(id=app_id, name=entry.name, mode=entry.mode))
                 texts[entry.name] = text
+                paths[entry.name] = entry.path
     endpoint = Endpoint(
         kind="git",
         repo=side.repo,
@@ -85,7 +93,7 @@ def list_git(side: GitSide) -> Listing:
         workspace_id=index.workspace_id,
         workspace_name=index.workspace_name,
     )
-    return Listing(endpoint, apps, texts)
+    return Listing(endpoint, apps, texts, paths=paths)
 
 
 def _only_workspace_dir(store: GitStore, commit: str, side: GitSide) -> str:
@@ -96,7 +104,7 @@ def _only_workspace_dir(store: GitStore, commit: str, side: GitSide) -> str:
         return dirs[0]
     listed = ", ".join(dirs) or "none"
     raise PlanError(
-        f"say which workspace of the backup to promote from (git:{side.ref}:PATH)",
+        f"say which workspace of the backup to read (git:{side.ref}:PATH)",
         hint=f"Workspace directories at {side.ref}: {listed}.",
     )
 

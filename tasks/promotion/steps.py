@@ -8,21 +8,14 @@ from dataclasses import dataclass, field
 
 from prefect import task
 
-from dsl import load_text
-from jobs import GitSide, PromotionRequest
+from jobs import PromotionRequest
 from reconcile.freshness import Freshness, check_fresh, short_checksum
 from reconcile.promotion.plan import PromotionPlan
-from reconcile.promotion.planner import match_apps, plan_promotion
 from reconcile.promotion.result import PromotionResult
 from tasks.promotion.apply import apply_plan
+from tasks.promotion.compare import compare_sides
 from tasks.promotion.live_state import with_live_notes
-from tasks.promotion.sides import (
-    ExportJob,
-    export_documents,
-    list_git,
-    list_workspace,
-    open_target,
-)
+from tasks.promotion.sides import open_target
 from tasks.promotion.target_check import with_target_check
 
 
@@ -39,46 +32,10 @@ class Planned:
 def plan_promotion_task(request: PromotionRequest) -> Planned:
     """List both sides, match the selected apps, export them, and compare."""
     with ExitStack() as stack:
-        target_client = stack.enter_context(
-            open_target(request.target, rate_limit=request.rate_limit)
-        )
-        target = list_workspace(target_client, request.target)
-        source_client = None
-        if isinstance(request.source, GitSide):
-            source = list_git(request.source)
-        else:
-            source_client = stack.enter_context(
-                open_target(request.source, rate_limit=request.rate_limit)
-            )
-            source = list_workspace(source_client, request.source)
-        matches = match_apps(source.apps, target.apps, request.selection)
-        jobs = [
-            ExportJob(target_client, m.target.id, include_secret=True)
-            for m in matches
-            if m.target is not None and m.target.id
-        ]
-        if source_client is not None:
-            jobs += [
-                ExportJob(source_client, m.source.id, include_secret=False)
-                for m in matches
-                if m.source.id
-            ]
-        # Target exports carry secrets, only to learn which ones the target holds; the
-        # values stay in this function's locals and never reach the plan.
-        documents = export_documents(jobs, concurrency=request.concurrency)
-        source_docs = {
-            m.source.name: documents[m.source.id]
-            if source_client is not None and m.source.id
-            else load_text(source.texts[m.source.name], source=f"git:{m.source.name}")
-            for m in matches
-        }
-        target_docs = {j.app_id: documents[j.app_id] for j in jobs if j.include_secret}
-        plan = plan_promotion(
-            source.endpoint, target.endpoint, matches, source_docs, target_docs, request.options
-        )
-        plan = with_live_notes(plan, target_client, target_docs)
-        source_texts = {name: doc.text for name, doc in source_docs.items()}
-        plan = with_target_check(plan, target_client, source_texts)
+        compared = compare_sides(stack, request)
+        plan = with_live_notes(compared.plan, compared.target_client, compared.target_docs)
+        source_texts = {name: doc.text for name, doc in compared.source_docs.items()}
+        plan = with_target_check(plan, compared.target_client, source_texts)
     return Planned(plan, source_texts)
 
 

@@ -336,6 +336,14 @@ def test_log_follows_renames(store: GitStore, history: list[str]) -> None:
     assert newest.date == git(store.root, "log", "-1", "--format=%cI").strip()
 
 
+def test_log_from_a_ref_sees_only_that_ref_s_past(store: GitStore, history: list[str]) -> None:
+    first, edited, _, _ = history
+    assert [c.sha for c in store.log("h/a.yml", ref=edited)] == [edited, first]
+    assert [c.sha for c in store.log("h/a.yml", ref=first, max_count=1)] == [first]
+    with pytest.raises(GitStoreError, match="unknown git ref 'nope'"):
+        store.log("h/a.yml", ref="nope")
+
+
 def test_log_of_an_empty_repository_is_empty(store: GitStore) -> None:
     assert store.log() == []
     assert store.log("h/a.yml") == []
