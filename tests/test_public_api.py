@@ -265,6 +265,7 @@ PUBLIC_API: dict[str, list[str]] = {
         "MembersSteps",
         "MembersSync",
         "PLAN_ARTIFACT_KEY",
+        "Publisher",
         "export_members_manifest",
         "run_members_apply",
         "run_members_plan",
