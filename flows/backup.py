@@ -78,7 +78,7 @@ def _run(
     say = note or (lambda _: None)
     targets = steps.list_targets(sources, settings.rate_limit)
     say(f"{len(targets)} workspace(s) to back up: " + ", ".join(_names(targets)))
-    with holding_repository(settings):
+    with holding_repository(settings, note=note):
         return back_up_targets(steps, settings, targets, progress, note)
 
 

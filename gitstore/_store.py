@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -118,10 +118,13 @@ class GitStore(RemoteSync, History):
     ) -> None:
         self.close()
 
-    def lock(self, *, wait: float = 0.0, poll: float = 0.2) -> None:
+    def lock(
+        self, *, wait: float = 0.0, poll: float = 0.2, on_wait: Callable[[], None] | None = None
+    ) -> None:
         """Hold an exclusive lock so two jobs never write the same work tree at once.
 
-        With `wait`, wait up to that many seconds for a job holding it to finish. The lock
+        With `wait`, wait up to that many seconds for a job holding it to finish (calling
+        `on_wait` once when it starts waiting). The lock
         belongs to this open store: a second `lock()` in the same process on another store
         of the same repository waits like any other job (flock locks are per open file).
         """
@@ -142,6 +145,9 @@ class GitStore(RemoteSync, History):
                         hint="Wait for it to finish; a crashed job releases the lock when "
                         "it exits.",
                     ) from exc
+                if on_wait is not None:
+                    on_wait()
+                    on_wait = None
                 time.sleep(poll)
         self._lock = handle
 

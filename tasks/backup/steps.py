@@ -60,13 +60,17 @@ class CommitResult(BaseModel):
 
 @contextmanager
 def holding_repository(
-    settings: BackupSettings, *, wait: float = LOCK_WAIT_SECONDS
+    settings: BackupSettings,
+    *,
+    wait: float = LOCK_WAIT_SECONDS,
+    note: Callable[[str], None] | None = None,
 ) -> Iterator[GitStore]:
     """The backup repository, opened (created or cloned when absent) and locked until the
     block ends: a whole run, every step of it, writes the work tree alone.
 
     Another run of the same repository waits up to `wait` seconds for this one (and this
-    one for it). The steps themselves take no lock: whoever runs them holds this one.
+    one for it), saying so through `note`. The steps themselves take no lock: whoever
+    runs them holds this one.
     """
     refuse_foreign_checkout(settings.work_tree())
     with _opening:
@@ -76,7 +80,14 @@ def holding_repository(
             store = GitStore.open(settings.work_tree(), branch=settings.branch)
     with store:
         try:
-            store.lock(wait=wait)
+            store.lock(
+                wait=wait,
+                on_wait=None
+                if note is None
+                else lambda: note(
+                    f"another backup of {settings.repo} is running; waiting up to {wait:.0f} s"
+                ),
+            )
         except GitStoreError as exc:
             raise GitStoreError(
                 f"another backup of {settings.repo} is running; waited {wait:.0f} s",

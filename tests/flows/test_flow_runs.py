@@ -91,6 +91,30 @@ def test_promote_and_smoke_schemas_refuse_empty_and_out_of_range_parameters(
     assert server_refuses(flow, parameters)
 
 
+@pytest.mark.parametrize(
+    "parameters", [{"concurrency": -3}, {"rate_limit": 0}, {"repo": ""}, {"server": " "}]
+)
+def test_the_prefect_server_refuses_a_deployment_run_with_bad_parameters(
+    prefect_harness, parameters: dict[str, Any]
+) -> None:
+    """What `prefect deployment run backup/backup-nightly --param ...` meets: the server
+    checks the run's parameters against the flow's schema and creates no run."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import PrefectHTTPStatusError
+
+    with get_client(sync_client=True) as client:
+        deployment = client.create_deployment(
+            flow_id=client.create_flow_from_name("backup"),
+            name="parameters-check",
+            parameters={"repo": "/srv/backup", "server": "https://dify.example"},
+            parameter_openapi_schema=schema_of(backup_flow),
+            enforce_parameter_schema=True,
+        )
+        client.create_flow_run_from_deployment(deployment)  # the deployed values are fine
+        with pytest.raises(PrefectHTTPStatusError, match="409"):
+            client.create_flow_run_from_deployment(deployment, parameters=parameters)
+
+
 def test_an_empty_repo_is_refused_by_the_flow_before_anything_is_written(
     prefect_harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -301,3 +325,57 @@ def test_a_bad_parameter_met_inside_the_flow_is_one_line_per_field(
     assert "Traceback" not in log and "pydantic" not in log
     artifact = latest_artifact(ARTIFACT_KEY)
     assert "Dify backup failed" in artifact and "token_block needs the server" in artifact
+
+
+def test_the_secret_block_is_read_once_per_run_and_its_token_shown_nowhere(
+    prefect_harness,
+    emulator: EmulatorHandle,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    run_log: list[str],
+) -> None:
+    from prefect.blocks.system import Secret
+
+    import tasks.sources
+
+    token = emulator.admin.token("ada@acme.example")
+    monkeypatch.delenv("DIFY_SERVER", raising=False)
+    monkeypatch.delenv("DIFY_TOKEN", raising=False)
+    Secret(value=token).save("difyops-test-token", overwrite=True)
+    loads: list[str] = []
+    load = tasks.sources._load_block
+
+    def counted(name: str) -> Any:
+        loads.append(name)
+        return load(name)
+
+    monkeypatch.setattr(tasks.sources, "_load_block", counted)
+    for _ in range(2):
+        result = asyncio.run(
+            backup_flow(
+                repo=str(tmp_path / "backup"),
+                server=emulator.base_url,
+                token_block="difyops-test-token",
+                rate_limit=None,
+            )
+        )
+    # Each run opens a client per workspace (three) and one to list them: one read each.
+    assert loads == ["difyops-test-token"] * 2
+    assert result["results"]
+    assert token not in "\n".join(run_log)
+    assert token not in latest_artifact(ARTIFACT_KEY)
+
+
+def test_a_smoke_check_that_fails_before_its_first_task_still_publishes_why(
+    prefect_harness, tmp_path: Path, run_log: list[str]
+) -> None:
+    from flows.smoke import ARTIFACT_KEY as SMOKE_KEY
+    from jobs import WorkspaceSide
+
+    missing = tmp_path / "smoke.yml"
+    with pytest.raises(JobFailed) as raised:
+        asyncio.run(smoke_check_flow(target=WorkspaceSide(workspace="P"), smoke_file=str(missing)))
+    assert str(missing) in raised.value.message.splitlines()[0]
+    assert "Traceback" not in "\n".join(run_log)
+    artifact = latest_artifact(SMOKE_KEY)
+    assert "Dify smoke check failed" in artifact and "cannot read it" in artifact

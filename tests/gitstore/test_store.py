@@ -633,14 +633,13 @@ def test_a_lock_waited_for_is_taken_when_the_holder_lets_go(store: GitStore) -> 
 
     def second_job() -> None:
         with GitStore.open(store.root) as second:
-            asking.set()
-            second.lock(wait=600, poll=0.01)
+            second.lock(wait=600, poll=0.01, on_wait=asking.set)
             taken.append(True)
 
     waiter = threading.Thread(target=second_job)
     waiter.start()
     asking.wait()
-    assert not taken  # still held by the first job
+    assert not taken  # it waits: the first job still holds the lock
     store.unlock()
     waiter.join()
     assert taken == [True]
