@@ -218,4 +218,6 @@ if __name__ == "__main__":
     import asyncio
     import sys
 
-    asyncio.run(backup_flow(repo=sys.argv[1] if len(sys.argv) > 1 else "dify-backup"))
+    # Run by hand, a relative path means here: made absolute, as the flow asks.
+    where = Path(sys.argv[1] if len(sys.argv) > 1 else "dify-backup").resolve()
+    asyncio.run(backup_flow(repo=str(where)))
