@@ -35,6 +35,23 @@ EXPECTED: tuple[type[Exception], ...] = (
     ValidationError,
 )
 
+# The models a flow builds from its parameters: their validation errors are the caller's
+# mistake. Any other model failing to validate (a server's answer) is a bug or a DifyError.
+PARAMETER_MODELS = frozenset(
+    {
+        "BackupSettings",
+        "GitSide",
+        "MembersSyncSettings",
+        "PlanOverrides",
+        "PromotionOptions",
+        "PromotionRequest",
+        "Selection",
+        "SmokeRequest",
+        "Source",
+        "WorkspaceSide",
+    }
+)
+
 PARAMETER_HINT = "Fix the flow parameters named above and run again."
 
 # The flow parameter of each override, and the value that turns a switch on.
@@ -121,7 +138,10 @@ class _QuietExpected(logging.Filter):
     the run's failure message (its one line and hint) says all a person needs."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], (*EXPECTED, JobFailed)):
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, ValidationError) and error.title not in PARAMETER_MODELS:
+            return True
+        if isinstance(error, (*EXPECTED, JobFailed)):
             record.exc_info = None
             record.exc_text = None
         return True
@@ -151,6 +171,8 @@ def worded_failures(job: str) -> Iterator[None]:
     try:
         yield
     except EXPECTED as exc:
+        if isinstance(exc, ValidationError) and exc.title not in PARAMETER_MODELS:
+            raise
         raise JobFailed(failure_text(exc), job=job) from exc
 
 

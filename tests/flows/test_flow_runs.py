@@ -269,8 +269,14 @@ def test_a_successful_backup_logs_the_workspaces_and_the_commit(
 
 
 def _failing_run(run_log: list[str], **parameters: Any) -> tuple[str, str]:
+    from prefect.client.orchestration import get_client
+
     state = asyncio.run(backup_flow(rate_limit=None, return_state=True, **parameters))
     assert state.is_failed()
+    # The server holds it as an ordinary Failed run: what automations trigger on.
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(state.state_details.flow_run_id)
+    assert run.state is not None and run.state.is_failed()
     with pytest.raises(JobFailed) as raised:
         state.result()
     return raised.value.message, "\n".join(run_log)
@@ -379,3 +385,18 @@ def test_a_smoke_check_that_fails_before_its_first_task_still_publishes_why(
     assert "Traceback" not in "\n".join(run_log)
     artifact = latest_artifact(SMOKE_KEY)
     assert "Dify smoke check failed" in artifact and "cannot read it" in artifact
+
+
+def test_a_parameter_model_error_reads_one_line_per_field() -> None:
+    from pydantic import ValidationError
+
+    from flows.wording import PARAMETER_HINT, failure_text
+
+    with pytest.raises(ValidationError) as raised:
+        BackupSettings(repo=" ", concurrency=0, rate_limit=0)
+    assert failure_text(raised.value).splitlines() == [
+        "repo: must not be empty",
+        "concurrency: must be >= 1",
+        "rate_limit: must be >= 1",
+        PARAMETER_HINT,
+    ]
