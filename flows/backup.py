@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
+from prefect.client.schemas.objects import State
 
 from flows._calling import JobFailed, as_function, as_task
-from flows.wording import worded_failures
-from jobs import BackupSettings, Source
+from flows.wording import failed_run, worded_failures
+from jobs import BackupSettings, Concurrency, RateLimit, Source, Text
 from reconcile.backup.layout import host_dir
 from reconcile.backup.plan import BackupReport, WorkspaceResult, backup_markdown
 from tasks.backup.steps import (
@@ -22,13 +25,14 @@ from tasks.backup.steps import (
     CommitResult,
     backup_workspace,
     commit_backup,
+    holding_repository,
     list_backup_targets,
     prepare_repository,
 )
 
 ARTIFACT_KEY = "dify-backup"
 
-__all__ = ["ARTIFACT_KEY", "BackupSteps", "backup_flow", "run_backup"]
+__all__ = ["ARTIFACT_KEY", "BackupSteps", "back_up_targets", "backup_flow", "run_backup"]
 
 
 @dataclass(frozen=True)
@@ -66,15 +70,64 @@ def _run(
     settings: BackupSettings,
     sources: list[Source],
     progress: Callable[[str], None] | None = None,
+    note: Callable[[str], None] | None = None,
 ) -> BackupReport:
+    """List the workspaces, then back them up holding the repository's lock from the
+    first step that touches it to the commit (a second run of the same repository waits
+    for this one). Nothing is created when the listing fails (a wrong token)."""
+    say = note or (lambda _: None)
     targets = steps.list_targets(sources, settings.rate_limit)
+    say(f"{len(targets)} workspace(s) to back up: " + ", ".join(_names(targets)))
+    with holding_repository(settings, note=note):
+        return back_up_targets(steps, settings, targets, progress, note)
+
+
+def back_up_targets(
+    steps: BackupSteps,
+    settings: BackupSettings,
+    targets: list[BackupTarget],
+    progress: Callable[[str], None] | None = None,
+    note: Callable[[str], None] | None = None,
+) -> BackupReport:
+    """The steps that write the repository, for a caller holding `holding_repository`."""
+    say = note or (lambda _: None)
     hosts = sorted({host_dir(t.base_url) for t in targets})
     recovered = steps.prepare_repository(settings, hosts)
-    results = [steps.backup_workspace(settings, target, progress) for target in targets]
+    if recovered:
+        say(f"redoing {len(recovered)} file(s) an interrupted run left uncommitted")
+    results = []
+    for target in targets:
+        result = steps.backup_workspace(settings, target, progress)
+        say(_workspace_line(result))
+        results.append(result)
     commit = steps.commit(settings, results)
+    if commit.sha:
+        say(f"committed {commit.sha[:12]} to {settings.branch}" + _pushed(settings, commit))
+    else:
+        say("nothing changed: no commit" + _pushed(settings, commit))
     return BackupReport(
         results=results, commit=commit.sha, pushed=commit.pushed, recovered=recovered
     )
+
+
+def _names(targets: list[BackupTarget]) -> list[str]:
+    return [t.workspace_name for t in targets]
+
+
+def _workspace_line(result: WorkspaceResult) -> str:
+    counts: dict[str, int] = {}
+    for outcome in result.outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    changed = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    line = f"{result.workspace_name}: {result.listed} app(s), {result.exports} exported"
+    line += f" ({changed})" if changed else ""
+    return line + (f"; {result.error}" if result.error else "")
+
+
+def _pushed(settings: BackupSettings, commit: CommitResult) -> str:
+    if commit.pushed:
+        return ", pushed"
+    return ", not pushed (push is off)" if not settings.push else ", not pushed"
 
 
 def run_backup(
@@ -88,62 +141,83 @@ def run_backup(
 
 @flow(name="backup", description="Export every Dify app into a git repository.")
 async def backup_flow(
-    repo: str,
-    profile: str | None = None,
-    server: str | None = None,
-    token_block: str | None = None,
-    workspaces: list[str] | None = None,
+    repo: Text,
+    profile: Text | None = None,
+    server: Text | None = None,
+    token_block: Text | None = None,
+    workspaces: list[Text] | None = None,
     sources: list[Source] | None = None,
-    branch: str = "main",
+    branch: Text = "main",
     push: bool = False,
     full: bool = False,
     include_secret: bool = False,
-    no_redact: list[str] | None = None,
-    author_name: str = "difyops backup",
-    author_email: str = "difyops@localhost",
-    concurrency: int = 4,
-    rate_limit: int | None = 50,
-) -> dict[str, object]:
-    """Back up apps into `repo`.
+    no_redact: list[Text] | None = None,
+    author_name: Text = "difyops backup",
+    author_email: Text = "difyops@localhost",
+    concurrency: Concurrency = 4,
+    rate_limit: RateLimit | None = 50,
+) -> dict[str, object] | State[Any]:
+    """Back up apps into `repo` (an absolute path on the worker, or a git URL).
 
     Credentials: `token_block` (a Prefect Secret block holding the bearer token) with
     `server`, or a local `profile`, or DIFY_SERVER/DIFY_TOKEN in the worker's environment.
     `sources` backs up several hosts or profiles in one run and overrides the single-source
     parameters. The run fails (after committing what succeeded) if any app could not be
-    exported, so an automation can notify someone.
+    exported, so an automation can notify someone. A run of a repository another run is
+    writing waits for it.
     """
-    with worded_failures("backup"):
-        settings = BackupSettings(
-            repo=repo,
-            branch=branch,
-            push=push,
-            full=full,
-            include_secret=include_secret,
-            no_redact=no_redact or [],
-            author_name=author_name,
-            author_email=author_email,
-            concurrency=concurrency,
-            rate_limit=rate_limit,
-        )
-        chosen = sources or [
-            Source(
-                profile=profile, server=server, token_block=token_block, workspaces=workspaces or []
+    logger = get_run_logger()
+    published = False
+    try:
+        with worded_failures("backup"):
+            settings = BackupSettings(
+                repo=repo,
+                branch=branch,
+                push=push,
+                full=full,
+                include_secret=include_secret,
+                no_redact=no_redact or [],
+                author_name=author_name,
+                author_email=author_email,
+                concurrency=concurrency,
+                rate_limit=rate_limit,
             )
-        ]
-        report = _run(BackupSteps.prefect(), settings, chosen)
-        await acreate_markdown_artifact(
-            key=ARTIFACT_KEY, markdown=backup_markdown(report), description="Dify backup run"
-        )
-        if not report.ok:
-            failed = ", ".join(o.name for _, o in report.failed) or "workspace listing"
-            raise JobFailed(
-                f"backup finished with failures ({failed}); see the artifact", job="backup"
+            if not settings.remote and not Path(repo).expanduser().is_absolute():
+                raise JobFailed(
+                    f"repo: {repo!r} is a relative path; give an absolute path or a URL\n"
+                    "A flow runs in the worker's working directory, which is not where the "
+                    "backup belongs.",
+                    job="backup",
+                )
+            chosen = sources or [
+                Source(
+                    profile=profile,
+                    server=server,
+                    token_block=token_block,
+                    workspaces=workspaces or [],
+                )
+            ]
+            report = _run(BackupSteps.prefect(), settings, chosen, note=logger.info)
+            await acreate_markdown_artifact(
+                key=ARTIFACT_KEY, markdown=backup_markdown(report), description="Dify backup run"
             )
-        return report.summary()
+            published = True
+            if not report.ok:
+                failed = ", ".join(o.name for _, o in report.failed) or "workspace listing"
+                raise JobFailed(
+                    f"backup finished with failures ({failed}); see the artifact", job="backup"
+                )
+            return report.summary()
+    except JobFailed as exc:
+        return await failed_run(
+            exc, artifact_key=None if published else ARTIFACT_KEY, title="Dify backup"
+        )
 
 
 if __name__ == "__main__":
     import asyncio
     import sys
 
-    asyncio.run(backup_flow(repo=sys.argv[1] if len(sys.argv) > 1 else "dify-backup"))
+    # Run by hand, a relative path means here: made absolute, as the flow asks.
+    where = Path(sys.argv[1] if len(sys.argv) > 1 else "dify-backup").resolve()
+    asyncio.run(backup_flow(repo=str(where)))

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
+from prefect.client.schemas.objects import State
 
 from flows._calling import JobFailed, as_function, as_task
 from flows._reviewed import check_reviewed_promotion
-from flows.wording import worded_failures
-from jobs import GitSide, PromotionRequest, WorkspaceSide
+from flows.wording import failed_run, worded_failures
+from jobs import Concurrency, GitSide, PromotionRequest, RateLimit, Text, WorkspaceSide
 from reconcile.promotion.plan import (
     DependencyPolicy,
     PendingPolicy,
@@ -85,14 +87,14 @@ async def promote_flow(
     dependencies: DependencyPolicy = "warn",
     recreate: bool = False,
     confirm: bool = False,
-    plan_checksum: str | None = None,
-    concurrency: int = 4,
-    rate_limit: int | None = 50,
+    plan_checksum: Text | None = None,
+    concurrency: Concurrency = 4,
+    rate_limit: RateLimit | None = 50,
     smoke: SmokeCases | None = None,
-    smoke_file: str | None = None,
+    smoke_file: Text | None = None,
     on_smoke_failure: SmokePolicy = "rollback",
     publish: PublishPolicy = "if-tested",
-) -> dict[str, object]:
+) -> dict[str, object] | State[Any]:
     """Plan the promotion, publish the plan, and apply it only when `confirm` is true.
 
     `plan_checksum` (from a reviewed plan) makes the apply refuse a plan that changed.
@@ -103,47 +105,59 @@ async def promote_flow(
     The run fails when any app failed, was rolled back, is waiting for a decision, or
     failed its smoke cases, so an automation can notify someone.
     """
-    with worded_failures("promote"):
-        cases = smoke or {}
-        if smoke is None and smoke_file:
-            cases = read_cases(smoke_file=smoke_file)
-        request = PromotionRequest(
-            source=source,
-            target=target,
-            selection=selection or Selection(),
-            options=PromotionOptions(
-                confirm_pending=confirm_pending,
-                dependencies=dependencies,
-                recreate=recreate,
-                smoke=cases,
-                on_smoke_failure=on_smoke_failure,
-                publish=publish,
-            ),
-            concurrency=concurrency,
-            rate_limit=rate_limit,
-        )
-        steps = PromotionSteps.prefect()
-        planned = steps.plan(request)
-        await acreate_markdown_artifact(
-            key=PLAN_ARTIFACT_KEY,
-            markdown=plan_markdown(planned.plan),
-            description="Promotion plan",
-        )
-        if not confirm:
-            return {"plan": planned.plan.model_dump(mode="json"), "applied": False}
-        check_reviewed_promotion(plan_checksum, planned.plan, PLAN_ARTIFACT_KEY)
-        result = steps.apply(request, planned, plan_checksum)
-        await acreate_markdown_artifact(
-            key=RESULT_ARTIFACT_KEY,
-            markdown=result_markdown(result),
-            description="Promotion result",
-        )
-        if not result.ok:
-            raise JobFailed(
-                f"promotion finished with problems: {result.summary()}; see the artifact",
-                job="promote",
+    logger = get_run_logger()
+    # The artifact a failure is published as: the plan's until there is a plan, then the
+    # result's until there is a result.
+    failure_key: str | None = PLAN_ARTIFACT_KEY
+    try:
+        with worded_failures("promote"):
+            cases = smoke or {}
+            if smoke is None and smoke_file:
+                cases = read_cases(smoke_file=smoke_file)
+            request = PromotionRequest(
+                source=source,
+                target=target,
+                selection=selection or Selection(),
+                options=PromotionOptions(
+                    confirm_pending=confirm_pending,
+                    dependencies=dependencies,
+                    recreate=recreate,
+                    smoke=cases,
+                    on_smoke_failure=on_smoke_failure,
+                    publish=publish,
+                ),
+                concurrency=concurrency,
+                rate_limit=rate_limit,
             )
-        return {
-            "plan": planned.plan.model_dump(mode="json"),
-            "result": result.model_dump(mode="json"),
-        }
+            steps = PromotionSteps.prefect()
+            planned = steps.plan(request)
+            await acreate_markdown_artifact(
+                key=PLAN_ARTIFACT_KEY,
+                markdown=plan_markdown(planned.plan),
+                description="Promotion plan",
+            )
+            failure_key = RESULT_ARTIFACT_KEY
+            logger.info("plan %s: %s", planned.plan.checksum, planned.plan.summary())
+            if not confirm:
+                logger.info("not applied: run again with confirm=true to apply this plan")
+                return {"plan": planned.plan.model_dump(mode="json"), "applied": False}
+            check_reviewed_promotion(plan_checksum, planned.plan, PLAN_ARTIFACT_KEY)
+            result = steps.apply(request, planned, plan_checksum)
+            await acreate_markdown_artifact(
+                key=RESULT_ARTIFACT_KEY,
+                markdown=result_markdown(result),
+                description="Promotion result",
+            )
+            failure_key = None
+            logger.info("applied: %s", result.summary())
+            if not result.ok:
+                raise JobFailed(
+                    f"promotion finished with problems: {result.summary()}; see the artifact",
+                    job="promote",
+                )
+            return {
+                "plan": planned.plan.model_dump(mode="json"),
+                "result": result.model_dump(mode="json"),
+            }
+    except JobFailed as exc:
+        return await failed_run(exc, artifact_key=failure_key, title="Dify promotion")

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
+from prefect.client.schemas.objects import State
 
 from flows._calling import JobFailed, as_function, as_task
-from flows.wording import worded_failures
-from jobs import SmokeRequest, WorkspaceSide
+from flows.wording import failed_run, worded_failures
+from jobs import RateLimit, SmokeRequest, Text, WorkspaceSide
 from reconcile.smoke.cases import SmokeCases
 from reconcile.smoke.render import smoke_markdown
 from reconcile.smoke.result import SmokeRun
@@ -56,29 +58,40 @@ def run_smoke(request: SmokeRequest) -> SmokeRun:
 @flow(name="smoke-check", description="Run Dify apps' smoke cases on a workspace.")
 async def smoke_check_flow(
     target: WorkspaceSide,
-    smoke_file: str | None = None,
-    manifest: str | None = None,
+    smoke_file: Text | None = None,
+    manifest: Text | None = None,
     cases: SmokeCases | None = None,
-    apps: list[str] | None = None,
-    rate_limit: int | None = 50,
-) -> dict[str, object]:
+    apps: list[Text] | None = None,
+    rate_limit: RateLimit | None = 50,
+) -> dict[str, object] | State[Any]:
     """Run the cases of `smoke_file` (standalone format), of `manifest`'s promotion
     section, or given as `cases`, on the `target` workspace; `apps` narrows them by name.
 
     The run fails when a case failed or an app with cases was not found, so an
     automation can notify someone; the artifact lists every case.
     """
-    with worded_failures("smoke"):
-        chosen = (
-            cases if cases is not None else read_cases(smoke_file=smoke_file, manifest=manifest)
-        )
-        request = SmokeRequest(target=target, cases=chosen, apps=apps or [], rate_limit=rate_limit)
-        result = _run(SmokeSteps.prefect(), request)
-        await acreate_markdown_artifact(
-            key=ARTIFACT_KEY, markdown=smoke_markdown(result), description="Dify smoke check"
-        )
-        if not result.passed:
-            raise JobFailed(
-                f"smoke check failed: {result.summary()}; see the artifact", job="smoke"
+    logger = get_run_logger()
+    published = False
+    try:
+        with worded_failures("smoke"):
+            chosen = (
+                cases if cases is not None else read_cases(smoke_file=smoke_file, manifest=manifest)
             )
-        return {"summary": result.summary(), "result": result.model_dump(mode="json")}
+            request = SmokeRequest(
+                target=target, cases=chosen, apps=apps or [], rate_limit=rate_limit
+            )
+            result = _run(SmokeSteps.prefect(), request)
+            await acreate_markdown_artifact(
+                key=ARTIFACT_KEY, markdown=smoke_markdown(result), description="Dify smoke check"
+            )
+            published = True
+            logger.info("%s: %s", result.workspace, result.summary())
+            if not result.passed:
+                raise JobFailed(
+                    f"smoke check failed: {result.summary()}; see the artifact", job="smoke"
+                )
+            return {"summary": result.summary(), "result": result.model_dump(mode="json")}
+    except JobFailed as exc:
+        return await failed_run(
+            exc, artifact_key=None if published else ARTIFACT_KEY, title="Dify smoke check"
+        )

@@ -8,7 +8,8 @@ committing are here.
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -117,17 +118,37 @@ class GitStore(RemoteSync, History):
     ) -> None:
         self.close()
 
-    def lock(self) -> None:
-        """Hold an exclusive lock so two jobs never write the same work tree at once."""
+    def lock(
+        self, *, wait: float = 0.0, poll: float = 0.2, on_wait: Callable[[], None] | None = None
+    ) -> None:
+        """Hold an exclusive lock so two jobs never write the same work tree at once.
+
+        With `wait`, wait up to that many seconds for a job holding it to finish (calling
+        `on_wait` once when it starts waiting). The lock
+        belongs to this open store: a second `lock()` in the same process on another store
+        of the same repository waits like any other job (flock locks are per open file).
+        """
+        if self._lock is not None:
+            return
         handle = open(self.git_dir / _LOCK_FILE, "w", encoding="utf-8")  # noqa: SIM115
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            handle.close()
-            raise GitStoreError(
-                f"another difyops job is writing {self.root}",
-                hint="Wait for it to finish; a crashed job releases the lock when it exits.",
-            ) from exc
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as exc:
+                if time.monotonic() >= deadline:
+                    handle.close()
+                    waited = f"; waited {wait:.0f} s" if wait else ""
+                    raise GitStoreError(
+                        f"another difyops job is writing {self.root}{waited}",
+                        hint="Wait for it to finish; a crashed job releases the lock when "
+                        "it exits.",
+                    ) from exc
+                if on_wait is not None:
+                    on_wait()
+                    on_wait = None
+                time.sleep(poll)
         self._lock = handle
 
     def unlock(self) -> None:

@@ -7,24 +7,29 @@ connection or reads a token: a `Source` names where credentials are, never holds
 
 from jobs.params import (
     BackupSettings,
+    Concurrency,
     DriftRequest,
     GitSide,
     MembersSyncSettings,
     PromotionRequest,
+    RateLimit,
     Side,
     SmokeRequest,
     WorkspaceSide,
 )
-from jobs.sources import Source
+from jobs.sources import Source, Text
 
 __all__ = [
     "BackupSettings",
+    "Concurrency",
     "DriftRequest",
     "GitSide",
     "MembersSyncSettings",
     "PromotionRequest",
+    "RateLimit",
     "Side",
     "SmokeRequest",
     "Source",
+    "Text",
     "WorkspaceSide",
 ]

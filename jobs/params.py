@@ -9,15 +9,21 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from jobs.sources import Source
+from jobs.sources import Source, Text
 from reconcile.members.planner import PlanOverrides
 from reconcile.promotion.plan import PromotionOptions
 from reconcile.promotion.planner import Selection
 from reconcile.smoke.cases import SmokeCases
+
+# The ranges every job accepts; flows declare their parameters with these, so a run with
+# a value out of range is refused before it starts (the deployment's parameter schema).
+Concurrency = Annotated[int, Field(ge=1, le=32)]
+# Requests per minute per token; Dify's own limit is 60.
+RateLimit = Annotated[int, Field(ge=1)]
 
 
 class WorkspaceSide(BaseModel):
@@ -26,10 +32,10 @@ class WorkspaceSide(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["workspace"] = "workspace"
-    workspace: str
-    profile: str | None = None
-    server: str | None = None
-    token_block: str | None = None
+    workspace: Text
+    profile: Text | None = None
+    server: Text | None = None
+    token_block: Text | None = None
 
     def credentials(self) -> Source:
         return Source(profile=self.profile, server=self.server, token_block=self.token_block)
@@ -41,9 +47,9 @@ class GitSide(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["git"] = "git"
-    repo: str
-    ref: str = "HEAD"
-    path: str | None = None
+    repo: Text
+    ref: Text = "HEAD"
+    path: Text | None = None
 
 
 Side = WorkspaceSide | GitSide
@@ -54,21 +60,20 @@ class BackupSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    repo: str = Field(
+    repo: Text = Field(
         description="Path of the backup repository (created if absent), or a git URL to "
         "clone into a cache directory and push back to."
     )
-    branch: str = "main"
+    branch: Text = "main"
     push: bool = False
     full: bool = False
     include_secret: bool = False
     # App ids or names whose credential-looking values the user chose to commit as they are.
-    no_redact: list[str] = Field(default_factory=list)
-    author_name: str = "difyops backup"
-    author_email: str = "difyops@localhost"
-    concurrency: int = Field(default=4, ge=1, le=32)
-    # Requests per minute per token; Dify's own limit is 60.
-    rate_limit: int | None = Field(default=50, ge=1)
+    no_redact: list[Text] = Field(default_factory=list)
+    author_name: Text = "difyops backup"
+    author_email: Text = "difyops@localhost"
+    concurrency: Concurrency = 4
+    rate_limit: RateLimit | None = 50
 
     @property
     def remote(self) -> bool:
@@ -89,14 +94,13 @@ class MembersSyncSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    manifest: str = Field(description="Path of the members manifest (YAML).")
+    manifest: Text = Field(description="Path of the members manifest (YAML).")
     only: list[str] = Field(
         default_factory=list,
         description="Plan only these manifest workspaces (id or name); empty means all.",
     )
     overrides: PlanOverrides = Field(default_factory=PlanOverrides)
-    # Requests per minute per token; Dify's own limit is 60.
-    rate_limit: int | None = Field(default=50, ge=1)
+    rate_limit: RateLimit | None = 50
 
 
 class PromotionRequest(BaseModel):
@@ -108,8 +112,8 @@ class PromotionRequest(BaseModel):
     target: WorkspaceSide
     selection: Selection = Field(default_factory=Selection)
     options: PromotionOptions = Field(default_factory=PromotionOptions)
-    concurrency: int = Field(default=4, ge=1, le=32)
-    rate_limit: int | None = Field(default=50, ge=1)
+    concurrency: Concurrency = 4
+    rate_limit: RateLimit | None = 50
 
 
 class DriftRequest(BaseModel):
@@ -147,7 +151,7 @@ class SmokeRequest(BaseModel):
     apps: list[str] = Field(
         default_factory=list, description="Run only these apps' cases (names); empty: all."
     )
-    rate_limit: int | None = Field(default=50, ge=1)
+    rate_limit: RateLimit | None = 50
 
     def chosen(self) -> SmokeCases:
         """The cases of the apps asked for, in the order written."""

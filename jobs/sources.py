@@ -7,20 +7,26 @@ DIFY_TOKEN from the environment" — never the token.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# A name or path that must say something: an unset Prefect variable renders as "", which
+# would otherwise mean "the default" (or the worker's working directory) without a word.
+Text = Annotated[str, Field(min_length=1, pattern=r"\S")]
 
 
 class Source(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    profile: str | None = Field(
+    profile: Text | None = Field(
         default=None, description="A difyops profile on this machine (see `difyops auth status`)."
     )
-    server: str | None = Field(default=None, description="Dify base URL; needed with token_block.")
-    token_block: str | None = Field(
+    server: Text | None = Field(default=None, description="Dify base URL; needed with token_block.")
+    token_block: Text | None = Field(
         default=None, description="Name of a Prefect Secret block holding the bearer token."
     )
-    workspaces: list[str] = Field(
+    workspaces: list[Text] = Field(
         default_factory=list, description="Workspace ids or exact names; empty means all."
     )
 

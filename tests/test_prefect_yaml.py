@@ -103,3 +103,31 @@ def _walk(value, key=None):  # type: ignore[no-untyped-def]
             yield from _walk(v, key)
     else:
         yield key, value
+
+
+def test_nightly_backup_runs_one_at_a_time_and_queues_the_next() -> None:
+    from prefect.cli.deploy._models import DeploymentConfig
+
+    limit = DEPLOYMENTS["backup-nightly"]["concurrency_limit"]
+    assert limit == {"limit": 1, "collision_strategy": "ENQUEUE"}
+    # Prefect's own model of a prefect.yaml deployment reads it as a limit spec.
+    config = DeploymentConfig.model_validate(DEPLOYMENTS["backup-nightly"])
+    assert config.concurrency_limit is not None
+    assert not isinstance(config.concurrency_limit, int)
+    assert config.concurrency_limit.limit == 1
+    assert config.concurrency_limit.collision_strategy == "ENQUEUE"
+
+
+@pytest.mark.parametrize("name", sorted(DEPLOYMENTS))
+def test_the_deployed_parameters_fit_the_flow_schema(name: str) -> None:
+    """The values prefect.yaml writes (variables set) pass the schema the server checks."""
+    from prefect.utilities.callables import parameter_schema
+    from prefect.utilities.schema_tools.validation import validate
+
+    deployment = DEPLOYMENTS[name]
+    flow = load_flow(deployment["entrypoint"])
+    filled = yaml.safe_load(
+        re.sub(r"\{\{ prefect\.variables\.\w+ \}\}", "/srv/set", yaml.safe_dump(deployment))
+    )
+    schema = parameter_schema(flow.fn).model_dump()
+    assert validate(filled.get("parameters") or {}, schema) == []

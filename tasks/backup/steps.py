@@ -6,13 +6,17 @@ task, sharing one client whose rate limiter keeps the whole job under the server
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+import tomllib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from prefect import task
 from pydantic import BaseModel
 
 from dify_client import DifyClient, DifyError, WorkspaceLookupError, find_workspaces
-from gitstore import Author, GitStore
+from gitstore import Author, GitStore, GitStoreError
 from jobs import BackupSettings, Source
 from reconcile.backup.files import plan_files, text_hash
 from reconcile.backup.layout import (
@@ -33,6 +37,13 @@ from tasks.sources import open_client
 # The op that lists published versions: only servers that have it (S3) keep live versions.
 LIVE_VERSIONS_OP = "get.console_app.version"
 
+# How long a run waits for another backup of the same repository to finish.
+LOCK_WAIT_SECONDS = 900.0
+
+# Opening (or creating) a repository and taking its lock happen one at a time in a process,
+# so two runs starting together never both `git init` the same new directory.
+_opening = threading.Lock()
+
 
 class BackupTarget(BaseModel):
     source: Source
@@ -45,6 +56,61 @@ class CommitResult(BaseModel):
     sha: str | None
     message: str
     pushed: bool = False
+
+
+@contextmanager
+def holding_repository(
+    settings: BackupSettings,
+    *,
+    wait: float = LOCK_WAIT_SECONDS,
+    note: Callable[[str], None] | None = None,
+) -> Iterator[GitStore]:
+    """The backup repository, opened (created or cloned when absent) and locked until the
+    block ends: a whole run, every step of it, writes the work tree alone.
+
+    Another run of the same repository waits up to `wait` seconds for this one (and this
+    one for it), saying so through `note`. The steps themselves take no lock: whoever
+    runs them holds this one.
+    """
+    refuse_foreign_checkout(settings.work_tree())
+    with _opening:
+        if settings.remote and not (settings.work_tree() / ".git").exists():
+            store = GitStore.clone(settings.repo, settings.work_tree(), branch=settings.branch)
+        else:
+            store = GitStore.open(settings.work_tree(), branch=settings.branch)
+    with store:
+        try:
+            store.lock(
+                wait=wait,
+                on_wait=None
+                if note is None
+                else lambda: note(
+                    f"another backup of {settings.repo} is running; waiting up to {wait:.0f} s"
+                ),
+            )
+        except GitStoreError as exc:
+            raise GitStoreError(
+                f"another backup of {settings.repo} is running; waited {wait:.0f} s",
+                hint="Run again when it has finished (the deployment queues its own runs).",
+            ) from exc
+        yield store
+
+
+def refuse_foreign_checkout(work_tree: Path) -> None:
+    """Refuse to back up into a checkout of difyops itself (where an unset repository
+    path lands: the worker's working directory)."""
+    pyproject = work_tree / "pyproject.toml"
+    if not pyproject.is_file():
+        return
+    try:
+        name = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {}).get("name")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return
+    if name == "difyops":
+        raise GitStoreError(
+            f"{work_tree} is a checkout of difyops itself, not a backup repository",
+            hint="Give the backup repository's own path (absolute) or its git URL.",
+        )
 
 
 @task(name="list-backup-targets")
@@ -92,7 +158,6 @@ def backup_workspace(
         directory="",
     )
     with GitStore.open(settings.work_tree(), branch=settings.branch) as store:
-        store.lock()
         result.directory, recorded = _find_workspace(store, host, target)
         index = recorded or WorkspaceIndex(
             host=host, workspace_id=target.workspace_id, workspace_name=target.workspace_name
@@ -146,7 +211,6 @@ def commit_backup(settings: BackupSettings, results: list[WorkspaceResult]) -> C
     message = commit_message(results)
     author = Author(settings.author_name, settings.author_email)
     with GitStore.open(settings.work_tree(), branch=settings.branch) as store:
-        store.lock()
         # Only the hosts this run backed up: other files in the repository are the
         # user's and are never committed by a backup.
         scopes = sorted({r.host for r in results})
@@ -209,10 +273,10 @@ def prepare_repository(settings: BackupSettings, hosts: list[str]) -> list[str]:
 
     Returns the paths a killed earlier run had left uncommitted; they are redone by this run.
     """
+    refuse_foreign_checkout(settings.work_tree())
     if settings.remote and not (settings.work_tree() / ".git").exists():
         GitStore.clone(settings.repo, settings.work_tree(), branch=settings.branch).close()
     with GitStore.open(settings.work_tree(), branch=settings.branch) as store:
-        store.lock()
         # First drop what a killed run left: git refuses to rebase a dirty work tree.
         recovered = store.discard_changes(hosts)
         if (settings.push or settings.remote) and store.has_remote():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -631,3 +632,31 @@ def test_written_files_get_the_mode_of_any_new_file(store: GitStore) -> None:
     os.umask(umask)
     store.write_text("h/a.yml", "a\n")
     assert store.path("h/a.yml").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_a_lock_waited_for_is_taken_when_the_holder_lets_go(store: GitStore) -> None:
+    store.lock()
+    asking = threading.Event()
+    taken: list[bool] = []
+
+    def second_job() -> None:
+        with GitStore.open(store.root) as second:
+            second.lock(wait=600, poll=0.01, on_wait=asking.set)
+            taken.append(True)
+
+    waiter = threading.Thread(target=second_job)
+    waiter.start()
+    asking.wait()
+    assert not taken  # it waits: the first job still holds the lock
+    store.unlock()
+    waiter.join()
+    assert taken == [True]
+
+
+def test_a_lock_not_released_in_time_says_how_long_it_waited(store: GitStore) -> None:
+    store.lock()
+    with (
+        GitStore.open(store.root) as second,
+        pytest.raises(GitStoreError, match=r"is writing .*; waited 0 s"),
+    ):
+        second.lock(wait=0.01, poll=0.01)
