@@ -12,29 +12,15 @@ import asyncio
 import sys
 from typing import Any
 
-from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
-from prefect.client.schemas.objects import State
-
 from flows.backup import backup_flow
 from flows.promote import promote_flow
+from flows.run_report import run_line
 from jobs import WorkspaceSide
 from reconcile.promotion.planner import Selection
 
 
-def show(title: str, state: State[Any]) -> None:
-    """A flow run's state and the keys of the artifacts it published."""
-    run_id = state.state_details.flow_run_id
-    with get_client(sync_client=True) as client:
-        run = client.read_flow_run(run_id) if run_id else None
-        artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
-        )
-    name = run.name if run else "?"
-    keys = ", ".join(sorted(a.key for a in artifacts if a.key)) or "none"
-    print(f"\n{title}: flow run {name!r} {state.name}; artifacts: {keys}", flush=True)
-    if state.message and not state.is_completed():
-        print(f"  {state.message}", flush=True)
+def show(title: str, state: Any) -> None:
+    print(f"\n{title}: {run_line(state)}", flush=True)
 
 
 async def main(repo: str) -> int:

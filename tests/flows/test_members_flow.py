@@ -290,17 +290,23 @@ def test_invitation_links_land_in_the_0600_file_and_nowhere_else(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
     from prefect.logging.handlers import APILogWorker
 
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="prefect")
     sign_in(emulator, monkeypatch)
     links = tmp_path / "invite-links.tsv"
-    applied = asyncio.run(
+    state = asyncio.run(
         sync_members_flow(
-            manifest=EXAMPLE, apply=True, invite_urls_file=str(links), rate_limit=None
+            manifest=EXAMPLE,
+            apply=True,
+            invite_urls_file=str(links),
+            rate_limit=None,
+            return_state=True,
         )
     )
+    applied = state.result()
     assert links.stat().st_mode & 0o777 == 0o600
     (line,) = links.read_text().splitlines()
     email, url = line.split("\t")
@@ -310,7 +316,11 @@ def test_invitation_links_land_in_the_0600_file_and_nowhere_else(
     APILogWorker.drain_all(timeout=5)
     with get_client(sync_client=True) as client:
         artifacts = [str(a.data) for a in client.read_latest_artifacts()]
-        logs = "\n".join(log.message for log in client.read_logs())
+        # This run's logs only: the session's server holds every earlier test's too.
+        only_this_run = LogFilter(
+            flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id])
+        )
+        logs = "\n".join(log.message for log in client.read_logs(log_filter=only_this_run))
     assert f"1 invitation link(s) written to {links}." in logs
     assert "Plan for 'Acme Dev': 1 to invite, 2 role change(s), 0 to remove;" in logs
     assert "Applied to 'Acme Dev': 3 done, 0 already done, 0 failed." in logs
