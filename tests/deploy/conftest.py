@@ -101,14 +101,14 @@ def deployed(
         "dify_prod_workspace": PROD_WORKSPACE,
         "difyops_smoke_file": str(smoke),
     }
-    for name, value in variables.items():
-        prefect_server.set_variable(name, value)
+    prefect_server.set_variables(variables)
     prefect_server.save_secret("dify-token", "dfoa_not-a-token-yet")
     # The venv installs difyops from another checkout (editable); the worker must import
     # the copy under test, as a worker started in a checkout of the project would.
-    prefect_server.start_workers(
-        POOL, n=WORKERS, cwd=project, extra_env={"PYTHONPATH": str(project)}
-    )
+    # Clones of a repository URL go to a cache the two workers share (as two workers on one
+    # machine would), never to the developer's ~/.cache.
+    worker_env = {"PYTHONPATH": str(project), "DIFYOPS_CACHE_DIR": str(tmp / "cache")}
+    prefect_server.start_workers(POOL, n=WORKERS, cwd=project, extra_env=worker_env)
     output = prefect_server.deploy_all(project)
     return Deployed(server=prefect_server, project=project, remote=remote, deploy_output=output)
 

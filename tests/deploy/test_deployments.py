@@ -1,0 +1,114 @@
+"""Each deployment of prefect.yaml, run by the workers of a real Prefect server, against the
+emulator, read back as a user reads it: the run's state, its artifact, the git remote."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.deploy.conftest import Deployed
+from tests.support.emulator import EmulatorHandle
+
+BACKUP = "backup/backup-nightly"
+PROMOTE = "promote/promote"
+SMOKE = "smoke-check/smoke-check"
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def bare_remote(tmp_path: Path, name: str = "remote.git") -> Path:
+    remote = tmp_path / name
+    subprocess.run(["git", "init", "--bare", "-q", "-b", "main", str(remote)], check=True)
+    return remote
+
+
+def markdown(deployed: Deployed, key: str, flow_run_id: object) -> str:
+    found = deployed.server.artifacts(key, flow_run_id=flow_run_id)  # type: ignore[arg-type]
+    assert found, f"no {key} artifact for flow run {flow_run_id}"
+    return str(found[0].data)
+
+
+def test_a_backup_commits_and_pushes_and_an_unchanged_second_run_adds_no_commit(
+    deployed: Deployed, signed_in: EmulatorHandle, tmp_path: Path
+):
+    remote = bare_remote(tmp_path)
+    params = {"repo": f"file://{remote}"}
+    state, run_id = deployed.server.run(BACKUP, params)
+    assert state == "Completed", deployed.server.logs(run_id)
+    log = git(remote, "log", "--format=%s", "main").splitlines()
+    assert log == ["Backup: 10 added"]
+    assert "added" in markdown(deployed, "dify-backup", run_id)
+
+    state, run_id = deployed.server.run(BACKUP, params)
+    assert state == "Completed", deployed.server.logs(run_id)
+    assert git(remote, "log", "--format=%s", "main").splitlines() == log
+
+
+def test_two_backups_at_once_on_two_workers_lose_nothing(
+    deployed: Deployed, signed_in: EmulatorHandle, tmp_path: Path
+):
+    remote = bare_remote(tmp_path)
+    params = {"repo": f"file://{remote}"}
+    first = deployed.server.submit(BACKUP, params)
+    second = deployed.server.submit(BACKUP, params)
+    states = [deployed.server.wait(first), deployed.server.wait(second)]
+    assert states == ["Completed", "Completed"], [
+        deployed.server.logs(first),
+        deployed.server.logs(second),
+    ]
+    git(remote, "fsck", "--strict")
+    assert git(remote, "log", "--format=%s", "main").splitlines()[-1] == "Backup: 10 added"
+    pushed = git(remote, "ls-tree", "-r", "--name-only", "main").split()
+    # A third run finds nothing to add: no file was lost between the two.
+    state, run_id = deployed.server.run(BACKUP, params)
+    assert state == "Completed", deployed.server.logs(run_id)
+    assert git(remote, "ls-tree", "-r", "--name-only", "main").split() == pushed
+    assert len(git(remote, "log", "--format=%H", "main").split()) == 1
+
+
+def test_a_backup_with_a_bad_token_fails_shortly_and_leaves_an_artifact(
+    deployed: Deployed, signed_in: EmulatorHandle, tmp_path: Path
+):
+    deployed.use_token("dfoa_" + "x" * 40)
+    remote = bare_remote(tmp_path)
+    state, run_id = deployed.server.run(BACKUP, {"repo": f"file://{remote}"})
+    assert state == "Failed"
+    run = deployed.server.flow_run(run_id)
+    message = run.state.message or ""
+    assert message and len(message) < 400 and "Traceback" not in message, message
+    assert "x" * 40 not in message
+    if not deployed.server.artifacts("dify-backup", flow_run_id=run_id):
+        # A run that fails before it has a report publishes no artifact yet; the fix (an
+        # artifact for every failed run) is another change of issue 13. Passes once it lands.
+        pytest.xfail("a backup that fails at sign-in publishes no dify-backup artifact yet")
+
+
+def test_a_promotion_is_planned_then_applied_with_the_reviewed_checksum(
+    deployed: Deployed, signed_in: EmulatorHandle
+):
+    state, plan_run = deployed.server.run(PROMOTE, {"confirm": False})
+    assert state == "Completed", deployed.server.logs(plan_run)
+    plan = markdown(deployed, "dify-promotion-plan", plan_run)
+    checksum = re.search(r"Checksum `(sha256:[0-9a-f]+)`", plan)
+    assert checksum, plan
+    assert not deployed.server.artifacts("dify-promotion-result", flow_run_id=plan_run)
+
+    state, apply_run = deployed.server.run(
+        PROMOTE, {"confirm": True, "plan_checksum": checksum.group(1)}
+    )
+    assert state == "Completed", deployed.server.logs(apply_run)
+    assert markdown(deployed, "dify-promotion-result", apply_run)
+
+
+def test_the_smoke_check_runs_the_smoke_file_on_prod(deployed: Deployed, signed_in: EmulatorHandle):
+    state, run_id = deployed.server.run(SMOKE)
+    result = markdown(deployed, "dify-smoke-check", run_id)
+    assert state in {"Completed", "Failed"}, deployed.server.logs(run_id)
+    assert result
