@@ -91,3 +91,8 @@ def _walk(value, key=None):  # type: ignore[no-untyped-def]
             yield from _walk(v, key)
     else:
         yield key, value
+
+
+def test_backups_run_one_at_a_time_and_a_second_one_waits() -> None:
+    limit = DEPLOYMENTS["backup-nightly"]["concurrency_limit"]
+    assert limit == {"limit": 1, "collision_strategy": "ENQUEUE"}

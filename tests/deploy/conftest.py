@@ -67,7 +67,9 @@ class Deployed:
         self.server.save_secret("dify-token", token)
 
 
-@pytest.fixture(scope="session")
+# Package scope: the server and its workers stop once this tier has run, not at the end of
+# the whole session.
+@pytest.fixture(scope="package")
 def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
     tmp = tmp_path_factory.mktemp("prefect-server")
     try:
@@ -81,7 +83,7 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
         context.__exit__(None, None, None)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def deployed(
     prefect_server: PrefectServer,
     emulator_server: EmulatorServer,
@@ -103,11 +105,16 @@ def deployed(
     }
     prefect_server.set_variables(variables)
     prefect_server.save_secret("dify-token", "dfoa_not-a-token-yet")
-    # The venv installs difyops from another checkout (editable); the worker must import
-    # the copy under test, as a worker started in a checkout of the project would.
-    # Clones of a repository URL go to a cache the two workers share (as two workers on one
-    # machine would), never to the developer's ~/.cache.
-    worker_env = {"PYTHONPATH": str(project), "DIFYOPS_CACHE_DIR": str(tmp / "cache")}
+    # The workers start in the project directory, as on a machine with a checkout; the
+    # deployments' pull step (set_working_directory, which `prefect deploy` adds) makes
+    # each run import the project from there. Clones of a repository URL go to a cache the
+    # two workers share (as two workers on one machine would), never to ~/.cache; no
+    # developer configuration or keyring is read.
+    worker_env = {
+        "DIFYOPS_CACHE_DIR": str(tmp / "cache"),
+        "DIFYOPS_CONFIG_DIR": str(tmp / "difyops-config"),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+    }
     prefect_server.start_workers(POOL, n=WORKERS, cwd=project, extra_env=worker_env)
     output = prefect_server.deploy_all(project)
     return Deployed(server=prefect_server, project=project, remote=remote, deploy_output=output)

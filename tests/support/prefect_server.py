@@ -156,6 +156,8 @@ class PrefectServer:
                 "PREFECT_WORKER_QUERY_SECONDS": "1",
                 "PREFECT_WORKER_PREFETCH_SECONDS": "5",
                 "PREFECT_WORKER_HEARTBEAT_SECONDS": "5",
+                # A run waiting for a deployment's concurrency slot retries every 2 s, not 30.
+                "PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS": "2",
                 "PREFECT_LOGGING_LEVEL": "INFO",
                 "COLUMNS": "200",
             }
