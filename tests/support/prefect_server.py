@@ -1,12 +1,13 @@
 """A real Prefect server, work pool and workers for tests that deploy difyops as a user does.
 
-    with PrefectServer.start(tmp_path) as server:       # `prefect server start` on a free port
-        server.env                                       # environment for `prefect …` subprocesses
-        server.api_url                                   # http://127.0.0.1:<port>/api
-        server.start_workers("difyops", n=2, cwd=project) # `prefect worker start --pool difyops`
-        server.deploy_all(project)                       # `prefect deploy --all` in the project
+    with PrefectServer.start(tmp_path) as server:   # `prefect server start` on a free port
+        server.env              # the environment for `prefect …` subprocesses
+        server.api_url          # http://127.0.0.1:<port>/api
+        workers = server.start_workers("difyops", n=2, cwd=project)  # pool + workers
+        server.deploy_all(project)  # `prefect deploy --all` in the project directory
         state, run_id = server.run("backup/backup-nightly", {"push": False}, timeout=180)
-        server.artifacts("dify-backup")                  # newest first, as dicts
+        server.artifacts("dify-backup", flow_run_id=run_id)  # newest first (Artifact objects)
+        server.stop_workers(workers)  # end these workers (and the runs they started)
 
 Everything runs as subprocesses of the venv's interpreter (`sys.executable -m prefect`), each
 in its own process group with a private PREFECT_HOME; leaving the `with` block ends every
@@ -281,6 +282,13 @@ class PrefectServer:
             )
             for i in range(n)
         ]
+
+    def stop_workers(self, workers: Sequence[subprocess.Popen[bytes]]) -> None:
+        """End these workers (from `start_workers`) and the flow runs they started."""
+        for process in workers:
+            _end_process_tree(process)
+            if process in self._processes:
+                self._processes.remove(process)
 
     def deploy_all(self, project_dir: Path) -> str:
         """`prefect deploy --all` from the project directory; returns its output."""
