@@ -126,3 +126,15 @@ def test_the_smoke_check_runs_the_smoke_file_on_prod(deployed: Deployed, signed_
     result = markdown(deployed, "dify-smoke-check", run_id)
     assert state in {"Completed", "Failed"}, deployed.server.logs(run_id)
     assert result
+
+
+def test_the_members_sync_publishes_a_plan_and_changes_nothing(
+    deployed: Deployed, signed_in: EmulatorHandle
+):
+    before = signed_in.admin.accounts()
+    state, run_id = deployed.server.run("sync-members/members-sync")
+    assert state == "Completed", deployed.server.logs(run_id)
+    plan = markdown(deployed, "dify-members-plan", run_id)
+    assert "hedy@acme.example" in plan  # the demo manifest invites Hedy
+    assert not deployed.server.artifacts("dify-members-apply", flow_run_id=run_id)
+    assert signed_in.admin.accounts() == before
