@@ -121,11 +121,16 @@ def test_a_promotion_is_planned_then_applied_with_the_reviewed_checksum(
     assert markdown(deployed, "dify-promotion-result", apply_run)
 
 
-def test_the_smoke_check_runs_the_smoke_file_on_prod(deployed: Deployed, signed_in: EmulatorHandle):
+def test_the_smoke_check_runs_the_smoke_file_on_prod_and_fails_when_a_case_fails(
+    deployed: Deployed, signed_in: EmulatorHandle
+):
+    # On the demo seed one of examples/smoke.yml's two cases fails on Acme Prod: the run
+    # fails (so the failure automation notifies) and the artifact says how many passed.
     state, run_id = deployed.server.run(SMOKE)
-    result = markdown(deployed, "dify-smoke-check", run_id)
-    assert state in {"Completed", "Failed"}, deployed.server.logs(run_id)
-    assert result
+    assert state == "Failed", deployed.server.logs(run_id)
+    assert "1 of 2 smoke cases passed" in markdown(deployed, "dify-smoke-check", run_id)
+    message = deployed.server.flow_run(run_id).state.message or ""
+    assert "smoke check failed" in message and len(message) < 400, message
 
 
 def test_the_members_sync_publishes_a_plan_and_changes_nothing(
