@@ -98,10 +98,8 @@ def test_a_backup_with_a_bad_token_fails_shortly_and_leaves_an_artifact(
     message = run.state.message or ""
     assert message and len(message) < 400 and "Traceback" not in message, message
     assert "x" * 40 not in message
-    if not deployed.server.artifacts("dify-backup", flow_run_id=run_id):
-        # A run that fails before it has a report publishes no artifact yet; the fix (an
-        # artifact for every failed run) is another change of issue 13. Passes once it lands.
-        pytest.xfail("a backup that fails at sign-in publishes no dify-backup artifact yet")
+    [artifact] = deployed.server.artifacts("dify-backup", flow_run_id=run_id)
+    assert "401" in str(artifact.data) and "x" * 40 not in str(artifact.data)
 
 
 def test_a_promotion_is_planned_then_applied_with_the_reviewed_checksum(
