@@ -197,7 +197,16 @@ class GitStore(RemoteSync, History):
             "GIT_COMMITTER_NAME": actor.name or "",
             "GIT_COMMITTER_EMAIL": actor.email or "",
         }
-        with self._repo.git.custom_environment(**env):
-            # Only the paths in scope: whatever else the user has staged stays staged.
-            self._repo.git.commit("--quiet", "--no-verify", "-m", message, "--", *scope)
+        # The message goes through a file: the body of a large first backup names every app
+        # and outgrows what one argument may hold (128 KiB on Linux).
+        message_file = Path(self._repo.git_dir) / "DIFYOPS_COMMIT_MSG"
+        message_file.write_text(message, encoding="utf-8")
+        try:
+            with self._repo.git.custom_environment(**env):
+                # Only the paths in scope: whatever else the user has staged stays staged.
+                self._repo.git.commit(
+                    "--quiet", "--no-verify", "-F", str(message_file), "--", *scope
+                )
+        finally:
+            message_file.unlink(missing_ok=True)
         return self._repo.head.commit.hexsha

@@ -222,6 +222,18 @@ def test_commit_all_commits_only_the_given_paths_as_the_given_author(store: GitS
     assert status(repo) == ["A  notes/staged.txt", " M notes/todo"]
 
 
+def test_a_message_naming_thousands_of_apps_is_committed_whole(store: GitStore) -> None:
+    # A first backup of 3,000 apps writes a body past Linux's 128 KiB limit on one argument.
+    body = "".join(f"  added    App number {i} (workflow)\n" for i in range(6000))
+    message = f"Backup: 6000 added\n\n{body}"
+    assert len(message.encode()) > 128 * 1024
+    store.write_text("h/a.yml", "a\n")
+    sha = store.commit_all(message, author=AUTHOR, paths=["h"])
+    assert sha is not None
+    assert git(store.root, "log", "-1", "--format=%B") == message + "\n"
+    assert not (store.root / ".git" / "DIFYOPS_COMMIT_MSG").exists()
+
+
 def test_the_first_commit_also_leaves_the_users_staged_file_alone(store: GitStore) -> None:
     repo = store.root
     store.write_text("notes.txt", "mine\n")
