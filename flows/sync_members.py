@@ -15,11 +15,12 @@ from typing import Annotated, Any
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
+from prefect.client.schemas.objects import State
 from pydantic import BaseModel, Field
 
 from flows._calling import JobFailed, as_function, as_task
 from flows._reviewed import artifact_history
-from flows.wording import worded_failures
+from flows.wording import failed_run, worded_failures
 from jobs import MembersSyncSettings, Source
 from reconcile.errors import PlanError
 from reconcile.freshness import Freshness
@@ -186,7 +187,7 @@ async def sync_members_flow(
     allow_no_admin: bool = False,
     skip_untouchable: bool = False,
     rate_limit: Annotated[int, Field(ge=1)] | None = 50,
-) -> dict[str, Any]:
+) -> dict[str, Any] | State[Any]:
     """Plan the manifest, publish the plan as an artifact, and apply it when `apply`.
 
     `plan_checksum` (copied from a reviewed dify-members-plan artifact) makes the run
@@ -221,76 +222,87 @@ async def sync_members_flow(
             no limit).
     """
     logger = get_run_logger()
-    with worded_failures("sync-members"):
-        _refuse_empty(
-            manifest=manifest,
-            plan_checksum=plan_checksum,
-            invite_urls_file=invite_urls_file,
-            profile=profile,
-            server=server,
-            token_block=token_block,
-        )
-        settings = MembersSyncSettings(
-            manifest=manifest,
-            only=workspaces or [],
-            overrides=PlanOverrides(
-                prune=prune,
-                max_removal_ratio=max_removal_ratio,
-                allow_no_admin=allow_no_admin,
-                skip_untouchable=skip_untouchable,
-            ),
-            rate_limit=rate_limit,
-        )
-        source = Source(profile=profile, server=server, token_block=token_block)
-        artifacts: list[tuple[str, str, str]] = []
-
-        def planned(plan_set: MembersPlanSet) -> None:
-            artifacts.append((PLAN_ARTIFACT_KEY, plan_markdown(plan_set), "Dify members plan"))
-            for line in plan_lines(plan_set):
-                logger.info(line)
-
-        def applied(result: MembersApplyResult) -> None:
-            artifacts.append((APPLY_ARTIFACT_KEY, apply_markdown(result), "Dify members apply"))
-            for line in apply_lines(result, invite_urls_file):
-                logger.info(line)
-
-        def check(plan_set: MembersPlanSet) -> Freshness:
-            assert plan_checksum is not None
-            return ensure_checksum(plan_checksum, plan_set, artifact_history(PLAN_ARTIFACT_KEY))
-
-        def warn_links(plan_set: MembersPlanSet) -> None:
-            if invite_urls_file is None and any(p.count("invite") for p in plan_set.plans):
-                logger.warning(LINKS_NOT_KEPT)
-
-        try:
-            run = _run(
-                MembersSteps.prefect(),
-                settings,
-                source,
-                apply=apply,
-                check=check if plan_checksum is not None else None,
-                publish=Publisher(planned, applied),
-                before_apply=warn_links,
+    artifacts: list[tuple[str, str, str]] = []
+    try:
+        with worded_failures("sync-members"):
+            _refuse_empty(
+                manifest=manifest,
+                plan_checksum=plan_checksum,
                 invite_urls_file=invite_urls_file,
+                profile=profile,
+                server=server,
+                token_block=token_block,
             )
-        finally:
-            # Published even when a step raised: the plan is what the failed run was about.
-            for key, markdown, description in artifacts:
-                await acreate_markdown_artifact(key=key, markdown=markdown, description=description)
-        if run.already_applied:
-            logger.info("The reviewed plan's changes are in place already: nothing to do.")
-        elif run.applied is None and run.plan.has_changes:
-            logger.info("Plan only: nothing was changed (set apply=true to make the changes).")
-        if run.applied is not None and not run.applied.ok:
-            failed = ", ".join(o.email for r in run.applied.results for o in r.failed)
-            raise JobFailed(
-                f"some member changes failed ({failed}); see the artifact", job="sync-members"
+            settings = MembersSyncSettings(
+                manifest=manifest,
+                only=workspaces or [],
+                overrides=PlanOverrides(
+                    prune=prune,
+                    max_removal_ratio=max_removal_ratio,
+                    allow_no_admin=allow_no_admin,
+                    skip_untouchable=skip_untouchable,
+                ),
+                rate_limit=rate_limit,
             )
-        return {
-            "plan": run.plan.model_dump(mode="json"),
-            "applied": run.applied.model_dump(mode="json") if run.applied else None,
-            "already_applied": run.already_applied,
-        }
+            source = Source(profile=profile, server=server, token_block=token_block)
+
+            def planned(plan_set: MembersPlanSet) -> None:
+                artifacts.append((PLAN_ARTIFACT_KEY, plan_markdown(plan_set), "Dify members plan"))
+                for line in plan_lines(plan_set):
+                    logger.info(line)
+
+            def applied(result: MembersApplyResult) -> None:
+                artifacts.append((APPLY_ARTIFACT_KEY, apply_markdown(result), "Dify members apply"))
+                for line in apply_lines(result, invite_urls_file):
+                    logger.info(line)
+
+            def check(plan_set: MembersPlanSet) -> Freshness:
+                assert plan_checksum is not None
+                return ensure_checksum(plan_checksum, plan_set, artifact_history(PLAN_ARTIFACT_KEY))
+
+            def warn_links(plan_set: MembersPlanSet) -> None:
+                if invite_urls_file is None and any(p.count("invite") for p in plan_set.plans):
+                    logger.warning(LINKS_NOT_KEPT)
+
+            try:
+                run = _run(
+                    MembersSteps.prefect(),
+                    settings,
+                    source,
+                    apply=apply,
+                    check=check if plan_checksum is not None else None,
+                    publish=Publisher(planned, applied),
+                    before_apply=warn_links,
+                    invite_urls_file=invite_urls_file,
+                )
+            finally:
+                # Published even when a step raised: the plan is what the failed run was about.
+                for key, markdown, description in artifacts:
+                    await acreate_markdown_artifact(
+                        key=key, markdown=markdown, description=description
+                    )
+            if run.already_applied:
+                logger.info("The reviewed plan's changes are in place already: nothing to do.")
+            elif run.applied is None and run.plan.has_changes:
+                logger.info("Plan only: nothing was changed (set apply=true to make the changes).")
+            if run.applied is not None and not run.applied.ok:
+                failed = ", ".join(o.email for r in run.applied.results for o in r.failed)
+                raise JobFailed(
+                    f"some member changes failed ({failed}); see the artifact", job="sync-members"
+                )
+            return {
+                "plan": run.plan.model_dump(mode="json"),
+                "applied": run.applied.model_dump(mode="json") if run.applied else None,
+                "already_applied": run.already_applied,
+            }
+
+    except JobFailed as exc:
+        planned_already = any(key == PLAN_ARTIFACT_KEY for key, _, _ in artifacts)
+        return await failed_run(
+            exc,
+            artifact_key=None if planned_already else PLAN_ARTIFACT_KEY,
+            title="Dify members sync",
+        )
 
 
 LINKS_NOT_KEPT = (

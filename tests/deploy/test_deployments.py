@@ -12,6 +12,7 @@ from uuid import UUID
 import pytest
 
 from tests.deploy.conftest import Deployed
+from tests.flows.promote_support import PROD_HELPDESK
 from tests.support.emulator import EmulatorHandle
 
 BACKUP = "backup/backup-nightly"
@@ -141,3 +142,60 @@ def test_the_members_sync_publishes_a_plan_and_changes_nothing(
     assert "hedy@acme.example" in plan  # the demo manifest invites Hedy
     assert not deployed.server.artifacts("dify-members-apply", flow_run_id=run_id)
     assert signed_in.admin.accounts() == before
+
+
+def test_an_empty_repo_parameter_is_refused_by_the_server_before_any_run(
+    deployed: Deployed, signed_in: EmulatorHandle
+):
+    # An unset Prefect variable renders as "": the parameter schema refuses it, so no run
+    # is created and nothing is written anywhere (the worker's directory included).
+    runs_before = len(deployed.server.flow_runs())
+    signed_in.admin.reset_stats()
+    with pytest.raises(Exception, match=r"(?i)repo|validation|parameters"):
+        deployed.server.submit(BACKUP, {"repo": ""})
+    assert len(deployed.server.flow_runs()) == runs_before
+    assert signed_in.admin.stats() == {}
+
+
+def test_members_sync_applies_only_the_reviewed_plan(deployed: Deployed, signed_in: EmulatorHandle):
+    sync = "sync-members/members-sync"
+    state, plan_run = deployed.server.run(sync)
+    assert state == "Completed", deployed.server.logs(plan_run)
+    checksum = re.search(
+        r"(sha256:[0-9a-f]{64})", markdown(deployed, "dify-members-plan", plan_run)
+    )
+    assert checksum
+
+    state, wrong = deployed.server.run(sync, {"apply": True, "plan_checksum": "sha256:" + "0" * 64})
+    assert state == "Failed"
+    assert "does not match any plan" in (deployed.server.flow_run(wrong).state.message or "")
+    assert not deployed.server.artifacts("dify-members-apply", flow_run_id=wrong)
+
+    state, applied = deployed.server.run(sync, {"apply": True, "plan_checksum": checksum[1]})
+    assert state == "Completed", deployed.server.logs(applied)
+    assert "hedy@acme.example" in markdown(deployed, "dify-members-apply", applied)
+    assert "hedy@acme.example" in {a["email"] for a in signed_in.admin.accounts()}
+
+
+def test_the_drift_check_fails_when_prod_drifted_from_its_backup(
+    deployed: Deployed, signed_in: EmulatorHandle, tmp_path: Path
+):
+    repo = tmp_path / "desired"
+    state, run_id = deployed.server.run(BACKUP, {"repo": str(repo), "push": False})
+    assert state == "Completed", deployed.server.logs(run_id)
+    [prod_dir] = [p for p in repo.glob("*/acme-prod") if p.is_dir()]
+    desired = {
+        "kind": "git",
+        "repo": str(repo),
+        "ref": "main",
+        "path": str(prod_dir.relative_to(repo)),
+    }
+
+    state, clean = deployed.server.run("drift-check/drift-check", {"desired": desired})
+    assert state == "Completed", deployed.server.logs(clean)
+
+    signed_in.admin.edit_app(PROD_HELPDESK, name="Policy Helpdesk (hotfix)")
+    state, drifted = deployed.server.run("drift-check/drift-check", {"desired": desired})
+    assert state == "Failed", deployed.server.logs(drifted)
+    assert "drifted" in (deployed.server.flow_run(drifted).state.message or "")
+    assert "Policy Helpdesk" in markdown(deployed, "dify-drift", drifted)
