@@ -50,23 +50,26 @@ __all__ = ["GROUP_DEPLOYMENT", "backup_fanout_flow", "backup_group_flow"]
 
 @flow(
     name="backup-group",
-    flow_run_name="backup-{group.name}",
     description="Export a group of workspaces into the backup repository (no commit).",
 )
 def backup_group_flow(
-    settings: BackupSettings, group: BackupGroup, results_dir: str
+    settings: BackupSettings, group: BackupGroup | None = None, results_dir: str | None = None
 ) -> dict[str, int]:
     """Back up `group`'s workspaces into `settings.repo`'s work tree, one after the other.
 
     Started by `backup-fanout`, which holds the repository's lock, commits, and reads each
     workspace's result from `results_dir` (written as soon as the workspace is done).
+    Without a group there is nothing to do: the deployment's own parameters are
+    placeholders.
     """
     steps = BackupSteps.prefect()
+    group = group or BackupGroup(name="none")
     mine = settings.model_copy(update={"rate_limit": group.rate_limit})
     apps = 0
     for target in group.targets:
         result = steps.backup_workspace(mine, target, None)
-        write_workspace_result(results_dir, result)
+        if results_dir:
+            write_workspace_result(results_dir, result)
         apps += result.listed
     return {"workspaces": len(group.targets), "apps": apps}
 
@@ -224,10 +227,8 @@ def _run_as_subflows(settings: BackupSettings, plan: FanoutPlan) -> dict[str, st
     """Every group as a subflow of this run, one after the other (no worker to share with)."""
     failed = {}
     for group in plan.groups:
-        state = cast(
-            State[Any],
-            backup_group_flow(settings, group, plan.results_dir, return_state=True),
-        )
+        child = backup_group_flow.with_options(flow_run_name=f"backup-{group.name}")
+        state = cast(State[Any], child(settings, group, plan.results_dir, return_state=True))
         if not state.is_completed():
             failed[group.name] = _ended(state)
     return failed
