@@ -5,6 +5,11 @@ Seeds the emulator with 3,000 apps in 30 workspaces (rate limiting off), adds a 
 server (`prefect server start`), deploys `backup-group` from prefect.yaml in a copy of the
 project, and then, in one run, backs the whole server up into a fresh repository each time:
 
+Each run exports every app again (`full`) into a copy of a repository that already holds
+the backup: a first backup of thousands of apps cannot commit today (its commit message,
+one line per app, is passed to git as one argument, and Linux caps one argument at
+128 KiB, about 2,500 apps); `--fresh` measures first backups into empty repositories.
+
 (base) the `backup-fanout` flow in two groups with ONE process worker taking the groups
        (each worker takes one flow run at a time: `--limit 1`), so they run one after the
        other — the baseline;
@@ -17,7 +22,7 @@ rounds as ratios to the baseline measured in the same run, with absolute seconds
 checks that every run committed once with every app. Target: two workers ≤ 0.75× one.
 
     PYTHONPATH=$PWD .venv/bin/python bench/backup_workers.py [--apps 3000] [--workspaces 30]
-        [--rounds 2] [--latency-ms 25] [--concurrency 4]
+        [--rounds 2] [--latency-ms 25] [--concurrency 4] [--fresh]
 """
 
 from __future__ import annotations
@@ -75,6 +80,19 @@ def copy_project(destination: Path) -> bool:
     return True
 
 
+def seed_repository(repo: Path, args: argparse.Namespace) -> Path:
+    """A backup of every workspace, made ten workspaces per commit (see the docstring), by
+    the plain steps and before the latency fault is on."""
+    from flows.backup import run_backup
+    from jobs import BackupSettings, Source
+
+    names = [f"Bench {n + 1:02d}" for n in range(args.workspaces)]
+    settings = BackupSettings(repo=str(repo), rate_limit=None, concurrency=args.concurrency)
+    for start in range(0, len(names), 10):
+        run_backup(settings, [Source(workspaces=names[start : start + 10])])
+    return repo
+
+
 def tracked(repo: Path) -> int:
     out = subprocess.run(
         ["git", "-C", str(repo), "ls-files"], capture_output=True, text=True, check=True
@@ -100,6 +118,7 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=int, default=25)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--poll", type=float, default=1.0, help="parent's poll interval, s")
+    parser.add_argument("--fresh", action="store_true", help="first backups, empty repos")
     args = parser.parse_args()
 
     home = isolated_home()
@@ -109,16 +128,14 @@ def main() -> int:
     try:
         seed(emulator, args.apps, args.workspaces)
         token = emulator.token(EMAIL)
+        os.environ.update(DIFY_SERVER=emulator.base_url, DIFY_TOKEN=token)
+        seeded = None if args.fresh else seed_repository(home / "seeded", args)
         emulator.call("POST", "/faults", {"scenario": "latency", "latency_ms": args.latency_ms})
         project = home / "project"
         relieved = copy_project(project)
         with PrefectServer.start(home / "server") as server:
             # This process runs the parent flows against the real server.
-            os.environ.update(
-                PREFECT_API_URL=server.api_url,
-                DIFY_SERVER=emulator.base_url,
-                DIFY_TOKEN=token,
-            )
+            os.environ.update(PREFECT_API_URL=server.api_url)
             worker_env = {
                 "PYTHONPATH": str(project),
                 "DIFY_SERVER": emulator.base_url,
@@ -129,7 +146,7 @@ def main() -> int:
             server.create_pool(POOL)
             server.set_variable("difyops_backup_repo", str(home / "unused"))
             server.cli("--no-prompt", "deploy", "-n", "backup-group", cwd=project)
-            bench = Bench(args, home, server, project, worker_env)
+            bench = Bench(args, home, server, project, worker_env, seeded)
             return bench.measure(relieved)
     finally:
         emulator.stop()
@@ -137,8 +154,15 @@ def main() -> int:
 
 class Bench:
     def __init__(  # type: ignore[no-untyped-def]
-        self, args: argparse.Namespace, home: Path, server, project: Path, env: dict[str, str]
+        self,
+        args: argparse.Namespace,
+        home: Path,
+        server,
+        project: Path,
+        env: dict[str, str],
+        seeded: Path | None,
     ) -> None:
+        self.seeded = seeded
         self.args = args
         self.home = home
         self.server = server
@@ -181,6 +205,7 @@ class Bench:
                 concurrency=self.args.concurrency,
                 groups=2,
                 poll_interval=self.args.poll,
+                full=self.seeded is not None,
                 **only,  # type: ignore[arg-type]
             )
         )
@@ -214,19 +239,30 @@ class Bench:
 
         repo = self.new_repo()
         start = time.perf_counter()
-        asyncio.run(backup_flow(repo=str(repo), rate_limit=None, concurrency=self.args.concurrency))
+        asyncio.run(
+            backup_flow(
+                repo=str(repo),
+                rate_limit=None,
+                concurrency=self.args.concurrency,
+                full=self.seeded is not None,
+            )
+        )
         elapsed = time.perf_counter() - start
         self.check(repo)
         return elapsed
 
     def new_repo(self) -> Path:
         self.runs += 1
-        return self.home / f"repo-{self.runs}"
+        repo = self.home / f"repo-{self.runs}"
+        if self.seeded:
+            shutil.copytree(self.seeded, repo, symlinks=True)
+        return repo
 
     def check(self, repo: Path) -> None:
         files = tracked(repo)
         expected = self.args.apps + self.args.workspaces  # one file per app, one index each
-        if commits(repo) != 1 or files != expected:
+        made = 1 if self.seeded is None else commits(self.seeded)
+        if commits(repo) not in (made, made + 1) or files != expected:
             raise SystemExit(f"{repo}: {commits(repo)} commits, {files} files (not {expected})")
 
     def measure(self, relieved: bool) -> int:
@@ -241,8 +277,10 @@ class Bench:
             two.append(self.fanout())
             ref.append(self.plain())
         base = median(one)
+        what = "first backups" if self.seeded is None else "full re-exports of a backed-up repo"
         print(
-            f"{args.apps} apps in {args.workspaces} workspaces, {args.latency_ms} ms latency, "
+            f"{what}: {args.apps} apps in {args.workspaces} workspaces, "
+            f"{args.latency_ms} ms latency, "
             f"rate limit off, concurrency {args.concurrency} per group, 2 groups, "
             f"{args.rounds} round(s) (medians); parent polls every {args.poll:g} s"
         )
