@@ -128,14 +128,17 @@ def main() -> int:
     try:
         seed(emulator, args.apps, args.workspaces)
         token = emulator.token(EMAIL)
-        os.environ.update(DIFY_SERVER=emulator.base_url, DIFY_TOKEN=token)
-        seeded = None if args.fresh else seed_repository(home / "seeded", args)
-        emulator.call("POST", "/faults", {"scenario": "latency", "latency_ms": args.latency_ms})
         project = home / "project"
         relieved = copy_project(project)
         with PrefectServer.start(home / "server") as server:
-            # This process runs the parent flows against the real server.
-            os.environ.update(PREFECT_API_URL=server.api_url)
+            # This process runs the parent flows against the real server: set before
+            # anything imports Prefect.
+            os.environ.update(
+                PREFECT_API_URL=server.api_url, DIFY_SERVER=emulator.base_url, DIFY_TOKEN=token
+            )
+            seeded = None if args.fresh else seed_repository(home / "seeded", args)
+            latency = {"scenario": "latency", "latency_ms": args.latency_ms}
+            emulator.call("POST", "/faults", latency)
             worker_env = {
                 "PYTHONPATH": str(project),
                 "DIFY_SERVER": emulator.base_url,
