@@ -165,12 +165,17 @@ def _repository_lock(settings: BackupSettings) -> Iterator[None]:
     """The repository's lock, held by this run from preparing to committing: the children
     write its work tree meanwhile, and no other job may.
 
-    INTEGRATION POINT — the one call site of the repository lock in the fan-out. Today the
-    steps lock the repository themselves, per step (prepare, each workspace, commit), with
-    a lock that refuses a second holder even in the same process, so holding it here would
-    make them fail, and two groups running at once refuse each other. Once the steps no
-    longer lock (the run holds one lock, as a context manager), replace the body with
-    that context manager, e.g. `with GitStore.open(...) as store, store.locked(): yield`.
+    INTEGRATION POINT — the one call site of the repository lock in the fan-out. On this
+    branch the steps still lock the repository themselves, per step (prepare, each
+    workspace, commit), with a lock that refuses a second holder even in the same process:
+    holding it here would make them fail, and two groups running at once refuse each other
+    (so the deployment path needs the lock change). With the lock change (branch wt-flows:
+    `tasks.backup.steps.holding_repository`, the steps no longer lock) the body becomes
+
+        with holding_repository(settings):
+            yield
+
+    (checked on a merge of both branches: the fan-out tests pass and the bench runs).
     """
     del settings
     yield
