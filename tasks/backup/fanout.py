@@ -21,9 +21,14 @@ How workspaces are grouped (`group_workspaces`):
 Groups hand their results back as one JSON file per workspace in a directory under the
 repository's `.git` (never tracked), written as each workspace finishes: a group that
 dies halfway still hands back the workspaces it finished, and the parent needs no result
-storage shared with the workers. The groups must write the same work tree anyway, so
-they run where the repository's filesystem is: process workers on the same machine, or
-workers that mount it at the same path.
+storage shared with the workers. (Prefect's own way, the child's return value read from
+the state of the flow run `run_deployment` returns, works only when the child persists
+its result — `persist_result=True` or PREFECT_RESULTS_PERSIST_BY_DEFAULT — into result
+storage the parent can read too, and a child that crashes hands back nothing.)
+
+The groups must write the same work tree anyway, so they run where the repository's
+filesystem is: process workers on the same machine, or workers that mount it at the same
+path.
 """
 
 from __future__ import annotations
