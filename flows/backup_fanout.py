@@ -132,10 +132,11 @@ async def backup_fanout_flow(
             )
             plan = as_task(plan_backup_groups)(settings, targets, groups, _run_key())
             deployment = await _deployment(group_deployment)
+            for_groups = _settings_for_groups(settings)
             if deployment:
-                failed = await _run_as_deployments(deployment, settings, plan, poll_interval)
+                failed = await _run_as_deployments(deployment, for_groups, plan, poll_interval)
             else:
-                failed = _run_as_subflows(settings, plan)
+                failed = _run_as_subflows(for_groups, plan)
             results = as_task(collect_group_results)(settings, plan, failed)
             commit = steps.commit(settings, results)
         report = BackupReport(
@@ -179,6 +180,14 @@ def _repository_lock(settings: BackupSettings) -> Iterator[None]:
     """
     del settings
     yield
+
+
+def _settings_for_groups(settings: BackupSettings) -> BackupSettings:
+    """What the groups are given: the work tree this run prepared, as an absolute path (a
+    relative path, or a URL's cache directory, would be resolved again on each worker, in
+    its own working directory and environment), and nothing to push."""
+    work_tree = str(settings.work_tree().expanduser().resolve())
+    return settings.model_copy(update={"repo": work_tree, "push": False})
 
 
 def _run_key() -> str:
