@@ -15,6 +15,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "prefect.yaml").read_text())
 DEPLOYMENTS = {d["name"]: d for d in CONFIG["deployments"]}
+# Started only by another flow, which passes the credentials with the work.
+STARTED_BY_A_FLOW = {"backup-group"}
 
 
 def load_flow(entrypoint: str):  # type: ignore[no-untyped-def]
@@ -91,7 +93,9 @@ def test_credentials_come_from_secret_blocks_only() -> None:
         parameters = deployment.get("parameters") or {}
         assert "token" not in parameters
         blocks = [v for k, v in _walk(parameters) if k == "token_block"]
-        assert blocks, f"{deployment['name']} names no token block"
+        assert blocks or deployment["name"] in STARTED_BY_A_FLOW, (
+            f"{deployment['name']} names no token block"
+        )
 
 
 def _walk(value, key=None):  # type: ignore[no-untyped-def]
