@@ -139,6 +139,52 @@ def run_backup(
     return _run(BackupSteps.plain(), settings, sources, progress)
 
 
+def settings_from_parameters(
+    *,
+    repo: str,
+    profile: str | None,
+    server: str | None,
+    token_block: str | None,
+    workspaces: list[str] | None,
+    sources: list[Source] | None,
+    branch: str,
+    push: bool,
+    full: bool,
+    include_secret: bool,
+    no_redact: list[str] | None,
+    author_name: str,
+    author_email: str,
+    concurrency: int,
+    rate_limit: int | None,
+) -> tuple[BackupSettings, list[Source]]:
+    """A backup flow's parameters as settings and sources, checked as the schema does (for
+    callers that skip it) and refusing a relative `repo`, which a worker would resolve in
+    its own working directory."""
+    settings = BackupSettings(
+        repo=repo,
+        branch=branch,
+        push=push,
+        full=full,
+        include_secret=include_secret,
+        no_redact=no_redact or [],
+        author_name=author_name,
+        author_email=author_email,
+        concurrency=concurrency,
+        rate_limit=rate_limit,
+    )
+    if not settings.remote and not Path(repo).expanduser().is_absolute():
+        raise JobFailed(
+            f"repo: {repo!r} is a relative path; give an absolute path or a URL\n"
+            "A flow runs in the worker's working directory, which is not where the "
+            "backup belongs.",
+            job="backup",
+        )
+    chosen = sources or [
+        Source(profile=profile, server=server, token_block=token_block, workspaces=workspaces or [])
+    ]
+    return settings, chosen
+
+
 @flow(name="backup", description="Export every Dify app into a git repository.")
 async def backup_flow(
     repo: Text,
@@ -170,33 +216,23 @@ async def backup_flow(
     published = False
     try:
         with worded_failures("backup"):
-            settings = BackupSettings(
+            settings, chosen = settings_from_parameters(
                 repo=repo,
+                profile=profile,
+                server=server,
+                token_block=token_block,
+                workspaces=workspaces,
+                sources=sources,
                 branch=branch,
                 push=push,
                 full=full,
                 include_secret=include_secret,
-                no_redact=no_redact or [],
+                no_redact=no_redact,
                 author_name=author_name,
                 author_email=author_email,
                 concurrency=concurrency,
                 rate_limit=rate_limit,
             )
-            if not settings.remote and not Path(repo).expanduser().is_absolute():
-                raise JobFailed(
-                    f"repo: {repo!r} is a relative path; give an absolute path or a URL\n"
-                    "A flow runs in the worker's working directory, which is not where the "
-                    "backup belongs.",
-                    job="backup",
-                )
-            chosen = sources or [
-                Source(
-                    profile=profile,
-                    server=server,
-                    token_block=token_block,
-                    workspaces=workspaces or [],
-                )
-            ]
             report = _run(BackupSteps.prefect(), settings, chosen, note=logger.info)
             await acreate_markdown_artifact(
                 key=ARTIFACT_KEY, markdown=backup_markdown(report), description="Dify backup run"

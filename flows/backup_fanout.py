@@ -17,22 +17,21 @@ workers on the machine that holds it, or workers mounting one shared volume).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import State
 from prefect.context import FlowRunContext
 from prefect.deployments import arun_deployment
 from prefect.exceptions import ObjectNotFound
+from pydantic import Field
 
 from flows._calling import JobFailed, as_task
-from flows.backup import ARTIFACT_KEY, BackupSteps
-from flows.wording import worded_failures
-from jobs import BackupSettings, Source
+from flows.backup import ARTIFACT_KEY, BackupSteps, settings_from_parameters
+from flows.wording import failed_run, worded_failures
+from jobs import BackupSettings, Concurrency, RateLimit, Source, Text
 from reconcile.backup.layout import host_dir
 from reconcile.backup.plan import BackupReport, backup_markdown
 from tasks.backup.fanout import (
@@ -42,6 +41,7 @@ from tasks.backup.fanout import (
     plan_backup_groups,
     write_workspace_result,
 )
+from tasks.backup.steps import holding_repository
 
 GROUP_DEPLOYMENT = "backup-group/backup-group"
 
@@ -76,25 +76,25 @@ def backup_group_flow(
 
 @flow(name="backup-fanout", description="A backup shared out between several workers.")
 async def backup_fanout_flow(
-    repo: str,
-    profile: str | None = None,
-    server: str | None = None,
-    token_block: str | None = None,
-    workspaces: list[str] | None = None,
+    repo: Text,
+    profile: Text | None = None,
+    server: Text | None = None,
+    token_block: Text | None = None,
+    workspaces: list[Text] | None = None,
     sources: list[Source] | None = None,
-    branch: str = "main",
+    branch: Text = "main",
     push: bool = False,
     full: bool = False,
     include_secret: bool = False,
-    no_redact: list[str] | None = None,
-    author_name: str = "difyops backup",
-    author_email: str = "difyops@localhost",
-    concurrency: int = 4,
-    rate_limit: int | None = 50,
-    groups: int = 2,
-    group_deployment: str | None = GROUP_DEPLOYMENT,
-    poll_interval: float = 5,
-) -> dict[str, object]:
+    no_redact: list[Text] | None = None,
+    author_name: Text = "difyops backup",
+    author_email: Text = "difyops@localhost",
+    concurrency: Concurrency = 4,
+    rate_limit: RateLimit | None = 50,
+    groups: Annotated[int, Field(ge=1, le=32)] = 2,
+    group_deployment: Text | None = GROUP_DEPLOYMENT,
+    poll_interval: Annotated[float, Field(gt=0)] = 5,
+) -> dict[str, object] | State[Any]:
     """Back up apps into `repo` as the `backup` flow does, in `groups` child runs.
 
     The parameters up to `rate_limit` are the `backup` flow's. `groups`: how many child
@@ -106,80 +106,66 @@ async def backup_fanout_flow(
     The run fails (after committing what succeeded) when an app could not be exported or
     a group's run failed; that group's unfinished workspaces are left as last committed.
     """
-    with worded_failures("backup"):
-        settings = BackupSettings(
-            repo=repo,
-            branch=branch,
-            push=push,
-            full=full,
-            include_secret=include_secret,
-            no_redact=no_redact or [],
-            author_name=author_name,
-            author_email=author_email,
-            concurrency=concurrency,
-            rate_limit=rate_limit,
-        )
-        chosen = sources or [
-            Source(
-                profile=profile, server=server, token_block=token_block, workspaces=workspaces or []
+    published = False
+    try:
+        with worded_failures("backup"):
+            settings, chosen = settings_from_parameters(
+                repo=repo,
+                profile=profile,
+                server=server,
+                token_block=token_block,
+                workspaces=workspaces,
+                sources=sources,
+                branch=branch,
+                push=push,
+                full=full,
+                include_secret=include_secret,
+                no_redact=no_redact,
+                author_name=author_name,
+                author_email=author_email,
+                concurrency=concurrency,
+                rate_limit=rate_limit,
             )
-        ]
-        steps = BackupSteps.prefect()
-        targets = steps.list_targets(chosen, settings.rate_limit)
-        with _repository_lock(settings):
-            recovered = steps.prepare_repository(
-                settings, sorted({host_dir(t.base_url) for t in targets})
+            steps = BackupSteps.prefect()
+            targets = steps.list_targets(chosen, settings.rate_limit)
+            with holding_repository(settings, note=get_run_logger().info):
+                recovered = steps.prepare_repository(
+                    settings, sorted({host_dir(t.base_url) for t in targets})
+                )
+                plan = as_task(plan_backup_groups)(settings, targets, groups, _run_key())
+                deployment = await _deployment(group_deployment)
+                for_groups = _settings_for_groups(settings)
+                if deployment:
+                    failed = await _run_as_deployments(deployment, for_groups, plan, poll_interval)
+                else:
+                    failed = _run_as_subflows(for_groups, plan)
+                results = as_task(collect_group_results)(settings, plan, failed)
+                commit = steps.commit(settings, results)
+            report = BackupReport(
+                results=results, commit=commit.sha, pushed=commit.pushed, recovered=recovered
             )
-            plan = as_task(plan_backup_groups)(settings, targets, groups, _run_key())
-            deployment = await _deployment(group_deployment)
-            for_groups = _settings_for_groups(settings)
-            if deployment:
-                failed = await _run_as_deployments(deployment, for_groups, plan, poll_interval)
-            else:
-                failed = _run_as_subflows(for_groups, plan)
-            results = as_task(collect_group_results)(settings, plan, failed)
-            commit = steps.commit(settings, results)
-        report = BackupReport(
-            results=results, commit=commit.sha, pushed=commit.pushed, recovered=recovered
-        )
-        await acreate_markdown_artifact(
-            key=ARTIFACT_KEY, markdown=backup_markdown(report), description="Dify backup run"
-        )
-        if not report.ok:
-            failed_names = [o.name for _, o in report.failed]
-            failed_names += [r.workspace_name for r in report.results if r.error]
-            raise JobFailed(
-                f"backup finished with failures ({', '.join(failed_names)}); see the artifact",
-                job="backup",
+            await acreate_markdown_artifact(
+                key=ARTIFACT_KEY, markdown=backup_markdown(report), description="Dify backup run"
             )
-        summary = report.summary()
-        summary["groups"] = [
-            {"name": g.name, "workspaces": len(g.targets), "rate_limit": g.rate_limit}
-            for g in plan.groups
-        ]
-        summary["ran_as"] = "deployments" if deployment else "subflows"
-        return summary
-
-
-@contextmanager
-def _repository_lock(settings: BackupSettings) -> Iterator[None]:
-    """The repository's lock, held by this run from preparing to committing: the children
-    write its work tree meanwhile, and no other job may.
-
-    INTEGRATION POINT — the one call site of the repository lock in the fan-out. On this
-    branch the steps still lock the repository themselves, per step (prepare, each
-    workspace, commit), with a lock that refuses a second holder even in the same process:
-    holding it here would make them fail, and two groups running at once refuse each other
-    (so the deployment path needs the lock change). With the lock change (branch wt-flows:
-    `tasks.backup.steps.holding_repository`, the steps no longer lock) the body becomes
-
-        with holding_repository(settings):
-            yield
-
-    (checked on a merge of both branches: the fan-out tests pass and the bench runs).
-    """
-    del settings
-    yield
+            published = True
+            if not report.ok:
+                failed_names = [o.name for _, o in report.failed]
+                failed_names += [r.workspace_name for r in report.results if r.error]
+                raise JobFailed(
+                    f"backup finished with failures ({', '.join(failed_names)}); see the artifact",
+                    job="backup",
+                )
+            summary = report.summary()
+            summary["groups"] = [
+                {"name": g.name, "workspaces": len(g.targets), "rate_limit": g.rate_limit}
+                for g in plan.groups
+            ]
+            summary["ran_as"] = "deployments" if deployment else "subflows"
+            return summary
+    except JobFailed as exc:
+        return await failed_run(
+            exc, artifact_key=None if published else ARTIFACT_KEY, title="Dify backup"
+        )
 
 
 def _settings_for_groups(settings: BackupSettings) -> BackupSettings:

@@ -199,3 +199,23 @@ def test_the_drift_check_fails_when_prod_drifted_from_its_backup(
     assert state == "Failed", deployed.server.logs(drifted)
     assert "drifted" in (deployed.server.flow_run(drifted).state.message or "")
     assert "Policy Helpdesk" in markdown(deployed, "dify-drift", drifted)
+
+
+def test_a_fanned_out_backup_shares_its_workspaces_between_group_runs_and_commits_once(
+    deployed: Deployed, signed_in: EmulatorHandle, tmp_path: Path
+):
+    remote = bare_remote(tmp_path)
+    before = {r.id for r in deployed.server.flow_runs()}
+    state, run_id = deployed.server.run(
+        "backup-fanout/backup-fanout", {"repo": f"file://{remote}", "groups": 2, "push": True}
+    )
+    assert state == "Completed", deployed.server.logs(run_id)
+    assert git(remote, "log", "--format=%s", "main").splitlines() == ["Backup: 10 added"]
+    pushed = git(remote, "ls-tree", "-r", "--name-only", "main").split()
+    assert len([f for f in pushed if not f.endswith(("_index.yml", ".published.yml"))]) == 10
+    groups = [
+        r
+        for r in deployed.server.flow_runs()
+        if r.id not in before and r.id != run_id and r.parameters.get("group")
+    ]
+    assert len(groups) == 2 and all(r.state.name == "Completed" for r in groups)
