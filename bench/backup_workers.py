@@ -5,10 +5,8 @@ Seeds the emulator with 3,000 apps in 30 workspaces (rate limiting off), adds a 
 server (`prefect server start`), deploys `backup-group` from prefect.yaml in a copy of the
 project, and then, in one run, backs the whole server up into a fresh repository each time:
 
-Each run exports every app again (`full`) into a copy of a repository that already holds
-the backup: a first backup of thousands of apps cannot commit today (its commit message,
-one line per app, is passed to git as one argument, and Linux caps one argument at
-128 KiB, about 2,500 apps); `--fresh` measures first backups into empty repositories.
+By default each run exports every app again (`full`) into a copy of a repository that
+already holds the backup; `--fresh` measures first backups into empty repositories.
 
 (base) the `backup-fanout` flow in two groups with ONE process worker taking the groups
        (each worker takes one flow run at a time: `--limit 1`), so they run one after the

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
+from prefect.client.schemas.objects import State
 from pydantic import Field
 
 from flows._calling import JobFailed, as_function, as_task
-from flows.wording import worded_failures
+from flows.wording import failed_run, worded_failures
 from jobs import DriftRequest, GitSide, WorkspaceSide
 from reconcile.drift import DriftReport, drift_markdown
 from tasks.drift import check_drift_task
@@ -55,7 +56,7 @@ async def drift_check_flow(
     apps: list[Annotated[str, Field(min_length=1)]] | None = None,
     concurrency: Annotated[int, Field(ge=1, le=32)] = 4,
     rate_limit: Annotated[int, Field(ge=1)] | None = 50,
-) -> dict[str, object]:
+) -> dict[str, object] | State[Any]:
     """Compare the `live` workspace with the `desired` state and publish what drifted.
 
     `desired` is `{kind: git, repo, ref, path: <host>/<workspace>}` (a backup's git ref)
@@ -64,19 +65,27 @@ async def drift_check_flow(
     blocked (changed, and not overwritable by the API). The run fails when any app
     drifted; the `dify-drift` artifact lists them with the version each is compared with.
     """
-    with worded_failures("drift"):
-        request = DriftRequest(
-            live=live,
-            desired=desired,
-            apps=apps or [],
-            concurrency=concurrency,
-            rate_limit=rate_limit,
+    published = False
+    try:
+        with worded_failures("drift"):
+            request = DriftRequest(
+                live=live,
+                desired=desired,
+                apps=apps or [],
+                concurrency=concurrency,
+                rate_limit=rate_limit,
+            )
+            report = DriftSteps.prefect().check(request)
+            await acreate_markdown_artifact(
+                key=ARTIFACT_KEY, markdown=drift_markdown(report), description="Dify drift check"
+            )
+            published = True
+            get_run_logger().info("drift check: %s", report.summary())
+            failure = report.failure_message()
+            if failure is not None:
+                raise JobFailed(f"{failure}; see the artifact", job="drift")
+            return {"summary": report.summary(), "report": report.model_dump(mode="json")}
+    except JobFailed as exc:
+        return await failed_run(
+            exc, artifact_key=None if published else ARTIFACT_KEY, title="Dify drift check"
         )
-        report = DriftSteps.prefect().check(request)
-        await acreate_markdown_artifact(
-            key=ARTIFACT_KEY, markdown=drift_markdown(report), description="Dify drift check"
-        )
-        failure = report.failure_message()
-        if failure is not None:
-            raise JobFailed(f"{failure}; see the artifact", job="drift")
-        return {"summary": report.summary(), "report": report.model_dump(mode="json")}
