@@ -16,7 +16,7 @@ from prefect import task
 from pydantic import BaseModel
 
 from dify_client import DifyClient, DifyError, WorkspaceLookupError, find_workspaces
-from gitstore import Author, GitStore, GitStoreError
+from gitstore import Author, GitStore, GitStoreError, RepositoryBusyError
 from jobs import BackupSettings, Source
 from reconcile.backup.files import plan_files, text_hash
 from reconcile.backup.layout import (
@@ -88,11 +88,14 @@ def holding_repository(
                     f"another backup of {settings.repo} is running; waiting up to {wait:.0f} s"
                 ),
             )
-        except GitStoreError as exc:
+        except RepositoryBusyError as exc:
             raise GitStoreError(
                 f"another backup of {settings.repo} is running; waited {wait:.0f} s",
                 hint="Run again when it has finished (the deployment queues its own runs).",
             ) from exc
+        for line in store.recovered:
+            if note is not None:
+                note(line)
         yield store
 
 
