@@ -201,6 +201,7 @@ def backup_workspace(
             full=settings.full,
             workspace_name=target.workspace_name,
             index_recorded=recorded is not None,
+            with_secrets=settings.include_secret,
         )
         apply_files(store, plan.operations)
     result.outcomes = plan.outcomes
