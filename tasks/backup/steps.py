@@ -70,7 +70,8 @@ def holding_repository(
 
     Another run of the same repository waits up to `wait` seconds for this one (and this
     one for it), saying so through `note`. The steps themselves take no lock: whoever
-    runs them holds this one.
+    runs them holds this one. Taking it clears what a killed run left in .git (a stale
+    index.lock is noted through `note`; one a running git may hold refuses the run).
     """
     refuse_foreign_checkout(settings.work_tree())
     with _opening:
