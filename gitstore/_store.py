@@ -19,9 +19,14 @@ import git
 
 from gitstore._errors import GitStoreError, git_reason, safe_url
 from gitstore._history import History
+from gitstore._recovery import clear_orphan_temp_files, clear_stale_index_lock
 from gitstore._remote import RemoteSync
 
 _LOCK_FILE = "difyops.lock"
+
+
+class RepositoryBusyError(GitStoreError):
+    """Another difyops job holds the repository lock."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,8 @@ class GitStore(RemoteSync, History):
     def __init__(self, repo: git.Repo, *, branch: str) -> None:
         super().__init__(repo, branch=branch)
         self._lock: IO[str] | None = None
+        # What taking the lock cleared of a dead run's leftovers, for the job to report.
+        self.recovered: list[str] = []
 
     # -- opening -----------------------------------------------------------------------
 
@@ -127,6 +134,10 @@ class GitStore(RemoteSync, History):
         `on_wait` once when it starts waiting). The lock
         belongs to this open store: a second `lock()` in the same process on another store
         of the same repository waits like any other job (flock locks are per open file).
+
+        Once held, what a killed job left in .git is cleared (see `_recovery`), and noted
+        in `recovered`: raises `IndexLockedError` (without the lock) when git's
+        index.lock may belong to a git command still running.
         """
         if self._lock is not None:
             return
@@ -140,7 +151,7 @@ class GitStore(RemoteSync, History):
                 if time.monotonic() >= deadline:
                     handle.close()
                     waited = f"; waited {wait:.0f} s" if wait else ""
-                    raise GitStoreError(
+                    raise RepositoryBusyError(
                         f"another difyops job is writing {self.root}{waited}",
                         hint="Wait for it to finish; a crashed job releases the lock when "
                         "it exits.",
@@ -150,6 +161,19 @@ class GitStore(RemoteSync, History):
                     on_wait = None
                 time.sleep(poll)
         self._lock = handle
+        try:
+            self._clear_leftovers(acquired_at=time.time())
+        except BaseException:
+            self.unlock()
+            raise
+
+    def _clear_leftovers(self, *, acquired_at: float) -> None:
+        """A dead run's temporary files and git index lock: nobody else can be using them
+        now, since this store holds the lock and they are older than it."""
+        clear_orphan_temp_files(self.git_dir, older_than=acquired_at)
+        note = clear_stale_index_lock(self.root, self.git_dir, older_than=acquired_at)
+        if note:
+            self.recovered.append(note)
 
     def unlock(self) -> None:
         if self._lock is not None:

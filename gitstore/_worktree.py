@@ -10,10 +10,11 @@ from pathlib import Path, PurePosixPath
 
 from gitstore._base import RepoHandle
 from gitstore._errors import GitStoreError
+from gitstore._recovery import TMP_DIR as _TMP_DIR
 
 # Temporary files live inside .git so that a crash can never leave one in the work tree
 # (where `git add` would pick it up); .git is on the same filesystem, so rename is atomic.
-_TMP_DIR = "difyops-tmp"
+# A killed run's are removed by the next job that takes the lock (`_recovery`).
 
 
 class WorkTree(RepoHandle):

@@ -17,6 +17,7 @@ the operations is what keeps every file safe:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from reconcile.backup.layout import (
     published_path,
 )
 from reconcile.backup.plan import AppOutcome, ExportDecision, OutcomeStatus
+from reconcile.backup.secret_mode import keeps_stored_file
 
 
 @dataclass(frozen=True)
@@ -127,13 +129,15 @@ def plan_files(
     full: bool,
     workspace_name: str | None = None,
     index_recorded: bool = True,
+    with_secrets: bool = False,
 ) -> FilePlan:
     """The operations that store `exports` (one per decision) under `directory`.
 
     `index` is the workspace's index as the repository records it (an empty one when it
     has none: then `index_recorded` is False and the index is written even if empty);
     `stored_text` reads a file as it is before the run; `workspace_name` is the name the
-    index records from now on.
+    index records from now on; `with_secrets`: the exports were made with secrets (how
+    files stay stable across runs with and without them: `secret_mode`).
     """
     decisions, paths = _hold_failed_files(directory, listings, index, decisions, exports)
     listed = {a.id for a in listings}
@@ -141,7 +145,9 @@ def plan_files(
     new_index = index.model_copy(deep=True)
     if workspace_name is not None:
         new_index.workspace_name = workspace_name
-    writes, live_removals, outcomes = _store(new_index, decisions, exports, stored_text, full=full)
+    writes, live_removals, outcomes = _store(
+        new_index, decisions, exports, stored_text, full=full, with_secrets=with_secrets
+    )
     written = {w.path for w in writes}
     removals += [r for r in live_removals if r.path not in written]
     removals += [
@@ -214,6 +220,7 @@ def _store(
     stored_text: Callable[[str], str | None],
     *,
     full: bool,
+    with_secrets: bool,
 ) -> tuple[list[WriteFile], list[RemoveFile], list[AppOutcome]]:
     """Writes, `.published.yml` removals and outcomes of the exported apps; `index` records
     the stored ones (a failed app keeps its entry, so the next run tries it again)."""
@@ -228,9 +235,13 @@ def _store(
             continue
         # Read before any operation applies: the file this app had until now.
         old_text = stored_text(entry.path) if entry else None
+        kept = old_text is not None and _keeps(old_text, export, with_secrets=with_secrets)
+        if kept and old_text is not None:
+            # Only the secret material differs from a file stored with secrets: it stays.
+            export = dataclasses.replace(export, text=old_text)
         if entry is None or entry.path != path or old_text != export.text:
             writes.append(WriteFile(path, export.text, app.id))
-        live = _store_live(app.id, entry, path, export, stored_text)
+        live = _store_live(app.id, entry, path, export, stored_text, with_secrets=with_secrets)
         writes += live.writes
         removals += live.removals
         index.apps[app.id] = IndexEntry(
@@ -240,7 +251,7 @@ def _store(
             updated_at=app.updated_at,
             dsl_version=export.dsl_version,
             content_hash=text_hash(export.text),
-            redacted=export.redacted,
+            redacted=export.redacted or bool(kept and entry and entry.redacted),
             live=live.entry,
         )
         outcome = _stored(decision, entry, export, old_text, full=full, live=live)
@@ -264,6 +275,8 @@ def _store_live(
     path: str,
     export: PreparedExport,
     stored_text: Callable[[str], str | None],
+    *,
+    with_secrets: bool = False,
 ) -> _LiveStore:
     """How an app's `.published.yml` follows its live version: stored beside the draft
     while the two differ, removed when they are equal again or nothing is published."""
@@ -281,6 +294,8 @@ def _store_live(
         new_text = None
     elif live.export is None:
         new_text = old_text  # the recorded live version, still live: its file stays
+    elif old_text is not None and _keeps(old_text, live.export, with_secrets=with_secrets):
+        new_text = old_text
     else:
         new_text = live.export.text
     if new_text == export.text:
@@ -308,6 +323,15 @@ def _store_live(
         tracked=export.live is not None,
         changed=new_text != old_text,
         stored=new_text is not None,
+    )
+
+
+def _keeps(old_text: str, export: PreparedExport, *, with_secrets: bool) -> bool:
+    return keeps_stored_file(
+        old_text,
+        export.text,
+        with_secrets=with_secrets,
+        committed_findings=[] if export.redacted else export.findings,
     )
 
 

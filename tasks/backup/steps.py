@@ -16,7 +16,7 @@ from prefect import task
 from pydantic import BaseModel
 
 from dify_client import DifyClient, DifyError, WorkspaceLookupError, find_workspaces
-from gitstore import Author, GitStore, GitStoreError
+from gitstore import Author, GitStore, GitStoreError, RepositoryBusyError
 from jobs import BackupSettings, Source
 from reconcile.backup.files import plan_files, text_hash
 from reconcile.backup.layout import (
@@ -70,7 +70,8 @@ def holding_repository(
 
     Another run of the same repository waits up to `wait` seconds for this one (and this
     one for it), saying so through `note`. The steps themselves take no lock: whoever
-    runs them holds this one.
+    runs them holds this one. Taking it clears what a killed run left in .git (a stale
+    index.lock is noted through `note`; one a running git may hold refuses the run).
     """
     refuse_foreign_checkout(settings.work_tree())
     with _opening:
@@ -88,11 +89,14 @@ def holding_repository(
                     f"another backup of {settings.repo} is running; waiting up to {wait:.0f} s"
                 ),
             )
-        except GitStoreError as exc:
+        except RepositoryBusyError as exc:
             raise GitStoreError(
                 f"another backup of {settings.repo} is running; waited {wait:.0f} s",
                 hint="Run again when it has finished (the deployment queues its own runs).",
             ) from exc
+        for line in store.recovered:
+            if note is not None:
+                note(line)
         yield store
 
 
@@ -198,6 +202,7 @@ def backup_workspace(
             full=settings.full,
             workspace_name=target.workspace_name,
             index_recorded=recorded is not None,
+            with_secrets=settings.include_secret,
         )
         apply_files(store, plan.operations)
     result.outcomes = plan.outcomes
