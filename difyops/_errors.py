@@ -21,6 +21,7 @@ from dify_client import (
     DifyConnectionError,
     DifyError,
     RateLimitError,
+    WorkspaceLookupError,
 )
 from dify_client.remedies import say
 from difyops._spelling import cli_setting, cli_step
@@ -36,6 +37,8 @@ def classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[s
     action or an override by key.
     """
     exit_code, code, message, hint, extra = _classify(exc)
+    if _unknown_workspace(exc):
+        exit_code, code = ExitCode.USAGE, "usage"
     if isinstance(exc, DifyError) and exc.hint_prose is not None:
         hint = say(exc.hint_prose, cli_step)
     if isinstance(exc, PlanError):
@@ -80,6 +83,20 @@ def _classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[
         "This is a bug in difyops; run again with DIFYOPS_DEBUG=1 for a traceback and report it.",
         {},
     )
+
+
+def _unknown_workspace(exc: BaseException) -> bool:
+    """A workspace argument that names none the account can see: a usage error (exit 2)
+    in every command, also where a lower layer re-words the lookup's error on its way up
+    (the lookup is then the context the error was raised in)."""
+    seen: BaseException | None = exc
+    for _ in range(4):
+        if seen is None:
+            return False
+        if isinstance(seen, WorkspaceLookupError):
+            return not seen.ambiguous
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _snake(name: str) -> str:
