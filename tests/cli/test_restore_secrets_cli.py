@@ -43,6 +43,7 @@ def test_restore_from_a_redacted_backup_keeps_the_targets_secret(
     ).stdout.strip()
     stored = subprocess.run(
         ["git", "-C", str(repo), "grep", "-h", "<redacted>", head],
+        check=True,
         capture_output=True,
         text=True,
     ).stdout
