@@ -27,7 +27,7 @@ from dify_client.remedies import say
 from difyops._spelling import cli_setting, cli_step
 from difyops.exceptions import DifyopsError, ExitCode
 from dsl import DslError
-from reconcile.errors import PlanError, UnsafePlanError
+from reconcile.errors import ManifestError, PlanError, UnsafePlanError
 
 
 def classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[str, Any]]:
@@ -88,7 +88,10 @@ def _classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[
 def _unknown_workspace(exc: BaseException) -> bool:
     """A workspace argument that names none the account can see: a usage error (exit 2)
     in every command, also where a lower layer re-words the lookup's error on its way up
-    (the lookup is then the context the error was raised in)."""
+    (the lookup is then the context the error was raised in). A manifest naming one is
+    a manifest error, exit 1 like every other line of the file gets wrong."""
+    if isinstance(exc, ManifestError):
+        return False
     seen: BaseException | None = exc
     for _ in range(4):
         if seen is None:
