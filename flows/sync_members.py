@@ -32,7 +32,12 @@ from reconcile.members.run import (
     ensure_checksum,
     ensure_fresh,
 )
-from tasks.members.steps import apply_members_sync, export_members, plan_members_sync
+from tasks.members.steps import (
+    apply_members_sync,
+    export_members,
+    links_to_reissue,
+    plan_members_sync,
+)
 
 PLAN_ARTIFACT_KEY = "dify-members-plan"
 APPLY_ARTIFACT_KEY = "dify-members-apply"
@@ -122,7 +127,7 @@ def _run(
         publish.plan(plan_set)
     if check is not None and check(plan_set) is Freshness.ALREADY_APPLIED:
         return MembersSync(plan=plan_set, already_applied=True)
-    if not apply or not plan_set.has_changes:
+    if not apply or not (plan_set.has_changes or links_to_reissue(plan_set, invite_urls_file)):
         return MembersSync(plan=plan_set)
     if before_apply is not None:
         before_apply(plan_set)

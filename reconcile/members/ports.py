@@ -71,6 +71,12 @@ class InviteLinkSink(Protocol):
         "invited, but its link …" (the invite stands either way)."""
         ...
 
+    def intend(self, email: str) -> None:
+        """Note, durably, that `email` is about to be invited, before the call: a run
+        stopped between Dify's answer and `add` leaves an invitee whose link a later run
+        re-issues. Raises `CallFailed` when it cannot (the invite is then not sent)."""
+        ...
+
 
 class MembersReader(Protocol):
     """The live state a plan is made from, through one connection."""
