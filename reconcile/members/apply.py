@@ -17,7 +17,13 @@ from pydantic import SecretStr
 from dify_client.models import AssignableRole
 from reconcile.errors import PlanError
 from reconcile.members.planner import MemberItem, MembersPlan
-from reconcile.members.ports import CallFailed, InviteLinkSink, MemberWriter, OpenWriter
+from reconcile.members.ports import (
+    CallFailed,
+    InviteJournal,
+    InviteLinkSink,
+    MemberWriter,
+    OpenWriter,
+)
 from reconcile.members.run import (
     ChangeOutcome,
     MembersApplyResult,
@@ -65,7 +71,8 @@ class _KeptLinks:
         self.saved = 0
 
     def intend(self, email: str) -> None:
-        self.sink.intend(email)
+        if isinstance(self.sink, InviteJournal):
+            self.sink.intend(email)
 
     def add(self, email: str, url: SecretStr) -> None:
         self.sink.add(email, url)
