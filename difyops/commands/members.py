@@ -107,8 +107,10 @@ InviteUrlsOption = Annotated[
     typer.Option(
         "--invite-urls",
         help="Append each invitation link (it holds a secret token) to this file, mode 0600, "
-        "as soon as its invite succeeds. Without it the links are not kept: Dify e-mails "
-        "the invitations, and pending invitees are not invited again.",
+        "as soon as its invite succeeds (FILE.sent notes each invitee just before; a later "
+        "apply with the same FILE re-issues a link a killed run lost). Without it the links "
+        "are not kept: Dify e-mails the invitations, and pending invitees are not invited "
+        "again.",
         dir_okay=False,
     ),
 ]
