@@ -21,12 +21,13 @@ from dify_client import (
     DifyConnectionError,
     DifyError,
     RateLimitError,
+    WorkspaceLookupError,
 )
 from dify_client.remedies import say
 from difyops._spelling import cli_setting, cli_step
 from difyops.exceptions import DifyopsError, ExitCode
 from dsl import DslError
-from reconcile.errors import PlanError, UnsafePlanError
+from reconcile.errors import ManifestError, PlanError, UnsafePlanError
 
 
 def classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[str, Any]]:
@@ -36,6 +37,8 @@ def classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[s
     action or an override by key.
     """
     exit_code, code, message, hint, extra = _classify(exc)
+    if _unknown_workspace(exc):
+        exit_code, code = ExitCode.USAGE, "usage"
     if isinstance(exc, DifyError) and exc.hint_prose is not None:
         hint = say(exc.hint_prose, cli_step)
     if isinstance(exc, PlanError):
@@ -80,6 +83,23 @@ def _classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[
         "This is a bug in difyops; run again with DIFYOPS_DEBUG=1 for a traceback and report it.",
         {},
     )
+
+
+def _unknown_workspace(exc: BaseException) -> bool:
+    """A workspace argument that names none the account can see: a usage error (exit 2)
+    in every command, also where a lower layer re-words the lookup's error on its way up
+    (the lookup is then the context the error was raised in). A manifest naming one is
+    a manifest error, exit 1 like every other line of the file gets wrong."""
+    if isinstance(exc, ManifestError):
+        return False
+    seen: BaseException | None = exc
+    for _ in range(4):
+        if seen is None:
+            return False
+        if isinstance(seen, WorkspaceLookupError):
+            return not seen.ambiguous
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _snake(name: str) -> str:

@@ -14,6 +14,7 @@ FLAGS: dict[Override, str] = {
     Override.ALLOW_NO_ADMIN: "--allow-no-admin",
     Override.MAX_REMOVAL_RATIO: "--max-removal-ratio",
     Override.SKIP_UNTOUCHABLE: "--skip-untouchable",
+    Override.MAX_INVITES: "--max-invites",
     Override.MAP: "--map",
 }
 

@@ -32,7 +32,12 @@ from reconcile.members.run import (
     ensure_checksum,
     ensure_fresh,
 )
-from tasks.members.steps import apply_members_sync, export_members, plan_members_sync
+from tasks.members.steps import (
+    apply_members_sync,
+    export_members,
+    links_to_reissue,
+    plan_members_sync,
+)
 
 PLAN_ARTIFACT_KEY = "dify-members-plan"
 APPLY_ARTIFACT_KEY = "dify-members-apply"
@@ -122,7 +127,7 @@ def _run(
         publish.plan(plan_set)
     if check is not None and check(plan_set) is Freshness.ALREADY_APPLIED:
         return MembersSync(plan=plan_set, already_applied=True)
-    if not apply or not plan_set.has_changes:
+    if not apply or not (plan_set.has_changes or links_to_reissue(plan_set, invite_urls_file)):
         return MembersSync(plan=plan_set)
     if before_apply is not None:
         before_apply(plan_set)
@@ -186,6 +191,7 @@ async def sync_members_flow(
     max_removal_ratio: Annotated[float, Field(ge=0, le=1)] | None = None,
     allow_no_admin: bool = False,
     skip_untouchable: bool = False,
+    max_invites: Annotated[int, Field(ge=0)] | None = None,
     rate_limit: Annotated[int, Field(ge=1)] | None = 50,
 ) -> dict[str, Any] | State[Any]:
     """Plan the manifest, publish the plan as an artifact, and apply it when `apply`.
@@ -218,6 +224,7 @@ async def sync_members_flow(
         allow_no_admin: Allow a plan that leaves no active owner or admin.
         skip_untouchable: Leave the owner and the acting account as they are instead of
             refusing a manifest that would change or remove them.
+        max_invites: The most people one run may invite into a workspace (unset: 500).
         rate_limit: Requests per minute per token at most (Dify's own limit is 60; unset:
             no limit).
     """
@@ -241,6 +248,7 @@ async def sync_members_flow(
                     max_removal_ratio=max_removal_ratio,
                     allow_no_admin=allow_no_admin,
                     skip_untouchable=skip_untouchable,
+                    max_invites=max_invites,
                 ),
                 rate_limit=rate_limit,
             )

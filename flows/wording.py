@@ -59,6 +59,7 @@ PARAMETERS: dict[Override, tuple[str, str | None]] = {
     Override.ALLOW_NO_ADMIN: ("allow_no_admin", "true"),
     Override.MAX_REMOVAL_RATIO: ("max_removal_ratio", None),
     Override.SKIP_UNTOUCHABLE: ("skip_untouchable", "true"),
+    Override.MAX_INVITES: ("max_invites", None),
     Override.MAP: ("selection.mapping", None),
 }
 

@@ -19,6 +19,7 @@ class Override(StrEnum):
     ALLOW_NO_ADMIN = "allow_no_admin"
     MAX_REMOVAL_RATIO = "max_removal_ratio"
     SKIP_UNTOUCHABLE = "skip_untouchable"
+    MAX_INVITES = "max_invites"
     MAP = "map"
 
 

@@ -10,8 +10,10 @@ from difyops._output import Output
 from reconcile.members.render import (
     APPLY_COLUMNS,
     PLAN_COLUMNS,
+    TABLE_ROW_LIMIT,
     apply_rows,
     plan_heading,
+    plan_row_count,
     plan_rows,
 )
 from reconcile.members.run import MembersPlanSet
@@ -25,9 +27,12 @@ def print_plan(out: Output, plan_set: MembersPlanSet, *, show_unchanged: bool) -
         out.out.print(plan_heading(plan), markup=False)
         out.table(
             PLAN_COLUMNS,
-            plan_rows(plan, include_unchanged=show_unchanged),
+            plan_rows(plan, include_unchanged=show_unchanged, limit=TABLE_ROW_LIMIT),
             empty="  no members to show",
         )
+        hidden = plan_row_count(plan, include_unchanged=show_unchanged) - TABLE_ROW_LIMIT
+        if hidden > 0:
+            out.line(f"… and {hidden} more (--out FILE or --json lists them all)")
         for note in plan.notes:
             out.note(f"note: {note}")
         out.line(f"Plan: {plan.summary()}.")

@@ -82,6 +82,14 @@ RatioOption = Annotated[
         help="Most of the members one run may remove (overrides `max_removal_ratio`).",
     ),
 ]
+MaxInvitesOption = Annotated[
+    int | None,
+    typer.Option(
+        "--max-invites",
+        min=0,
+        help="Most people one run may invite into a workspace (default 500).",
+    ),
+]
 NoAdminOption = Annotated[
     bool,
     typer.Option("--allow-no-admin", help="Allow a plan that leaves no active owner or admin."),
@@ -99,8 +107,10 @@ InviteUrlsOption = Annotated[
     typer.Option(
         "--invite-urls",
         help="Append each invitation link (it holds a secret token) to this file, mode 0600, "
-        "as soon as its invite succeeds. Without it the links are not kept: Dify e-mails "
-        "the invitations, and pending invitees are not invited again.",
+        "as soon as its invite succeeds (FILE.sent notes each invitee just before; a later "
+        "apply with the same FILE re-issues a link a killed run lost). Without it the links "
+        "are not kept: Dify e-mails the invitations, and pending invitees are not invited "
+        "again.",
         dir_okay=False,
     ),
 ]
@@ -135,6 +145,7 @@ def plan(
     old_only: OldOnlyOption = None,
     prune: PruneOption = None,
     max_removal_ratio: RatioOption = None,
+    max_invites: MaxInvitesOption = None,
     allow_no_admin: NoAdminOption = False,
     skip_untouchable: UntouchableOption = False,
     out_file: PlanOutOption = None,
@@ -150,7 +161,8 @@ def plan(
 
     Guards refuse a plan that would touch the owner or the acting account
     (--skip-untouchable), remove more than max_removal_ratio of the members
-    (--max-removal-ratio), leave no active owner or admin (--allow-no-admin), or assign a
+    (--max-removal-ratio), invite more than 500 people into a workspace (--max-invites),
+    leave no active owner or admin (--allow-no-admin), or assign a
     role the API cannot set. Members missing from the manifest are left alone unless
     prune is on (--prune).
     """
@@ -166,6 +178,7 @@ def plan(
             max_removal_ratio=max_removal_ratio,
             allow_no_admin=allow_no_admin,
             skip_untouchable=skip_untouchable,
+            max_invites=max_invites,
         ),
         rate_limit=rate_limit,
     )
@@ -192,6 +205,7 @@ def apply(
     old_only: OldOnlyOption = None,
     prune: PruneOption = None,
     max_removal_ratio: RatioOption = None,
+    max_invites: MaxInvitesOption = None,
     allow_no_admin: NoAdminOption = False,
     skip_untouchable: UntouchableOption = False,
     invite_urls: InviteUrlsOption = None,
@@ -218,6 +232,7 @@ def apply(
         max_removal_ratio=max_removal_ratio,
         allow_no_admin=allow_no_admin,
         skip_untouchable=skip_untouchable,
+        max_invites=max_invites,
     )
     settings, reviewed = _apply_settings(
         manifest, plan_file, _only(out, only, old_only), overrides, rate_limit

@@ -9,6 +9,7 @@ stops the changes after it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from contextlib import ExitStack
 
 from pydantic import SecretStr
@@ -16,7 +17,13 @@ from pydantic import SecretStr
 from dify_client.models import AssignableRole
 from reconcile.errors import PlanError
 from reconcile.members.planner import MemberItem, MembersPlan
-from reconcile.members.ports import CallFailed, InviteLinkSink, MemberWriter, OpenWriter
+from reconcile.members.ports import (
+    CallFailed,
+    InviteJournal,
+    InviteLinkSink,
+    MemberWriter,
+    OpenWriter,
+)
 from reconcile.members.run import (
     ChangeOutcome,
     MembersApplyResult,
@@ -31,18 +38,26 @@ logger = logging.getLogger(__name__)
 WRONG_HOST_HINT = "Apply with the profile or DIFY_SERVER the plan was made with."
 UNEXPECTED_HINT = "The next plan shows whether it was made; if this repeats, report it as a bug."
 LINK_NOT_KEPT_HINT = "Dify e-mails the invitation to the invitee."
+REISSUED = "invited again: an earlier run stopped before keeping the link; Dify issued a new one"
+ASSIGNABLE = ("normal", "admin")
 
 
 def apply_members(
-    plan_set: MembersPlanSet, open_writer: OpenWriter, links: InviteLinkSink | None = None
+    plan_set: MembersPlanSet,
+    open_writer: OpenWriter,
+    links: InviteLinkSink | None = None,
+    relink: Collection[str] = (),
 ) -> MembersApplyResult:
     """Make every change of every workspace plan, one call each, carrying on past failures.
 
-    `links` keeps each invitation link the moment its invite succeeds: the planner never
-    invites a pending member again, so a link not kept then is never kept.
+    `links` keeps each invitation link the moment its invite succeeds (and notes each
+    invitee just before the call). `relink` names invitees an earlier run invited without
+    keeping the link: those still pending are invited again, which makes Dify issue a new
+    link (contract §3.3: re-inviting a pending member re-issues its token, role unchanged).
     """
     kept = _KeptLinks(links) if links is not None else None
-    results = [_apply_workspace(plan, open_writer, kept) for plan in plan_set.plans]
+    wanted = set(relink) if kept is not None else set()
+    results = [_apply_workspace(plan, open_writer, kept, wanted) for plan in plan_set.plans]
     return MembersApplyResult(
         results=results, invite_links_saved=kept.saved if kept is not None else 0
     )
@@ -55,24 +70,39 @@ class _KeptLinks:
         self.sink = sink
         self.saved = 0
 
+    def intend(self, email: str) -> None:
+        if isinstance(self.sink, InviteJournal):
+            self.sink.intend(email)
+
     def add(self, email: str, url: SecretStr) -> None:
         self.sink.add(email, url)
         self.saved += 1
 
 
+def reinvites(plan: MembersPlan, relink: Collection[str]) -> list[MemberItem]:
+    """The plan's pending invitees named in `relink`, as invites again (their live role)."""
+    return [
+        item.model_copy(update={"action": "invite", "desired_role": item.role})
+        for item in plan.items
+        if item.status == "pending" and item.email in relink and item.role in ASSIGNABLE
+    ]
+
+
 def _apply_workspace(
-    plan: MembersPlan, open_writer: OpenWriter, links: _KeptLinks | None
+    plan: MembersPlan, open_writer: OpenWriter, links: _KeptLinks | None, relink: set[str]
 ) -> WorkspaceApplyResult:
     result = WorkspaceApplyResult(
         workspace_id=plan.workspace_id, workspace_name=plan.workspace_name
     )
-    if not plan.has_changes:
+    again = reinvites(plan, relink)
+    changes = [*plan.changes, *again]
+    if not changes:
         return result
     with ExitStack() as stack:
         try:
             writer = stack.enter_context(open_writer(plan))
         except Exception as exc:  # noqa: BLE001 — see _failure: one workspace must not stop the rest
-            result.outcomes += [_failure(change, exc) for change in plan.changes]
+            result.outcomes += [_failure(change, exc) for change in changes]
             return result
         if plan.base_url and writer.base_url != plan.base_url:
             wrong_host = PlanError(
@@ -80,10 +110,15 @@ def _apply_workspace(
                 f"but the connection is to {writer.base_url}",
                 hint=WRONG_HOST_HINT,
             )
-            result.outcomes += [_failure(change, wrong_host) for change in plan.changes]
+            result.outcomes += [_failure(change, wrong_host) for change in changes]
             return result
         for change in plan.changes:
             result.outcomes.append(_apply_change(writer, change, result, links))
+        for change in again:
+            outcome = _apply_change(writer, change, result, links)
+            if outcome.status == "done" and outcome.message is None:
+                outcome = outcome.model_copy(update={"message": REISSUED})
+            result.outcomes.append(outcome)
     return result
 
 
@@ -95,6 +130,8 @@ def _apply_change(
 ) -> ChangeOutcome:
     try:
         if change.action == "invite":
+            if links is not None:
+                links.intend(change.email)
             url = writer.invite(change.email, _assignable(change.desired_role))
             result.invite_urls[change.email] = url
             if links is not None:

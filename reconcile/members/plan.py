@@ -25,6 +25,14 @@ class PlanOverrides(BaseModel):
     max_removal_ratio: float | None = Field(default=None, ge=0, le=1)
     allow_no_admin: bool = False
     skip_untouchable: bool = False
+    # Most invitations one run may send per workspace (None: DEFAULT_MAX_INVITES). Not a
+    # plan setting: it only decides whether a plan is made, never what it does.
+    max_invites: int | None = Field(default=None, ge=0)
+
+
+# A run that invites more is usually a wrong manifest (an export of another directory, a
+# generated list); Dify mails every invitee, so the guard asks for a decision.
+DEFAULT_MAX_INVITES = 500
 
 
 class PlanSettings(BaseModel):

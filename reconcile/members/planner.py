@@ -10,6 +10,8 @@ plan that exists is a plan that may be applied:
 - removal only with prune (manifest `prune: true` or the prune override);
 - no run removes more than `max_removal_ratio` of the members (override:
   max_removal_ratio);
+- no run invites more than `DEFAULT_MAX_INVITES` people into one workspace (override:
+  max_invites);
 - no plan leaves the workspace without an active owner or admin (override:
   allow_no_admin);
 - owner, editor and dataset_operator may only acknowledge a member's current role: the
@@ -38,6 +40,7 @@ from reconcile.members.manifest import (
 )
 from reconcile.members.plan import (
     CHANGE_ACTIONS,
+    DEFAULT_MAX_INVITES,
     MemberAction,
     MemberItem,
     MembersPlan,
@@ -81,9 +84,11 @@ def plan_members(
 ) -> MembersPlan:
     """The plan for one workspace, or `ManifestError`/`UnsafePlanError` naming every
     refusal (each at its manifest line, each with the override that lifts it)."""
-    settings = effective_settings(manifest_workspace, overrides or PlanOverrides())
+    overrides = overrides or PlanOverrides()
+    settings = effective_settings(manifest_workspace, overrides)
     planner = _Planner(manifest_workspace, live_members, actor_email, workspace, settings)
     items = planner.items()
+    planner.check_invites(items, overrides.max_invites)
     planner.check_removal_ratio(items)
     planner.check_admins_remain(items)
     planner.raise_refusals()
@@ -244,6 +249,24 @@ class _Planner:
                     " to leave them as they are",
                 ),
                 Override.SKIP_UNTOUCHABLE,
+            )
+        )
+
+    def check_invites(self, items: list[MemberItem], allowed: int | None) -> None:
+        invites = sum(1 for item in items if item.action == "invite")
+        limit = DEFAULT_MAX_INVITES if allowed is None else allowed
+        if invites <= limit:
+            return
+        self.refusals.append(
+            _Refusal(
+                self.entry.at,
+                (
+                    f"{self.label}: the plan invites {invites} people, more than the {limit} "
+                    "one run may invite; pass ",
+                    Setting(Override.MAX_INVITES, str(invites)),
+                    " to send them all, or list fewer new members in the manifest",
+                ),
+                Override.MAX_INVITES,
             )
         )
 

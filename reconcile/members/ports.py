@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from pydantic import SecretStr
 
@@ -69,6 +69,17 @@ class InviteLinkSink(Protocol):
     def add(self, email: str, url: SecretStr) -> None:
         """Keep one link, or raise `CallFailed` saying why not, in words that complete
         "invited, but its link …" (the invite stands either way)."""
+        ...
+
+
+@runtime_checkable
+class InviteJournal(Protocol):
+    """A sink that also notes each invitee before the call (the operator's file does)."""
+
+    def intend(self, email: str) -> None:
+        """Note, durably, that `email` is about to be invited, before the call: a run
+        stopped between Dify's answer and `add` leaves an invitee whose link a later run
+        re-issues. Raises `CallFailed` when it cannot (the invite is then not sent)."""
         ...
 
 

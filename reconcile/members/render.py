@@ -17,6 +17,8 @@ PLAN_COLUMNS = ("ACTION", "EMAIL", "ROLE", "STATUS", "NOTE")
 APPLY_COLUMNS = ("RESULT", "ACTION", "EMAIL", "ROLE", "MESSAGE")
 # An artifact is read by a person: past this, sections end with "… and N more".
 MARKDOWN_ROW_LIMIT = 200
+# The same for a terminal: past this, the table ends with a count of the rows left out.
+TABLE_ROW_LIMIT = 200
 
 ACTION_LABELS = {
     "invite": "invite",
@@ -38,13 +40,20 @@ def role_text(item: MemberItem) -> str:
     return item.role or item.desired_role or ""
 
 
-def plan_rows(plan: MembersPlan, *, include_unchanged: bool = False) -> list[list[str]]:
-    """Rows for PLAN_COLUMNS: changes first (in apply order), then what is left alone."""
+def plan_rows(
+    plan: MembersPlan, *, include_unchanged: bool = False, limit: int | None = None
+) -> list[list[str]]:
+    """Rows for PLAN_COLUMNS: changes first (in apply order), then what is left alone;
+    the first `limit` of them only, when given (a table of thousands is read by no one)."""
+    shown = (i for i in plan.items if include_unchanged or i.action != "unchanged")
     return [
         [ACTION_LABELS[i.action], i.email, role_text(i), i.status or "", i.note or ""]
-        for i in plan.items
-        if include_unchanged or i.action != "unchanged"
+        for i in itertools.islice(shown, limit)
     ]
+
+
+def plan_row_count(plan: MembersPlan, *, include_unchanged: bool = False) -> int:
+    return sum(1 for i in plan.items if include_unchanged or i.action != "unchanged")
 
 
 def plan_heading(plan: MembersPlan) -> str:

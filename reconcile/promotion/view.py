@@ -80,12 +80,16 @@ def with_target_secrets(
     }
     follow_ups: list[str] = []
     for variable in environment_variables(merged):
-        if variable.get("value_type") != "secret" or variable.get("value"):
+        value = variable.get("value")
+        # A backup's placeholder means "the value the target has", as a blank one does: it
+        # is never a value to import, whatever the shape of the target's value.
+        if variable.get("value_type") != "secret" or (value and value != REDACTED_PLACEHOLDER):
             continue
         name = str(variable.get("name"))
         if name in target_values:
             variable["value"] = target_values[name]
         else:
+            variable["value"] = ""
             follow_ups.append(f"set secret environment variable {name} in the target")
     for path, text in list(iter_strings(merged)):
         if REDACTED_PLACEHOLDER not in text:

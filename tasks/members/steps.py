@@ -20,13 +20,13 @@ from dify_client import MAX_PAGE_LIMIT
 from jobs import MembersSyncSettings, Source
 from reconcile.errors import ManifestError
 from reconcile.members import live
-from reconcile.members.apply import apply_members
+from reconcile.members.apply import apply_members, reinvites
 from reconcile.members.export import manifest_from_members
 from reconcile.members.loader import load_manifest
 from reconcile.members.manifest import MembersManifest
 from reconcile.members.run import MembersApplyResult, MembersPlanSet
 from tasks.members.adapters import reader_opener, writer_opener
-from tasks.members.invite_links import InviteLinkFile
+from tasks.members.invite_links import InviteLinkFile, lost_links
 from tasks.sources import open_client
 
 
@@ -72,15 +72,25 @@ def apply_members_sync(
 ) -> MembersApplyResult:
     """Make every change of the plan, one API call each, carrying on past failures.
 
-    With `invite_urls_file`, each invitation link is written there (mode 0600) the moment
-    its invite succeeds; the file is opened before the first change, so a path that cannot
-    be written stops the apply before anything changed.
+    With `invite_urls_file`, each invitation link is written there (mode 0600, synced)
+    before its invite counts as done; the file is opened before the first change, so a
+    path that cannot be written stops the apply before anything changed. Pending
+    invitees an earlier apply with the file invited but whose link it lost (a kill in
+    between) are invited again, for a new link.
     """
+    relink = lost_links(invite_urls_file)
     with ExitStack() as stack:
         links = None
-        if invite_urls_file and any(plan.count("invite") for plan in plan_set.plans):
+        if invite_urls_file and (relink or any(plan.count("invite") for plan in plan_set.plans)):
             links = stack.enter_context(InviteLinkFile(invite_urls_file))
-        return apply_members(plan_set, writer_opener(source, rate_limit), links)
+        return apply_members(plan_set, writer_opener(source, rate_limit), links, relink)
+
+
+def links_to_reissue(plan_set: MembersPlanSet, invite_urls_file: str | None) -> int:
+    """How many pending invitees of the plan an earlier apply with this file invited
+    without keeping the link: an apply invites them again even if nothing else changes."""
+    relink = lost_links(invite_urls_file)
+    return sum(len(reinvites(plan, relink)) for plan in plan_set.plans) if relink else 0
 
 
 @task(name="export-members")

@@ -358,3 +358,41 @@ def test_limits_on_numbers_are_in_the_parameter_schema() -> None:
     ratio = json.dumps(properties["max_removal_ratio"])
     assert '"minimum": 0' in ratio and '"maximum": 1' in ratio
     assert '"minLength": 1' in json.dumps(properties["plan_checksum"])
+
+
+def _many_invites(tmp_path: Path, count: int) -> Path:
+    rows = "".join(
+        f"      - email: new{n:04d}@acme.example\n        role: normal\n" for n in range(count)
+    )
+    manifest = tmp_path / "many.yml"
+    manifest.write_text(f"version: 1\nworkspaces:\n  - name: Acme Dev\n    members:\n{rows}")
+    return manifest
+
+
+def test_more_invites_than_one_run_may_send_fail_the_run_naming_the_parameter(
+    prefect_harness, emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    sign_in(emulator, monkeypatch)
+    before = roles(emulator)
+    manifest = _many_invites(tmp_path, 501)
+    with pytest.raises(JobFailed) as caught:
+        asyncio.run(sync_members_flow(manifest=str(manifest), apply=True, rate_limit=None))
+    text = " ".join(str(caught.value).split())
+    assert "the plan invites 501 people, more than the 500 one run may invite" in text
+    assert "the flow parameter max_invites=501" in text
+    assert "--" not in text and "difyops " not in text
+    assert roles(emulator) == before
+    planned = run_members_plan(
+        MembersSyncSettings(
+            manifest=str(manifest), overrides={"max_invites": 501, "skip_untouchable": True}
+        ),
+        Source(),
+    )
+    assert sum(plan.count("invite") for plan in planned.plans) == 501
+
+
+def test_the_invite_cap_is_in_the_parameter_schema() -> None:
+    from prefect.utilities.callables import parameter_schema
+
+    properties = parameter_schema(sync_members_flow.fn).model_dump()["properties"]
+    assert '"minimum": 0' in json.dumps(properties["max_invites"])

@@ -1,0 +1,53 @@
+"""An unknown workspace is a usage error (exit 2) in every command that takes one, with a
+"did you mean" when the name is close. `drift` exits 2 for "drift found", so there, as
+under `--detailed-exitcode`, a usage error reads as an error (exit 1)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.cli.conftest import Invoke
+
+COMMANDS = {
+    "apps": ("apps", "list", "-w", "{ws}"),
+    "runs": ("apps", "run", "Support Ticket Triage", "-w", "{ws}"),
+    "members": ("members", "list", "-w", "{ws}"),
+    "backup": ("backup", "run", "-w", "{ws}", "--repo", "{repo}"),
+    "promote": ("promote", "plan", "--from", "Acme Dev", "--to", "{ws}"),
+    "drift": ("drift", "-w", "{ws}", "--desired", "Acme Dev"),
+}
+USAGE = {command: 2 for command in COMMANDS} | {"drift": 1}
+
+
+def _args(command: str, workspace: str, repo: str) -> list[str]:
+    return [a.format(ws=workspace, repo=repo) for a in COMMANDS[command]]
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_an_unknown_workspace_is_a_usage_error(invoke: Invoke, signed_in, tmp_path, command):
+    result = invoke(*_args(command, "Nope", str(tmp_path / "repo")))
+    assert result.exit_code == USAGE[command], result.stderr
+    assert "'Nope'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_a_near_miss_is_suggested(invoke: Invoke, signed_in, tmp_path, command):
+    result = invoke(*_args(command, "acme prod", str(tmp_path / "repo")))
+    assert result.exit_code == USAGE[command], result.stderr
+    assert "Did you mean 'Acme Prod'?" in " ".join(result.stderr.split())
+
+
+@pytest.mark.parametrize("command", ["apps", "promote", "backup"])
+def test_json_mode_says_usage(invoke: Invoke, signed_in, tmp_path, command):
+    result = invoke(*_args(command, "Nope", str(tmp_path / "repo")), "--json")
+    assert result.exit_code == 2, result.stderr
+    assert json.loads(result.stderr.strip().splitlines()[-1])["error"]["code"] == "usage"
+
+
+def test_promote_with_detailed_exitcode_keeps_2_for_changes(invoke: Invoke, signed_in):
+    result = invoke("promote", "plan", "--from", "Acme Dev", "--to", "Nope", "--detailed-exitcode")
+    assert result.exit_code == 1, result.stderr
+    assert "no workspace 'Nope'" in result.stderr
