@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dify_client.models import Import
 from dsl import DEFAULT_DSL_VERSION, DslError, canonical_text, diff_documents, load_text
 from dsl.compat import is_minor_step
+from dsl.graph import environment_variables
 from reconcile.promotion.plan import CHANGING, Action, PendingPolicy, PlannedApp, PromotionPlan
 from reconcile.promotion.ports import PromotionTarget, Releaser, TargetError
 from reconcile.promotion.publish_gate import (
@@ -306,14 +307,49 @@ def _undo(
         if restored.is_pending:
             restored = target.confirm(restored.id)
         reason = restored.error or restored.status
+        if restored.is_completed:
+            # Verified like the apply: a rollback that stored something else is no rollback.
+            mismatch = _rollback_mismatch(target, app, snapshot)
+            if mismatch:
+                return _AppFailed(
+                    Outcome.ROLLBACK_FAILED,
+                    f"{problem}; ROLLBACK FAILED: the target app now differs from its "
+                    f"pre-promotion snapshot ({mismatch}): restore {app.target_name} from "
+                    "the backup",
+                )
     except TargetError as exc:
         reason = str(exc)
     if restored is None or not restored.is_completed:
         return _AppFailed(
-            Outcome.FAILED,
+            Outcome.ROLLBACK_FAILED,
             f"{problem}; ROLLBACK FAILED ({reason}): restore {app.target_name} from the backup",
         )
     return _AppFailed(Outcome.ROLLED_BACK, f"{problem}; rolled back to the DSL it had before")
+
+
+def _rollback_mismatch(target: PromotionTarget, app: PlannedApp, snapshot: str) -> str | None:
+    """What differs between the target after a rollback and its snapshot (None: nothing)."""
+    assert app.target_id is not None
+    exported = target.export(app.target_id, include_secret=True)
+    try:
+        stored = load_text(exported, source=f"target:{app.target_name}").data
+    except DslError as exc:
+        return f"its export cannot be read: {exc}"
+    before = load_text(snapshot).data
+    diff = diff_documents(comparable(before), comparable(stored))
+    if not diff.is_empty:
+        return diff.summary()
+    if _secret_values(before) != _secret_values(stored):
+        return "secret environment values differ"  # never the values themselves
+    return None
+
+
+def _secret_values(data: Mapping[str, object]) -> dict[str, object]:
+    return {
+        str(v.get("name")): v.get("value")
+        for v in environment_variables(data)
+        if v.get("value_type") == "secret"
+    }
 
 
 def _applied_message(app: PlannedApp, result: AppResult) -> str:

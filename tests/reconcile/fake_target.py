@@ -38,6 +38,7 @@ class FakeTarget:
     missing: list[str] = field(default_factory=list)  # plugins missing after an import
     tamper: bool = False  # what an import stores differs from what was sent
     rollback: str | None = None  # "raises" or "fails": imports after the first one
+    tamper_rollback: bool = False  # what imports after the first one store differs too
     calls: list[Call] = field(default_factory=list)
     _held: dict[str, tuple[str, str | None, str | None]] = field(default_factory=dict)
     _imports: int = 0
@@ -93,7 +94,7 @@ class FakeTarget:
         changed = False
         if name is not None and data["app"]["name"] != name:
             data["app"]["name"], changed = name, True
-        if self.tamper and self._imports == 1:
+        if (self.tamper and self._imports == 1) or (self.tamper_rollback and self._imports > 1):
             data["workflow"]["graph"]["nodes"][-1]["data"]["title"] = "Tampered"
             changed = True
         # Unchanged, the text is kept byte for byte (a rollback must restore it exactly).
