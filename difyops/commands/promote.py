@@ -33,7 +33,7 @@ from reconcile.promotion.manifest import PromotionSection, load_promotion_sectio
 from reconcile.promotion.plan import PLAN_VERSION, PromotionOptions, PromotionPlan
 from reconcile.promotion.planner import Selection
 from reconcile.promotion.render import plan_rows, planned_smoke
-from reconcile.promotion.result import PromotionResult
+from reconcile.promotion.result import Outcome, PromotionResult
 
 app = typer.Typer(
     help="Promote apps from a workspace (or a backup's git ref) to another workspace.",
@@ -246,10 +246,14 @@ def apply(
     else:
         show_result(out_, fresh, result)
     if not result.ok:
-        raise DifyopsError(
-            f"promotion finished with problems: {result.summary()}",
-            hint="See each app's message above; failed apps were rolled back or left as they were.",
-        )
+        broken = [a.target_name for a in result.apps if a.outcome == Outcome.ROLLBACK_FAILED]
+        hint = "See each app's message above; failed apps were rolled back or left as they were."
+        if broken:
+            hint = (
+                f"ROLLBACK FAILED for {', '.join(broken)}: they differ from their state before "
+                "the promotion; restore them from the backup (`difyops restore`)."
+            )
+        raise DifyopsError(f"promotion finished with problems: {result.summary()}", hint=hint)
 
 
 def _reviewed_request(path: Path, given: Mapping[str, object]) -> tuple[PromotionRequest, str]:
