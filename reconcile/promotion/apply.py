@@ -355,16 +355,6 @@ def _undo(
         if restored.is_pending:
             restored = target.confirm(restored.id)
         reason = restored.error or restored.status
-        if restored.is_completed:
-            # Verified like the apply: a rollback that stored something else is no rollback.
-            mismatch = _rollback_mismatch(target, app, snapshot)
-            if mismatch:
-                return _AppFailed(
-                    Outcome.ROLLBACK_FAILED,
-                    f"{problem}; ROLLBACK FAILED: the target app now differs from its "
-                    f"pre-promotion snapshot ({mismatch}): restore {app.target_name} from "
-                    "the backup",
-                )
     except TargetError as exc:
         reason = str(exc)
         if exc.maybe_applied and _rollback_read_back(target, app, snapshot):
@@ -377,6 +367,17 @@ def _undo(
         return _AppFailed(
             Outcome.ROLLBACK_FAILED,
             f"{problem}; ROLLBACK FAILED ({reason}): restore {app.target_name} from the backup",
+        )
+    # Verified like the apply: a rollback that stored something else is no rollback.
+    try:
+        mismatch = _rollback_mismatch(target, app, snapshot)
+    except TargetError as exc:
+        mismatch = f"it could not be read back: {exc.described()}"
+    if mismatch:
+        return _AppFailed(
+            Outcome.ROLLBACK_FAILED,
+            f"{problem}; ROLLBACK FAILED: the target app now differs from its pre-promotion "
+            f"snapshot ({mismatch}): restore {app.target_name} from the backup",
         )
     return _AppFailed(Outcome.ROLLED_BACK, f"{problem}; rolled back to the DSL it had before")
 

@@ -3,9 +3,12 @@ reported, so an import the server applied before the connection dropped is not "
 
 from __future__ import annotations
 
+from reconcile.promotion.apply import apply_plan
+from reconcile.promotion.ports import TargetError
 from reconcile.promotion.result import Outcome
+from tests.reconcile.fake_target import FakeTarget
 from tests.reconcile.promotion_fixtures import TARGET_SECRET, workflow_app
-from tests.reconcile.test_promotion_apply import NEW_PROMPT, run, update_case
+from tests.reconcile.test_promotion_apply import NEW_PROMPT, planned, run, update_case
 
 
 def test_an_update_applied_before_the_connection_dropped_is_verified_and_applied() -> None:
@@ -45,3 +48,17 @@ def test_a_new_app_dropped_before_the_server_wrote_is_failed() -> None:
     app = result.apps[0]
     assert app.outcome == Outcome.FAILED and "the import was not applied" in app.message
     assert fake.apps == {}
+
+
+def test_a_rollback_that_cannot_be_read_back_is_a_failed_rollback() -> None:
+
+    class GoneAfterRollback(FakeTarget):
+        def export(self, app_id: str, *, include_secret: bool) -> str:
+            if self._imports > 1:
+                raise TargetError("connection refused", kind="DifyConnectionError")
+            return super().export(app_id, include_secret=include_secret)
+
+    plan, texts, before = planned(workflow_app(prompt=NEW_PROMPT), workflow_app())
+    app = apply_plan(GoneAfterRollback(apps=dict(before), tamper=True), plan, texts).apps[0]
+    assert app.outcome == Outcome.ROLLBACK_FAILED
+    assert "it could not be read back: DifyConnectionError: connection refused" in app.message
