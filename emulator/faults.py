@@ -13,6 +13,10 @@ number of `times`, and/or to a `rate` in 0..1 drawn from a seeded RNG):
   client sees `httpx.RemoteProtocolError("Server disconnected without sending a
   response.")` (the request may or may not have been processed: it is dropped before
   the application runs, so nothing was);
+* `drop_after_write` — serve the request (a write is applied and stored), then close the
+  TCP connection without sending the response: the client sees the same
+  `httpx.RemoteProtocolError` as under `drop_connection`, but this time the server did
+  the work (a proxy or server dying between commit and reply);
 * `expire_pending_imports` — pending imports expire at once (a later confirm answers
   400 "Import information expired or does not exist");
 * `tamper_import` — a successful import or confirm stores something semantically
@@ -44,6 +48,7 @@ Scenario = Literal[
     "rate_limit",
     "latency",
     "drop_connection",
+    "drop_after_write",
     "expire_pending_imports",
     "tamper_import",
     "stream_drop",

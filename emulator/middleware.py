@@ -1,7 +1,8 @@
 """The outermost ASGI layer: anti-framing headers, request counters, HTTP fault scenarios.
 
 It wraps the whole FastAPI app so it sees uvicorn's own `send`, which is what lets the
-`drop_connection` fault close the socket without any response (see `emulator.faults`).
+`drop_connection` and `drop_after_write` faults close the socket without any response (see
+`emulator.faults`).
 Counting and faults only concern paths under `/openapi/v1`; the route key is the
 template as the spec writes it, without the prefix (`"GET /apps/{app_id}/export"`),
 or the raw path for a request that matches no route.
@@ -96,6 +97,11 @@ class EmulatorMiddleware:
         delay = faults.take("latency", key, path)
         if delay is not None:
             await asyncio.sleep(delay.spec.latency_ms / 1000)
+        if faults.take("drop_after_write", key, path) is not None:
+            # The application runs (and stores what it writes); its answer is never sent.
+            await self.app(scope, receive, _discard)
+            await _drop_connection(raw_send, send)
+            return True
         fault = faults.take(HTTP_SCENARIOS, key, path)
         if fault is None:
             return False
@@ -136,6 +142,10 @@ async def _drop_connection(raw_send: Send, send: Send) -> None:
         }
     )
     await send({"type": "http.response.body", "body": b"{", "more_body": True})
+
+
+async def _discard(message: Message) -> None:
+    """A `send` that throws the application's answer away (`drop_after_write`)."""
 
 
 def _abort(raw_send: Send) -> bool:

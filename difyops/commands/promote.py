@@ -30,10 +30,10 @@ from difyops.commands._smoke_report import (
 from difyops.exceptions import DifyopsError, UsageError
 from jobs import GitSide, PromotionRequest, WorkspaceSide
 from reconcile.promotion.manifest import PromotionSection, load_promotion_section
-from reconcile.promotion.plan import PromotionOptions, PromotionPlan
+from reconcile.promotion.plan import PLAN_VERSION, PromotionOptions, PromotionPlan
 from reconcile.promotion.planner import Selection
 from reconcile.promotion.render import plan_rows, planned_smoke
-from reconcile.promotion.result import PromotionResult
+from reconcile.promotion.result import Outcome, PromotionResult
 
 app = typer.Typer(
     help="Promote apps from a workspace (or a backup's git ref) to another workspace.",
@@ -246,10 +246,14 @@ def apply(
     else:
         show_result(out_, fresh, result)
     if not result.ok:
-        raise DifyopsError(
-            f"promotion finished with problems: {result.summary()}",
-            hint="See each app's message above; failed apps were rolled back or left as they were.",
-        )
+        broken = [a.target_name for a in result.apps if a.outcome == Outcome.ROLLBACK_FAILED]
+        hint = "See each app's message above; failed apps were rolled back or left as they were."
+        if broken:
+            hint = (
+                f"ROLLBACK FAILED for {', '.join(broken)}: they differ from their state before "
+                "the promotion; restore them from the backup (`difyops restore`)."
+            )
+        raise DifyopsError(f"promotion finished with problems: {result.summary()}", hint=hint)
 
 
 def _reviewed_request(path: Path, given: Mapping[str, object]) -> tuple[PromotionRequest, str]:
@@ -262,6 +266,12 @@ def _reviewed_request(path: Path, given: Mapping[str, object]) -> tuple[Promotio
             hint="Make a new plan with those options (`difyops promote plan … --out`).",
         )
     data = read_plan_file(path, kind="promotion")
+    if "version" in data and data["version"] != PLAN_VERSION:
+        raise UsageError(
+            f"{path} is a promotion plan of version {data['version']!r}; this difyops "
+            f"reads version {PLAN_VERSION} only",
+            hint="Make the plan again with this difyops (`difyops promote plan … --out FILE`).",
+        )
     try:
         request = PromotionRequest.model_validate(data.get("request") or {})
     except ValidationError as exc:
@@ -269,7 +279,25 @@ def _reviewed_request(path: Path, given: Mapping[str, object]) -> tuple[Promotio
             f"{path} does not hold a promotion request ({exc.error_count()} problem(s))",
             hint="Write plans with `difyops promote plan --out FILE`; do not edit them.",
         ) from None
-    return request, str(data.get("checksum") or "")
+    return request, _intact_checksum(path, data)
+
+
+def _intact_checksum(path: Path, data: Mapping[str, Any]) -> str:
+    """The plan file's checksum, once the plan it holds is shown to be the one it seals: a
+    plan edited by hand (an action, an option) is refused, whatever planning again gives."""
+    body = {key: value for key, value in data.items() if key != "request"}
+    edited = UsageError(
+        f"{path} was edited after it was written: its checksum does not match its plan",
+        hint="Make a new plan (`difyops promote plan … --out FILE`), review it, and apply "
+        "that one; do not edit plan files.",
+    )
+    try:
+        reviewed = PromotionPlan.model_validate(body)
+    except ValidationError:
+        raise edited from None
+    if not reviewed.is_intact():
+        raise edited
+    return reviewed.checksum
 
 
 def plan_file(result: PromotionPlan, request: PromotionRequest) -> dict[str, Any]:

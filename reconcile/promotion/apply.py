@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dify_client.models import Import
 from dsl import DEFAULT_DSL_VERSION, DslError, canonical_text, diff_documents, load_text
 from dsl.compat import is_minor_step
+from dsl.graph import environment_variables
 from reconcile.promotion.plan import CHANGING, Action, PendingPolicy, PlannedApp, PromotionPlan
 from reconcile.promotion.ports import PromotionTarget, Releaser, TargetError
 from reconcile.promotion.publish_gate import (
@@ -217,7 +218,12 @@ def _import(
     target: PromotionTarget, policy: PendingPolicy, app: PlannedApp, text: str, result: AppResult
 ) -> Import:
     overwrite = app.target_id if app.action == Action.UPDATE else None
-    answer = target.import_(text, app_id=overwrite, name=app.target_name)
+    try:
+        answer = target.import_(text, app_id=overwrite, name=app.target_name)
+    except TargetError as exc:
+        if not exc.maybe_applied:
+            raise
+        return _read_back(target, app, text, exc, result)
     result.import_status = answer.status
     if answer.is_failed:
         raise _AppFailed(Outcome.FAILED, f"Dify refused the import: {answer.error or 'no reason'}")
@@ -232,13 +238,56 @@ def _import(
             "(Dify keeps a pending import only 10 minutes, so difyops confirms at once or "
             "not at all)",
         )
-    confirmed = target.confirm(answer.id)
+    try:
+        confirmed = target.confirm(answer.id)
+    except TargetError as exc:
+        if not exc.maybe_applied:
+            raise
+        return _read_back(target, app, text, exc, result)
     result.import_status = f"pending, confirmed: {confirmed.status}"
     if not confirmed.is_completed:
         raise _AppFailed(
             Outcome.FAILED, f"confirming the import failed: {confirmed.error or 'no reason'}"
         )
     return confirmed
+
+
+def _read_back(
+    target: PromotionTarget, app: PlannedApp, text: str, failure: TargetError, result: AppResult
+) -> Import:
+    """After an import (or confirm) that got no answer, though the server may have applied
+    it: the target is read back, and the app that holds what was sent counts as imported
+    (verified and the rest as usual); when none does, the app failed."""
+    sent = comparable(load_text(text, source=f"sent:{app.name}").data, name=app.target_name)
+    if app.action == Action.UPDATE:
+        assert app.target_id is not None
+        candidates = [app.target_id]
+    else:
+        # A new app: the one of its name that was not there before.
+        candidates = [i for i in target.app_ids_named(app.target_name) if i != app.target_id]
+    unchanged = False
+    for app_id in candidates:
+        stored = comparable(load_text(target.export(app_id, include_secret=False)).data)
+        if diff_documents(sent, stored).is_empty:
+            result.import_status = "no answer; read back: applied"
+            result.attention.append(
+                f"the import got no answer ({failure.described()}); reading the target back "
+                "showed it was applied"
+            )
+            return Import(id="unanswered", status="completed", app_id=app_id)
+        unchanged = unchanged or view_hash(stored) == app.target_hash
+    result.import_status = "no answer; read back: not applied"
+    if app.action == Action.UPDATE and not unchanged:
+        raise _AppFailed(
+            Outcome.FAILED,
+            f"{failure.described()}; read back, the target app holds neither what was sent "
+            f"nor what it had before: check {app.target_name}, or restore it from the backup",
+        )
+    raise _AppFailed(
+        Outcome.FAILED,
+        f"{failure.described()}; read back, the target does not hold what was sent: "
+        "the import was not applied",
+    )
 
 
 def may_confirm(policy: PendingPolicy, answer: Import) -> bool:
@@ -308,12 +357,62 @@ def _undo(
         reason = restored.error or restored.status
     except TargetError as exc:
         reason = str(exc)
+        if exc.maybe_applied and _rollback_read_back(target, app, snapshot):
+            return _AppFailed(
+                Outcome.ROLLED_BACK,
+                f"{problem}; rolled back to the DSL it had before (the rollback got no "
+                "answer; reading the target back showed it was applied)",
+            )
     if restored is None or not restored.is_completed:
         return _AppFailed(
-            Outcome.FAILED,
+            Outcome.ROLLBACK_FAILED,
             f"{problem}; ROLLBACK FAILED ({reason}): restore {app.target_name} from the backup",
         )
+    # Verified like the apply: a rollback that stored something else is no rollback.
+    try:
+        mismatch = _rollback_mismatch(target, app, snapshot)
+    except TargetError as exc:
+        mismatch = f"it could not be read back: {exc.described()}"
+    if mismatch:
+        return _AppFailed(
+            Outcome.ROLLBACK_FAILED,
+            f"{problem}; ROLLBACK FAILED: the target app now differs from its pre-promotion "
+            f"snapshot ({mismatch}): restore {app.target_name} from the backup",
+        )
     return _AppFailed(Outcome.ROLLED_BACK, f"{problem}; rolled back to the DSL it had before")
+
+
+def _rollback_read_back(target: PromotionTarget, app: PlannedApp, snapshot: str) -> bool:
+    """Whether an unanswered rollback import was applied all the same."""
+    try:
+        return _rollback_mismatch(target, app, snapshot) is None
+    except TargetError:
+        return False
+
+
+def _rollback_mismatch(target: PromotionTarget, app: PlannedApp, snapshot: str) -> str | None:
+    """What differs between the target after a rollback and its snapshot (None: nothing)."""
+    assert app.target_id is not None
+    exported = target.export(app.target_id, include_secret=True)
+    try:
+        stored = load_text(exported, source=f"target:{app.target_name}").data
+    except DslError as exc:
+        return f"its export cannot be read: {exc}"
+    before = load_text(snapshot).data
+    diff = diff_documents(comparable(before), comparable(stored))
+    if not diff.is_empty:
+        return diff.summary()
+    if _secret_values(before) != _secret_values(stored):
+        return "secret environment values differ"  # never the values themselves
+    return None
+
+
+def _secret_values(data: Mapping[str, object]) -> dict[str, object]:
+    return {
+        str(v.get("name")): v.get("value")
+        for v in environment_variables(data)
+        if v.get("value_type") == "secret"
+    }
 
 
 def _applied_message(app: PlannedApp, result: AppResult) -> str:

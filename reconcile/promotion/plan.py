@@ -87,6 +87,10 @@ class PromotionOptions(BaseModel):
     publish: PublishPolicy = "if-tested"
 
 
+# The plan format this difyops writes and reads (a plan file's `version`).
+PLAN_VERSION = 1
+
+
 class PromotionPlan(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -103,7 +107,15 @@ class PromotionPlan(BaseModel):
 
     def sealed(self) -> PromotionPlan:
         """The plan with its checksum filled in."""
-        return self.model_copy(update={"checksum": plan_checksum(self.model_dump(mode="json"))})
+        return self.model_copy(update={"checksum": self.computed_checksum()})
+
+    def computed_checksum(self) -> str:
+        """The checksum of the plan's content as it is now (the stored one left out)."""
+        return plan_checksum(self.model_dump(mode="json"))
+
+    def is_intact(self) -> bool:
+        """The stored checksum matches the content it covers (no hand edits since sealed)."""
+        return bool(self.checksum) and self.checksum == self.computed_checksum()
 
     @property
     def has_changes(self) -> bool:

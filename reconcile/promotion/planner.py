@@ -11,19 +11,25 @@ import fnmatch
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from dify_client.models import OVERWRITABLE_MODES
 from dsl import (
     REDACTED_PLACEHOLDER,
+    DslDiff,
     DslDocument,
     diff_documents,
+    find_secrets,
     render_markdown,
     render_text,
     workspace_bound_refs,
 )
 from dsl.dependencies import plugin_ref
+from dsl.secrets import SecretFinding
+from dsl.tree import get_path
+from reconcile.checksum import canonical_json
 from reconcile.errors import Override, PlanError, Setting
 from reconcile.promotion.plan import (
     Action,
@@ -32,7 +38,10 @@ from reconcile.promotion.plan import (
     PromotionOptions,
     PromotionPlan,
 )
-from reconcile.promotion.view import comparable, view_hash, with_target_secrets
+from reconcile.promotion.view import comparable, secret_views, view_hash, with_target_secrets
+
+# Shorter strings (a header name, "true") would show in any diff: not checked for leaks.
+_SHORTEST_CHECKED_SECRET = 8
 
 
 class AppRef(BaseModel):
@@ -178,7 +187,7 @@ def _plan_app(
         planned.summary = f"new app ({match.source.mode}" + (f", {nodes} nodes)" if nodes else ")")
         return planned
     target_view = comparable(target.data)
-    diff = diff_documents(target_view, source_view)
+    diff = _diff(target.data, merged, target_view, source_view, match.target_name)
     planned.target_id = match.target.id
     planned.target_mode = match.target.mode
     planned.target_hash = view_hash(target_view)
@@ -206,6 +215,40 @@ def _plan_app(
         planned.action = Action.BLOCKED
         planned.reason = f"{reason}; the recreate option would import it as a new app instead"
     return planned
+
+
+def _diff(
+    target: Mapping[str, Any],
+    merged: Mapping[str, Any],
+    target_view: Mapping[str, Any],
+    source_view: Mapping[str, Any],
+    name: str,
+) -> DslDiff:
+    """What importing would change, as `dsl diff` says it: a rotated credential (a secret
+    value that differs, not one the source left blank or redacted) is a change, shown
+    only as "secret value changed". Should a secret value show in the rendered diff all
+    the same, the plan falls back to the comparable view's diff, where none can be."""
+    old, new = secret_views(merged, target, name=name)
+    diff = diff_documents(old, new)
+    if diff.is_empty:
+        return diff
+    rendered = canonical_json(diff.to_json()) + render_text(diff) + render_markdown(diff)
+    values = {
+        value
+        for side in (old, new)
+        for finding in find_secrets(side)
+        if len(value := _secret_text(side, finding)) >= _SHORTEST_CHECKED_SECRET
+    }
+    if any(value in rendered for value in values):
+        return diff_documents(target_view, source_view)
+    return diff
+
+
+def _secret_text(data: Mapping[str, Any], finding: SecretFinding) -> str:
+    text = get_path(data, finding.path)
+    if not isinstance(text, str):
+        return ""
+    return text[slice(*finding.span)] if finding.span else text
 
 
 def _why_blocked(match: Match) -> str | None:

@@ -14,12 +14,18 @@ from dify_client.models import Import
 
 
 class TargetError(Exception):
-    """A call to the target failed; `kind` names the failure (the client's error class)."""
+    """A call to the target failed; `kind` names the failure (the client's error class).
 
-    def __init__(self, message: str, *, kind: str) -> None:
+    `maybe_applied`: no answer arrived after the request was sent (a dropped connection, a
+    timeout), so the server may have done the work all the same; a write is then read
+    back before it is reported as failed.
+    """
+
+    def __init__(self, message: str, *, kind: str, maybe_applied: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.kind = kind
+        self.maybe_applied = maybe_applied
 
     def __str__(self) -> str:
         return self.message
@@ -45,6 +51,10 @@ class AppExporter(Protocol):
     """Reads an app of the target back as DSL text."""
 
     def export(self, app_id: str, *, include_secret: bool) -> str: ...
+
+    def app_ids_named(self, name: str) -> list[str]:
+        """The ids of the target workspace's apps of this exact name."""
+        ...
 
 
 class DependencyChecker(Protocol):

@@ -14,6 +14,9 @@ class Outcome(StrEnum):
     APPLIED = "applied"
     UNCHANGED = "unchanged"
     ROLLED_BACK = "rolled back"
+    # The rollback itself failed or did not restore the snapshot: the target app is in
+    # neither its old nor its new state, and a person must restore it from the backup.
+    ROLLBACK_FAILED = "rollback failed"
     FAILED = "failed"
     PENDING = "pending"  # held by the server for a version decision, not imported
     BLOCKED = "blocked"
@@ -21,7 +24,9 @@ class Outcome(StrEnum):
 
 # What makes a run fail. `blocked` is not among them: it was in the reviewed plan already,
 # and promoting the rest of the selection is exactly what the reviewer approved.
-FAILURES = frozenset({Outcome.ROLLED_BACK, Outcome.FAILED, Outcome.PENDING})
+FAILURES = frozenset(
+    {Outcome.ROLLED_BACK, Outcome.ROLLBACK_FAILED, Outcome.FAILED, Outcome.PENDING}
+)
 
 
 class AppResult(BaseModel):

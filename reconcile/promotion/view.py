@@ -41,6 +41,36 @@ def comparable(data: Mapping[str, Any], *, name: str | None = None) -> dict[str,
     return stripped
 
 
+def secret_views(
+    merged: Mapping[str, Any], target: Mapping[str, Any], *, name: str | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(target view, source view) like `comparable`, but keeping secret values, so that a
+    rotated credential shows as a difference (`dsl diff` hides its value, as ever).
+
+    `merged` is the source with the target's secrets kept (`with_target_secrets`): a blank
+    or redacted source value already stands for the target's. Where a backup's placeholder
+    could not be restored, the target's value is compared redacted too: it means "keep the
+    target's", never a rotation. Never for hashes or checksums: these views hold secrets.
+    """
+    kept: dict[str, Any] = copy_tree(dict(target))
+    redacted_target = redact(target)
+    for path, text in list(iter_strings(merged)):
+        if REDACTED_PLACEHOLDER not in text:
+            continue
+        counterpart = _counterpart(path, merged, target)
+        if counterpart is not None and isinstance(get_path(redacted_target, counterpart), str):
+            set_path(kept, counterpart, get_path(redacted_target, counterpart))
+    return _secret_view(kept, None), _secret_view(merged, name)
+
+
+def _secret_view(data: Mapping[str, Any], name: str | None) -> dict[str, Any]:
+    view = normalize(data)
+    if name is not None and isinstance(view.get("app"), dict):
+        view["app"]["name"] = name
+    stripped: dict[str, Any] = _strip_bound(view)
+    return stripped
+
+
 def view_hash(view: Mapping[str, Any]) -> str:
     """A stable hash of a comparable view (what a plan's checksum ties it to)."""
     return hashlib.sha256(canonical_json(view).encode("utf-8")).hexdigest()

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
-from dify_client import DifyClient, DifyError
+from dify_client import DifyClient, DifyConnectionError, DifyError
 from dify_client.models import Import
 from reconcile.promotion import apply
 from reconcile.promotion.plan import PromotionPlan
@@ -39,6 +39,10 @@ class ClientTarget:
     def export(self, app_id: str, *, include_secret: bool) -> str:
         with _translated():
             return self._client.dsl.export(app_id, include_secret=include_secret)
+
+    def app_ids_named(self, name: str) -> list[str]:
+        with _translated():
+            return [a.id for a in self._client.apps.find_by_name(self._workspace_id, name)]
 
     def missing_plugins(self, app_id: str) -> list[str]:
         with _translated():
@@ -99,7 +103,9 @@ def _translated() -> Iterator[None]:
     try:
         yield
     except DifyError as exc:
-        raise TargetError(str(exc), kind=type(exc).__name__) from exc
+        # Sent but unanswered: the server may have done it (reconcile reads it back).
+        maybe_applied = isinstance(exc, DifyConnectionError) and exc.sent
+        raise TargetError(str(exc), kind=type(exc).__name__, maybe_applied=maybe_applied) from exc
 
 
 def apply_plan(

@@ -184,6 +184,18 @@ def test_a_verification_mismatch_rolls_back_to_the_exact_previous_dsl_and_secret
     assert not result.ok
 
 
+def test_a_tampered_rollback_is_reported_as_a_failed_rollback(emulator: EmulatorHandle) -> None:
+    change_dev(emulator, DEV_TRIAGE, "Tampered on the way")
+    emulator.admin.fault("tamper_import", times=2)  # the import, then the rollback
+    _, result = run_apply(request("Support Ticket Triage"))
+    triage = result.apps[0]
+    assert triage.outcome == Outcome.ROLLBACK_FAILED, triage.message
+    assert "rolled back to" not in triage.message
+    assert "differs from its pre-promotion snapshot" in triage.message
+    assert "restore Support Ticket Triage from the backup" in triage.message
+    assert not result.ok and "1 rollback failed" in result.summary()
+
+
 def test_failed_import_is_reported_with_difys_error(
     emulator: EmulatorHandle, tmp_path: Path
 ) -> None:

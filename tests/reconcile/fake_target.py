@@ -38,6 +38,10 @@ class FakeTarget:
     missing: list[str] = field(default_factory=list)  # plugins missing after an import
     tamper: bool = False  # what an import stores differs from what was sent
     rollback: str | None = None  # "raises" or "fails": imports after the first one
+    tamper_rollback: bool = False  # what imports after the first one store differs too
+    # "before" or "after": the first import gets no answer (a dropped connection), the
+    # server having stored nothing, or stored it all the same.
+    drop: str | None = None
     calls: list[Call] = field(default_factory=list)
     _held: dict[str, tuple[str, str | None, str | None]] = field(default_factory=dict)
     _imports: int = 0
@@ -47,6 +51,11 @@ class FakeTarget:
     def import_(self, text: str, *, app_id: str | None, name: str | None) -> Import:
         self.calls.append(Call("import", app_id=app_id, text=text, name=name))
         self._imports += 1
+        if self._imports == 1 and self.drop == "before":
+            raise _dropped()
+        if self._imports == 1 and self.drop == "after" and self.pending is None:
+            self._store(text, app_id, name)
+            raise _dropped()
         if self._imports > 1 and self.rollback == "raises":
             raise TargetError("the server is gone", kind="DifyConnectionError")
         if self._imports > 1 and self.rollback == "fails":
@@ -75,6 +84,10 @@ class FakeTarget:
         text = self.apps[app_id]
         return text if include_secret else canonical_text(blank_secrets(load_text(text).data))
 
+    def app_ids_named(self, name: str) -> list[str]:
+        self.calls.append(Call("list", name=name))
+        return [i for i, text in self.apps.items() if yaml.safe_load(text)["app"]["name"] == name]
+
     def missing_plugins(self, app_id: str) -> list[str]:
         self.calls.append(Call("check", app_id=app_id))
         return list(self.missing)
@@ -93,9 +106,17 @@ class FakeTarget:
         changed = False
         if name is not None and data["app"]["name"] != name:
             data["app"]["name"], changed = name, True
-        if self.tamper and self._imports == 1:
+        if (self.tamper and self._imports == 1) or (self.tamper_rollback and self._imports > 1):
             data["workflow"]["graph"]["nodes"][-1]["data"]["title"] = "Tampered"
             changed = True
         # Unchanged, the text is kept byte for byte (a rollback must restore it exactly).
         self.apps[new_id] = canonical_text(data) if changed else text
         return Import(id="imp-done", status="completed", app_id=new_id)
+
+
+def _dropped() -> TargetError:
+    return TargetError(
+        "Server disconnected without sending a response.",
+        kind="DifyConnectionError",
+        maybe_applied=True,
+    )

@@ -209,7 +209,8 @@ def test_missing_plugins_under_fail_roll_the_app_back() -> None:
     assert app.message == (
         "plugins missing in the target: langgenius/cohere; rolled back to the DSL it had before"
     )
-    assert fake.methods() == ["export", "import", "check", "import"]  # no verification
+    # No verification of the import; the rollback is verified against the snapshot.
+    assert fake.methods() == ["export", "import", "check", "import", "export"]
     assert fake.apps == before
 
 
@@ -237,7 +238,7 @@ def test_a_rollback_held_pending_is_confirmed() -> None:
     options = PromotionOptions(confirm_pending="always")
     result, fake, before = update_case(options=options, pending=("0.6.0", "0.5.0"), tamper=True)
     assert result.apps[0].outcome == Outcome.ROLLED_BACK, result.apps[0].message
-    assert fake.methods()[-2:] == ["import", "confirm"]
+    assert fake.methods()[-3:] == ["import", "confirm", "export"]
     assert fake.apps == before
 
 
@@ -247,12 +248,44 @@ def test_a_rollback_held_pending_is_confirmed() -> None:
 def test_a_failed_rollback_says_so_and_where_to_restore_from(rollback: str, reason: str) -> None:
     result, _, _ = update_case(tamper=True, rollback=rollback)
     app = result.apps[0]
-    assert app.outcome == Outcome.FAILED
+    assert app.outcome == Outcome.ROLLBACK_FAILED and not result.ok
     assert app.message.startswith("verification failed:")
     assert app.message.endswith(
         f"; ROLLBACK FAILED ({reason}): restore Ticket Summary from the backup"
     )
     assert TARGET_SECRET not in result.model_dump_json()
+
+
+def test_a_rollback_that_stores_something_else_is_a_failed_rollback() -> None:
+    result, fake, before = update_case(tamper=True, tamper_rollback=True)
+    app = result.apps[0]
+    assert app.outcome == Outcome.ROLLBACK_FAILED and not result.ok
+    assert "rolled back to" not in app.message
+    assert app.message.startswith("verification failed:")
+    assert "the target app now differs from its pre-promotion snapshot" in app.message
+    assert app.message.endswith(": restore Ticket Summary from the backup")
+    assert fake.methods()[-2:] == ["import", "export"]  # the rollback was read back
+    assert fake.apps != before
+    assert result.summary() == "1 rollback failed"
+    assert TARGET_SECRET not in result.model_dump_json()
+
+
+def test_a_rollback_that_loses_a_secret_is_a_failed_rollback() -> None:
+    class LosesSecrets(FakeTarget):
+        def import_(self, text: str, *, app_id: str | None, name: str | None) -> Import:
+            answer = super().import_(text, app_id=app_id, name=name)
+            if self._imports > 1 and app_id is not None:
+                self.apps[app_id] = self.apps[app_id].replace(TARGET_SECRET, "")
+            return answer
+
+    plan, texts, before = planned(
+        workflow_app(prompt=NEW_PROMPT, env=[secret_var("API_KEY")]),
+        workflow_app(env=[secret_var("API_KEY", TARGET_SECRET)]),
+    )
+    app = apply_plan(LosesSecrets(apps=dict(before), tamper=True), plan, texts).apps[0]
+    assert app.outcome == Outcome.ROLLBACK_FAILED
+    assert "secret environment values differ" in app.message
+    assert TARGET_SECRET not in app.message
 
 
 def test_a_target_changed_since_the_plan_imports_nothing() -> None:

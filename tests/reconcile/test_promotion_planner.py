@@ -205,11 +205,6 @@ def nodes_reversed(data: Data) -> Data:
             TICKET,
         ),
         (
-            workflow_app(env=[secret_var("API_KEY", SOURCE_SECRET)]),
-            workflow_app(env=[secret_var("API_KEY", TARGET_SECRET)]),
-            TICKET,
-        ),
-        (
             chatflow_app(dataset_ids=["kb-enc-dev-1"]),
             chatflow_app(dataset_ids=["kb-enc-prod-9"]),
             POLICY,
@@ -244,7 +239,6 @@ def nodes_reversed(data: Data) -> Data:
         "server-upload-limits",
         "node-and-edge-order",
         "secret-blank-in-source",
-        "secret-values-differ",
         "dataset-ids-encrypted-per-workspace",
         "dataset-ids-emptied-by-import",
         "credential-id-only-in-target",

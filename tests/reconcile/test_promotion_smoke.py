@@ -85,7 +85,7 @@ def test_failed_smoke_cases_under_rollback_restore_the_snapshot() -> None:
     app = result.apps[0]
     assert app.outcome == Outcome.ROLLED_BACK and not result.ok
     assert fake.apps["t-1"] == before["t-1"]  # byte for byte what it had
-    assert fake.methods() == ["export", "import", "check", "export", "import"]
+    assert fake.methods() == ["export", "import", "check", "export", "import", "export"]
     assert fake.calls[-1].app_id == "t-1"
     assert app.message == (
         "smoke 1/2 passed; failed: has a summary (smoke cases ran against the published "
