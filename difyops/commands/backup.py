@@ -107,8 +107,8 @@ def run(
             hint=(
                 "What was exported before is "
                 + ("committed" if report.commit else "in the repository")
-                + "; the rest kept their last good file. Check that the server is up "
-                "and reachable, then run again."
+                + "; the apps not exported keep their last good file, if they had one. "
+                "Check that the server is up and reachable, then run again."
             )
             if stopped
             else "They kept their last good file; see the messages above and run again.",

@@ -290,7 +290,7 @@ class BackupReport(BaseModel):
         for result in data["results"]:
             result["unchanged"] = sum(1 for o in result["outcomes"] if o["status"] == "unchanged")
             result["outcomes"] = [o for o in result["outcomes"] if o["status"] != "unchanged"]
-        data["totals"] = {"exported": self.exported, **totals(self.results)}
+        data["totals"] = totals(self.results)
         return data
 
 

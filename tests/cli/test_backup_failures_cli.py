@@ -60,9 +60,9 @@ def on_nth_export(
                 done.set()
 
     monkeypatch.setattr(
-        flows.backup, "run_backup", lambda settings, sources, _progress=None: real(
-            settings, sources, tick
-        )
+        flows.backup,
+        "run_backup",
+        lambda settings, sources, _progress=None: real(settings, sources, tick),
     )
     return done
 
