@@ -3,6 +3,7 @@ few exports in a row found nobody answering, instead of waiting out every app's 
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -44,11 +45,18 @@ def test_a_server_that_shuts_down_mid_run_stops_the_exports(
     assert not report.ok
     assert result.stopped is not None
     assert result.stopped.startswith(f"Dify at {dify.base_url} stopped answering after ")
-    assert "(connection refused); nothing more was exported" in result.stopped
+    # Refused once the server is down; a keep-alive connection it closed while shutting
+    # down may be what the last attempt met.
+    assert re.search(
+        r"\(connection (refused|dropped)\); nothing more was exported$", result.stopped
+    )
     assert report.failure_line() == result.stopped
-    # A few apps waited out their retries, not every app that was left.
-    assert len(clock.sleeps) <= (GONE_AFTER + CONCURRENCY - 1) * RETRIES
-    assert len(result.not_exported) >= result.listed - result.exports - CONCURRENCY - GONE_AFTER
+    # A few apps waited out their retries, not every app that was left: the exports that
+    # tripped the breaker and those in flight then (doubled: while the server shuts down,
+    # a retried request may still be answered, and an answer starts the count again).
+    tried = 2 * (GONE_AFTER + CONCURRENCY - 1)
+    assert len(clock.sleeps) <= tried * RETRIES
+    assert len(result.not_exported) >= result.listed - result.exports - tried
     # What was exported before is committed, and counted as exported; nothing else is.
     assert len(commits(repo)) == 1
     subject = git(repo, "log", "-1", "--format=%s").strip()
