@@ -59,6 +59,7 @@ def export_all(
         if breaker.is_open:
             breaker.skip(app.id)
             return app.id, ExportFailed(f"not exported: {breaker.why}")
+        ticket = breaker.start()
         try:
             exported = client.dsl.export(app.id, include_secret=include_secret)
             draft = prepare(exported, redact_it=redact_it)
@@ -68,10 +69,10 @@ def export_all(
                 )
                 draft = dataclasses.replace(draft, live=live)
             result: Export = draft
-            breaker.succeeded()
+            breaker.succeeded(ticket)
         except (DifyError, DslError) as exc:
             result = ExportFailed(str(exc))
-            breaker.failed(exc)
+            breaker.failed(exc, ticket)
         if progress is not None:
             progress(app.name)
         return app.id, result
@@ -88,7 +89,12 @@ _GATEWAY_STATUSES = frozenset({502, 503, 504})
 
 class Breaker:
     """Whether an export pool should go on: open at the first rejected token, or once
-    `threshold` exports in a row (across the pool) found the server gone. Thread-safe."""
+    `threshold` exports in a row (across the pool) found the server gone. Thread-safe.
+
+    "In a row" is in the order the exports started (`start` hands out the numbers): an
+    export that began before the first failure of a streak and ends well after it (a live
+    version looked up, a slow answer) says nothing about the server since.
+    """
 
     def __init__(self, threshold: int = GONE_AFTER) -> None:
         self.threshold = threshold
@@ -98,6 +104,8 @@ class Breaker:
         self.gone: str | None = None
         self.skipped: list[str] = []
         self._in_a_row = 0
+        self._started = 0
+        self._streak_from = 0  # the number of the streak's first failed export
         self._lock = threading.Lock()
 
     @property
@@ -110,20 +118,37 @@ class Breaker:
             return "the token was rejected"
         return f"the server stopped answering ({self.gone})"
 
-    def succeeded(self) -> None:
+    def start(self) -> int:
+        """The number of an export about to start."""
+        with self._lock:
+            self._started += 1
+            return self._started
+
+    def succeeded(self, ticket: int) -> None:
         with self._lock:
             self.exported += 1
-            self._in_a_row = 0
+            self._answered(ticket)
 
-    def failed(self, exc: Exception) -> None:
+    def failed(self, exc: Exception, ticket: int) -> None:
         with self._lock:
             if isinstance(exc, AuthenticationError):
                 self.rejected = self.rejected or exc
                 return
             reason = gone_reason(exc)
-            self._in_a_row = self._in_a_row + 1 if reason else 0
-            if reason and self._in_a_row >= self.threshold and self.gone is None:
+            if reason is None:
+                self._answered(ticket)
+                return
+            if self._in_a_row == 0:
+                self._streak_from = ticket
+            self._in_a_row += 1
+            if self._in_a_row >= self.threshold and self.gone is None:
                 self.gone = reason
+
+    def _answered(self, ticket: int) -> None:
+        """The server answered an export: a streak of failures ends, unless that export
+        started before the streak did."""
+        if self._in_a_row == 0 or ticket > self._streak_from:
+            self._in_a_row = 0
 
     def skip(self, app_id: str) -> None:
         with self._lock:
