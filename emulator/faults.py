@@ -2,7 +2,8 @@
 
 Scenarios (each optionally limited to a route template such as
 `"GET /apps/{app_id}/export"`, to paths containing a string such as an app id, to a
-number of `times`, and/or to a `rate` in 0..1 drawn from a seeded RNG):
+number of `times`, and/or to a `rate` in 0..1 drawn from a seeded RNG; `after` lets
+that many matching requests through first, as a server that goes away mid-run):
 
 * `server_error` — answer `status` (500, 502 or 503) with the ErrorBody Dify would send
   (`Internal Server Error`; code internal_server_error / bad_gateway / unknown);
@@ -70,6 +71,7 @@ class FaultSpec(BaseModel):
     route: str | None = Field(None, description='e.g. "GET /apps/{app_id}/export"')
     path_contains: str | None = None
     times: int | None = Field(None, ge=1)
+    after: int = Field(0, ge=0, description="let this many matching requests through first")
     rate: float | None = Field(None, ge=0.0, le=1.0)
     status: Literal[500, 502, 503] = 500
     retry_after: int = Field(1, ge=0, le=3600)
@@ -84,6 +86,7 @@ class ActiveFault:
     spec: FaultSpec
     remaining: int | None
     fired: int = 0
+    passed: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def matches(self, route_key: str, path: str) -> bool:
@@ -139,6 +142,9 @@ class FaultRegistry:
         with self._lock:
             for fault in self._faults:
                 if fault.spec.scenario not in wanted or not fault.matches(route_key, path):
+                    continue
+                if fault.passed < fault.spec.after:
+                    fault.passed += 1
                     continue
                 if fault.spec.rate is not None and self._rng.random() >= fault.spec.rate:
                     continue

@@ -239,9 +239,9 @@ async def backup_flow(
             )
             published = True
             if not report.ok:
-                failed = ", ".join(o.name for _, o in report.failed) or "workspace listing"
                 raise JobFailed(
-                    f"backup finished with failures ({failed}); see the artifact", job="backup"
+                    f"backup finished with failures: {report.failure_line()}; see the artifact",
+                    job="backup",
                 )
             return report.summary()
     except JobFailed as exc:

@@ -149,10 +149,8 @@ async def backup_fanout_flow(
             )
             published = True
             if not report.ok:
-                failed_names = [o.name for _, o in report.failed]
-                failed_names += [r.workspace_name for r in report.results if r.error]
                 raise JobFailed(
-                    f"backup finished with failures ({', '.join(failed_names)}); see the artifact",
+                    f"backup finished with failures: {report.failure_line()}; see the artifact",
                     job="backup",
                 )
             summary = report.summary()

@@ -242,7 +242,10 @@ PUBLIC_API: dict[str, list[str]] = {
         "CommitInfo",
         "GitStore",
         "GitStoreError",
+        "IndexLockedError",
         "PushRejectedError",
+        "RepositoryBusyError",
+        "STALE_INDEX_LOCK_NOTE",
     ],
     "jobs": [
         "BackupSettings",

@@ -74,7 +74,9 @@ def run(
     S3 servers, `<app>.published.yml` while the live version differs). Incremental:
     apps whose updated_at and stored file are unchanged are not exported again. Exit 1 if
     any app could not be exported (the others are still committed; the failed one keeps
-    its last good file).
+    its last good file); when the server stops answering, the run stops exporting after
+    a few failures in a row. Exit 4 if the token is rejected mid-run (nothing is
+    committed then).
     """
     out = Output(json_mode=json_output)
     if include_secret:
@@ -99,10 +101,17 @@ def run(
     else:
         _print_report(out, report, repo)
     if not report.ok:
-        names = ", ".join(o.name for _, o in report.failed)
+        stopped = any(r.stopped for r in report.results)
         raise DifyopsError(
-            "some apps could not be backed up" + (f": {names}" if names else ""),
-            hint="They kept their last good file; see the messages above and run again.",
+            report.failure_line(),
+            hint=(
+                "What was exported before is "
+                + ("committed" if report.commit else "in the repository")
+                + "; the apps not exported keep their last good file, if they had one. "
+                "Check that the server is up and reachable, then run again."
+            )
+            if stopped
+            else "They kept their last good file; see the messages above and run again.",
         )
 
 
@@ -134,13 +143,16 @@ def _run_job(
 def _print_report(out: Output, report: BackupReport, repo: Path) -> None:
     counts = totals(report.results)
     for result in report.results:
+        failed = result.count("failed")
         out.note(
             f"{result.workspace_name}: {result.listed} app(s), {result.exports} exported"
+            + (f", {failed} failed" if failed else "")
             + (f" — {result.error}" if result.error else "")
         )
-        for outcome in result.outcomes:
-            if outcome.status == "unchanged":
-                continue
+        skipped = result.skipped_line()
+        if skipped:
+            out.line(f"  stopped  {skipped}")
+        for outcome in result.listed_outcomes():
             detail = outcome.summary or outcome.error or outcome.mode
             out.line(f"  {outcome.status:<8} {outcome.name}: {detail}")
             for finding in outcome.redacted:

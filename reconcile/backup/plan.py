@@ -132,8 +132,13 @@ class WorkspaceResult(BaseModel):
     # `total` as the server reported it: it counts apps of modes the API does not list
     # (agent, channel, rag-pipeline), so it can exceed what was listed.
     reported_total: int = 0
+    # Apps exported in this run (failed exports are outcomes with status "failed").
     exports: int = 0
     error: str | None = None
+    # Why the run stopped exporting this workspace early (the server stopped answering),
+    # and the apps it therefore did not try (each also a "failed" outcome).
+    stopped: str | None = None
+    not_exported: list[str] = Field(default_factory=list)
     # Whether this run wrote anything under the workspace directory (commit needed).
     wrote: bool = False
 
@@ -143,6 +148,32 @@ class WorkspaceResult(BaseModel):
     @property
     def unlisted_modes(self) -> int:
         return max(self.reported_total - self.listed, 0)
+
+    def listed_outcomes(self) -> list[AppOutcome]:
+        """The outcomes worth a line each: every one but "unchanged" and the apps the run
+        never tried (those are summed up by `skipped_line`)."""
+        skipped = set(self.not_exported)
+        return [o for o in self.outcomes if o.status != "unchanged" and o.app_id not in skipped]
+
+    def skipped_line(self) -> str | None:
+        """One line for the apps the run never tried, naming the first few."""
+        if not self.not_exported:
+            return None
+        names = {o.app_id: o.name for o in self.outcomes}
+        listed = [names.get(a, a) for a in self.not_exported]
+        return few(listed, "app", "not exported")
+
+
+# How many names a one-line summary shows before it only counts the rest.
+NAMES_SHOWN = 5
+
+
+def few(names: list[str], noun: str, said: str) -> str:
+    """`3 apps <said>: a, b, c`, or `164 apps <said> (first 5: a, b, c, d, e)`."""
+    count = f"{len(names)} {noun}{'' if len(names) == 1 else 's'} {said}"
+    if len(names) <= NAMES_SHOWN:
+        return f"{count}: {', '.join(names)}" if names else count
+    return f"{count} (first {NAMES_SHOWN}: {', '.join(names[:NAMES_SHOWN])})"
 
 
 _ORDER: tuple[OutcomeStatus, ...] = ("added", "changed", "renamed", "removed", "failed")
@@ -176,7 +207,10 @@ def commit_message(results: list[WorkspaceResult]) -> str:
     subject = "Backup: " + (", ".join(parts) if parts else "no changes")
     body: list[str] = []
     for result in results:
-        lines = [_outcome_line(o) for o in result.outcomes if o.status != "unchanged"]
+        lines = [_outcome_line(o) for o in result.listed_outcomes()]
+        skipped = result.skipped_line()
+        if skipped:
+            lines.append(f"  {result.stopped}: {skipped}" if result.stopped else f"  {skipped}")
         if lines:
             body.append(f"{result.directory} ({result.workspace_name})")
             body.extend(lines)
@@ -232,6 +266,23 @@ class BackupReport(BaseModel):
     def ok(self) -> bool:
         return not self.failed and not any(r.error for r in self.results)
 
+    @property
+    def exported(self) -> int:
+        return sum(r.exports for r in self.results)
+
+    def failure_line(self) -> str:
+        """What went wrong, in one line whatever the number of apps: why a workspace
+        stopped early, else the failed apps (the first few named)."""
+        stopped = [r.stopped for r in self.results if r.stopped]
+        if stopped:
+            return "; ".join(dict.fromkeys(stopped))
+        names = [o.name for _, o in self.failed]
+        unread = [r.workspace_name for r in self.results if r.error]
+        parts = [few(names, "app", "could not be backed up")] if names else []
+        if unread:
+            parts.append(few(unread, "workspace", "could not be listed"))
+        return "; ".join(parts) or "nothing failed"
+
     def summary(self) -> dict[str, object]:
         """The report without its "unchanged" outcomes (one per app on a quiet run): the
         flow's return value, kept small because Prefect walks it."""
@@ -265,9 +316,12 @@ def backup_markdown(report: BackupReport) -> str:
     ]
     rows.append(["**total**", "", ""] + [counts[s] for s in _ORDER])
     lines += ["", *table(["workspace", "apps", "exported", *_ORDER], rows)]
-    changed = [(r, o) for r in report.results for o in r.outcomes if o.status not in ("unchanged",)]
-    if changed:
+    changed = [(r, o) for r in report.results for o in r.listed_outcomes()]
+    skipped = [(r, r.skipped_line()) for r in report.results if r.not_exported]
+    if changed or skipped:
         lines += ["", "## Changes", ""]
+        for r, line in skipped:
+            lines.append(f"- **stopped** {cell(r.workspace_name)}: {r.stopped}; {line}")
         for r, o in changed:
             detail = o.summary or o.mode
             if o.changed_parts:

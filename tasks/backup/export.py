@@ -8,16 +8,29 @@ the version the server still runs.
 Exports run on a small thread pool; each worker also parses the export and scans it for
 credentials, so that our CPU work overlaps with the server producing the next exports
 instead of queueing up after all of them.
+
+The pool stops early (`Breaker`): at the first rejected token, since every later request
+would be rejected too, and once a few exports in a row found the server gone (no answer
+after the client's own retries), since each further one would only wait out the same
+retries.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from dify_client import DifyClient, DifyError
+from dify_client import (
+    APIStatusError,
+    AuthenticationError,
+    DifyClient,
+    DifyConnectionError,
+    DifyError,
+    DifyTimeoutError,
+)
 from dsl import DslError, canonical_text, find_secrets, load_text, may_contain_secrets, redact
 from reconcile.backup.files import Export, ExportFailed, LiveExport, PreparedExport
 from reconcile.backup.plan import ExportDecision
@@ -31,12 +44,22 @@ def export_all(
     include_secret: bool,
     no_redact: set[str],
     progress: Callable[[str], None] | None = None,
+    breaker: Breaker | None = None,
 ) -> dict[str, Export]:
-    """app id → its prepared export, or why there is none."""
+    """app id → its prepared export, or why there is none.
+
+    Once `breaker` opens, the exports not yet started are not attempted (an ExportFailed
+    each, their ids in `breaker.skipped`); the caller reads why from the breaker.
+    """
+    breaker = breaker or Breaker()
 
     def work(decision: ExportDecision) -> tuple[str, Export]:
         app = decision.app
         redact_it = not ({app.id, app.name} & no_redact)
+        if breaker.is_open:
+            breaker.skip(app.id)
+            return app.id, ExportFailed(f"not exported: {breaker.why}")
+        ticket = breaker.start()
         try:
             exported = client.dsl.export(app.id, include_secret=include_secret)
             draft = prepare(exported, redact_it=redact_it)
@@ -46,14 +69,104 @@ def export_all(
                 )
                 draft = dataclasses.replace(draft, live=live)
             result: Export = draft
+            breaker.succeeded(ticket)
         except (DifyError, DslError) as exc:
             result = ExportFailed(str(exc))
+            breaker.failed(exc, ticket)
         if progress is not None:
             progress(app.name)
         return app.id, result
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         return dict(pool.map(work, decisions))
+
+
+# Exports in a row that found the server gone before a backup stops exporting.
+GONE_AFTER = 3
+# Answers of a proxy whose Dify is gone (after the client's retries).
+_GATEWAY_STATUSES = frozenset({502, 503, 504})
+
+
+class Breaker:
+    """Whether an export pool should go on: open at the first rejected token, or once
+    `threshold` exports in a row (across the pool) found the server gone. Thread-safe.
+
+    "In a row" is in the order the exports started (`start` hands out the numbers): an
+    export that began before the first failure of a streak and ends well after it (a live
+    version looked up, a slow answer) says nothing about the server since.
+    """
+
+    def __init__(self, threshold: int = GONE_AFTER) -> None:
+        self.threshold = threshold
+        self.exported = 0
+        self.rejected: AuthenticationError | None = None
+        # Why the server counts as gone ("connection refused"), once it does.
+        self.gone: str | None = None
+        self.skipped: list[str] = []
+        self._in_a_row = 0
+        self._started = 0
+        self._streak_from = 0  # the number of the streak's first failed export
+        self._lock = threading.Lock()
+
+    @property
+    def is_open(self) -> bool:
+        return self.rejected is not None or self.gone is not None
+
+    @property
+    def why(self) -> str:
+        if self.rejected is not None:
+            return "the token was rejected"
+        return f"the server stopped answering ({self.gone})"
+
+    def start(self) -> int:
+        """The number of an export about to start."""
+        with self._lock:
+            self._started += 1
+            return self._started
+
+    def succeeded(self, ticket: int) -> None:
+        with self._lock:
+            self.exported += 1
+            self._answered(ticket)
+
+    def failed(self, exc: Exception, ticket: int) -> None:
+        with self._lock:
+            if isinstance(exc, AuthenticationError):
+                self.rejected = self.rejected or exc
+                return
+            reason = gone_reason(exc)
+            if reason is None:
+                self._answered(ticket)
+                return
+            if self._in_a_row == 0:
+                self._streak_from = ticket
+            self._in_a_row += 1
+            if self._in_a_row >= self.threshold and self.gone is None:
+                self.gone = reason
+
+    def _answered(self, ticket: int) -> None:
+        """The server answered an export: a streak of failures ends, unless that export
+        started before the streak did."""
+        if self._in_a_row == 0 or ticket > self._streak_from:
+            self._in_a_row = 0
+
+    def skip(self, app_id: str) -> None:
+        with self._lock:
+            self.skipped.append(app_id)
+
+
+def gone_reason(exc: Exception) -> str | None:
+    """Why a failed request says the server is gone, in a few words; None if it answered."""
+    if isinstance(exc, DifyTimeoutError):
+        return "timed out"
+    if isinstance(exc, DifyConnectionError):
+        text = exc.message.lower()
+        if "refused" in text:
+            return "connection refused"
+        return "cannot connect" if not exc.sent else "connection dropped"
+    if isinstance(exc, APIStatusError) and exc.status in _GATEWAY_STATUSES:
+        return f"HTTP {exc.status}"
+    return None
 
 
 def live_export(

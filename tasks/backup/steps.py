@@ -15,10 +15,17 @@ from pathlib import Path
 from prefect import task
 from pydantic import BaseModel
 
-from dify_client import DifyClient, DifyError, WorkspaceLookupError, find_workspaces
+from dify_client import (
+    AuthenticationError,
+    DifyClient,
+    DifyError,
+    WorkspaceLookupError,
+    find_workspaces,
+)
+from dify_client.remedies import Remedy, Step
 from gitstore import Author, GitStore, GitStoreError, RepositoryBusyError
 from jobs import BackupSettings, Source
-from reconcile.backup.files import plan_files, text_hash
+from reconcile.backup.files import ExportFailed, plan_files, text_hash
 from reconcile.backup.layout import (
     INDEX_FILE,
     AppListing,
@@ -29,7 +36,7 @@ from reconcile.backup.layout import (
     workspace_dir,
 )
 from reconcile.backup.plan import WorkspaceResult, commit_message, decide_exports
-from tasks.backup.export import export_all
+from tasks.backup.export import Breaker, export_all
 from tasks.backup.files import apply_files
 from tasks.backup.last_run import record_last_run
 from tasks.sources import open_client
@@ -169,6 +176,8 @@ def backup_workspace(
         with open_client(target.source, rate_limit=settings.rate_limit) as client:
             try:
                 listings, result.reported_total = _list_apps(client, target.workspace_id)
+            except AuthenticationError:
+                raise  # every later request would be rejected too: the run stops here
             except DifyError as exc:
                 # Never remove anything on a partial view of the workspace.
                 result.error = f"listing apps failed: {exc}"
@@ -183,6 +192,7 @@ def backup_workspace(
                 full=settings.full,
                 track_live=client.supports(LIVE_VERSIONS_OP),
             )
+            breaker = Breaker()
             exports = export_all(
                 client,
                 decisions,
@@ -190,8 +200,17 @@ def backup_workspace(
                 include_secret=settings.include_secret,
                 no_redact=set(settings.no_redact),
                 progress=progress,
+                breaker=breaker,
             )
-            result.exports = len(decisions)
+            if breaker.rejected is not None:
+                raise token_rejected(target.base_url, breaker.rejected, breaker.exported)
+            result.exports = sum(not isinstance(e, ExportFailed) for e in exports.values())
+            if breaker.gone is not None:
+                result.stopped = (
+                    f"Dify at {target.base_url} stopped answering after {breaker.exported} "
+                    f"export(s) ({breaker.gone}); nothing more was exported"
+                )
+                result.not_exported = list(breaker.skipped)
         plan = plan_files(
             result.directory,
             listings,
@@ -232,6 +251,18 @@ def commit_backup(settings: BackupSettings, results: list[WorkspaceResult]) -> C
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+
+def token_rejected(base_url: str, error: AuthenticationError, exported: int) -> AuthenticationError:
+    """The run's end when the server rejects the token mid-run: nothing is committed (a
+    tree missing the apps the token could no longer export would record them as gone)."""
+    return AuthenticationError(
+        f"Dify at {base_url} rejected the token after {exported} export(s); "
+        "the backup stopped and nothing was committed",
+        status=error.status,
+        code=error.code,
+        hint=(Step(Remedy.SIGN_IN, "Sign in again"), ", then run the backup again."),
+    )
 
 
 def _list_apps(client: DifyClient, workspace_id: str) -> tuple[list[AppListing], int]:
