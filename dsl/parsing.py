@@ -5,7 +5,8 @@ is a bool), so difyops parses with the same resolver to see exactly the data Dif
 The scanner and parser run in libyaml (`CSafeLoader`) when it is installed, for speed;
 when libyaml rejects a text, the pure-Python `SafeLoader` gets the last word, because it
 is what Dify runs (libyaml refuses some escapes, such as surrogate pairs, that PyYAML
-accepts).
+accepts). Every load goes through `dsl.yaml_guard` (size, alias and depth limits) so a
+hostile text is refused with a located error instead of exhausting memory or the stack.
 
 Positions are 1-based (line, column), counted in characters of the text that was parsed.
 """
@@ -18,6 +19,7 @@ import yaml
 
 from dsl.errors import DslParseError, marked_error_details
 from dsl.tree import TreePath
+from dsl.yaml_guard import HostileYamlError, is_nesting_error, load_pyyaml, too_deep
 
 _FastLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -31,13 +33,35 @@ def parse_yaml(text: str, *, source: str, where: str = "") -> Any:
     for the YAML inside a JSON export wrapper).
     """
     try:
-        return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError:
-        pass
-    try:
-        return yaml.load(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        raise yaml_error_to_parse_error(error, text=text, source=source, where=where) from None
+        try:
+            return load_pyyaml(text, _FastLoader)
+        except yaml.YAMLError as error:
+            if is_nesting_error(error):
+                raise too_deep(*_mark_of(error)) from None
+        try:
+            return load_pyyaml(text, yaml.SafeLoader)
+        except yaml.YAMLError as error:
+            raise yaml_error_to_parse_error(error, text=text, source=source, where=where) from None
+    except HostileYamlError as error:
+        raise hostile_to_parse_error(error, source=source, where=where) from None
+
+
+def hostile_to_parse_error(
+    error: HostileYamlError, *, source: str, where: str = ""
+) -> DslParseError:
+    """The located `DslParseError` of a text refused by `dsl.yaml_guard`."""
+    return DslParseError(
+        f"{error.message}{where}",
+        source=source,
+        line=error.line,
+        column=error.column,
+        hint=error.hint,
+    )
+
+
+def _mark_of(error: yaml.YAMLError) -> tuple[int, int]:
+    mark = getattr(error, "problem_mark", None)
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
 def yaml_error_to_parse_error(
