@@ -19,7 +19,14 @@ import yaml
 
 from dsl.errors import DslParseError, marked_error_details
 from dsl.tree import TreePath
-from dsl.yaml_guard import HostileYamlError, is_nesting_error, load_pyyaml, too_deep
+from dsl.yaml_guard import (
+    HostileYamlError,
+    check_node_graph,
+    check_text_size,
+    is_nesting_error,
+    load_pyyaml,
+    too_deep,
+)
 
 _FastLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -44,6 +51,25 @@ def parse_yaml(text: str, *, source: str, where: str = "") -> Any:
             raise yaml_error_to_parse_error(error, text=text, source=source, where=where) from None
     except HostileYamlError as error:
         raise hostile_to_parse_error(error, source=source, where=where) from None
+
+
+def guard_yaml(text: str, *, source: str) -> None:
+    """Refuse a text above 10 MB, an alias bomb or absurd nesting (`dsl.yaml_guard`) with a
+    located `DslParseError`, without building its data; YAML that does not parse passes (the
+    caller leaves it to whoever parses it for real)."""
+    try:
+        check_text_size(text)
+        try:
+            node = yaml.compose(text, Loader=_FastLoader)
+        except yaml.YAMLError as error:
+            if is_nesting_error(error):
+                raise too_deep(*_mark_of(error)) from None
+            return
+        except RecursionError:
+            raise too_deep() from None
+        check_node_graph(node)
+    except HostileYamlError as error:
+        raise hostile_to_parse_error(error, source=source) from None
 
 
 def hostile_to_parse_error(
