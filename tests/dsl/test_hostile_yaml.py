@@ -82,3 +82,16 @@ def test_an_empty_dsl_is_refused_before_import() -> None:
     with pytest.raises(DslParseError, match="empty"):
         check_import_text(" \n", source="empty.yml")
     check_import_text("not: [valid", source="broken.yml")  # left to the server to judge
+
+
+def test_many_aliases_from_pyyamls_dumper_still_load() -> None:
+    """PyYAML writes an anchor for every object shared in the data: thousands of aliases
+    are normal, only their expansion counts."""
+    import yaml
+
+    data = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    nodes = data["workflow"]["graph"]["nodes"]
+    data["workflow"]["graph"]["nodes"] = nodes * 600
+    text = yaml.safe_dump(data, sort_keys=False)
+    assert text.count("*id") > 1000
+    assert len(load_text(text).data["workflow"]["graph"]["nodes"]) == len(nodes) * 600
