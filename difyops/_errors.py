@@ -26,7 +26,7 @@ from dify_client import (
 from dify_client.remedies import say
 from difyops._spelling import cli_setting, cli_step
 from difyops.exceptions import DifyopsError, ExitCode
-from dsl import DslError
+from dsl import DslError, DslParseError
 from reconcile.errors import ManifestError, PlanError, UnsafePlanError
 
 
@@ -69,6 +69,9 @@ def _classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[
         return ExitCode.ERROR, "connection", exc.message, exc.hint, {}
     if isinstance(exc, DifyError):
         return ExitCode.ERROR, type(exc).__name__, exc.message, exc.hint, {}
+    if isinstance(exc, DslParseError):
+        where = f"{exc.source}:{exc.line}:{exc.column}"
+        return ExitCode.ERROR, "dsl", f"{where}: {exc.message}", exc.hint, {}
     if isinstance(exc, DslError):
         return ExitCode.ERROR, "dsl", str(exc), getattr(exc, "hint", None), {}
     if isinstance(exc, PlanError):
@@ -76,6 +79,8 @@ def _classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[
         return code, _snake(type(exc).__name__), exc.message, exc.hint, {}
     if _is_git_error(exc):
         return ExitCode.ERROR, "git", str(exc), getattr(exc, "hint", None), {}
+    if (found := _bad_input(exc)) is not None:
+        return ExitCode.ERROR, *found, {}
     return (
         ExitCode.ERROR,
         "internal",
@@ -100,6 +105,36 @@ def _unknown_workspace(exc: BaseException) -> bool:
             return not seen.ambiguous
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+def _bad_input(exc: BaseException) -> tuple[str, str, str] | None:
+    """(code, message, hint) of input no command could use, wherever it was read: a file
+    that is not UTF-8, a path that is not what it should be, absurdly deep nesting."""
+    if isinstance(exc, UnicodeDecodeError):
+        byte = exc.object[exc.start : exc.start + 1]
+        return (
+            "not_utf8",
+            f"a file is not UTF-8 text (byte {bytes(byte)!r} at offset {exc.start:,})",
+            "Save the file as UTF-8; difyops reads DSLs, manifests and smoke files as UTF-8.",
+        )
+    if isinstance(exc, NotADirectoryError | IsADirectoryError | FileNotFoundError):
+        path = exc.filename or "a path"
+        expected = "a directory" if isinstance(exc, NotADirectoryError) else "a file"
+        if isinstance(exc, FileNotFoundError):
+            expected = "an existing path"
+        return (
+            "bad_path",
+            f"{path}: {exc.strerror or exc}",
+            f"Check the paths given: {expected} was expected there (a backup repository "
+            "is a directory; DSLs and manifests are files).",
+        )
+    if isinstance(exc, RecursionError):
+        return (
+            "too_deep",
+            "the input nests too deeply to be read",
+            "A Dify DSL or manifest is a few dozen levels deep; check the file.",
+        )
+    return None
 
 
 def _snake(name: str) -> str:

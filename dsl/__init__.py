@@ -39,8 +39,10 @@ from dsl.document import (
     DEFAULT_DSL_VERSION,
     KNOWN_APP_MODES,
     DslDocument,
+    check_import_text,
     load_file,
     load_text,
+    read_text_file,
 )
 from dsl.errors import DslError, DslParseError, DslStructureError
 from dsl.normalize import RULES, NormalizationRule, normalize
@@ -86,6 +88,7 @@ __all__ = [
     "check_compatibility",
     "check_document",
     "check_file",
+    "check_import_text",
     "content_hash",
     "diff_documents",
     "diff_files",
@@ -100,6 +103,7 @@ __all__ = [
     "may_contain_secrets",
     "normalize",
     "position_at",
+    "read_text_file",
     "redact",
     "render_check_text",
     "render_markdown",

@@ -45,7 +45,7 @@ from dsl.graph import (
     variable_names,
 )
 from dsl.parsing import compose, locate
-from dsl.secrets import find_secrets
+from dsl.secrets import find_secrets, plain_variables_named_like_secrets
 from dsl.tree import TreePath, as_str, format_path
 from dsl.workspace import workspace_bound_refs
 
@@ -142,6 +142,7 @@ def check_document(document: DslDocument, *, current_version: str | None = None)
         _version_problems(document, current_version),
         _mode_problems(document),
         _secret_problems(document),
+        _plain_secret_variable_problems(document),
         _graph_problems(document),
         _human_input_problems(document),
         _reference_problems(document),
@@ -250,6 +251,21 @@ def _secret_problems(document: DslDocument) -> Iterator[Problem]:
             "secret",
             f"{finding.description}{where}; redact it or move it to a secret environment variable",
             finding.path,
+        )
+
+
+def _plain_secret_variable_problems(document: DslDocument) -> Iterator[Problem]:
+    flagged = {finding.path[:-1] for finding in find_secrets(document)}
+    for variable in plain_variables_named_like_secrets(document):
+        if variable.path[:-1] in flagged:  # its value already reads as a credential (error)
+            continue
+        yield Problem(
+            Severity.WARNING,
+            "secret-name",
+            f"environment variable '{variable.name}' is named like a secret but is a plain "
+            f"{variable.value_type or 'untyped'} variable with a value: Dify exports and backups "
+            "keep it in clear text; make it a secret variable (value_type: secret)",
+            variable.path,
         )
 
 

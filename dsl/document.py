@@ -23,7 +23,14 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from dsl.errors import DslError, DslParseError, DslStructureError
-from dsl.parsing import compose, locate, parse_yaml, position_of_offset, scalar_text
+from dsl.parsing import (
+    compose,
+    guard_yaml,
+    locate,
+    parse_yaml,
+    position_of_offset,
+    scalar_text,
+)
 from dsl.tree import TreePath
 
 DEFAULT_DSL_VERSION = "0.1.0"
@@ -68,12 +75,19 @@ class DslDocument:
 def load_file(path: str | os.PathLike[str]) -> DslDocument:
     """Read and load a DSL file (UTF-8, optional BOM)."""
     source = os.fspath(path)
+    return load_text(read_text_file(path), source=source)
+
+
+def read_text_file(path: str | os.PathLike[str]) -> str:
+    """The UTF-8 text of a file, or a `DslError` saying which file and where it is wrong
+    (it cannot be read, it is a directory, it is not UTF-8)."""
+    source = os.fspath(path)
     try:
         raw = Path(path).read_bytes()
     except OSError as error:
         raise DslError(f"{source}: cannot read file: {error.strerror or error}") from None
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         prefix = raw[: error.start].decode("utf-8", errors="replace")
         line, column = position_of_offset(prefix, len(prefix))
@@ -84,7 +98,22 @@ def load_file(path: str | os.PathLike[str]) -> DslDocument:
             column=column,
             hint="Dify writes DSL files as UTF-8; re-export the app or convert the file",
         ) from None
-    return load_text(text, source=source)
+
+
+def check_import_text(text: str, *, source: str) -> None:
+    """Refuse, before it is sent, a DSL that Dify would refuse or that could hurt the server:
+    an empty text, one above Dify's 10 MB limit, an alias bomb or absurd nesting.
+
+    Anything else (even YAML that does not parse) is left to the server, whose answer is the
+    one that counts.
+    """
+    if not text.strip():
+        raise DslStructureError(
+            "the DSL is empty; Dify has nothing to import",
+            source=source,
+            hint="export the app from Dify (app menu → Export DSL) and import that file",
+        )
+    guard_yaml(text.removeprefix("\ufeff"), source=source)
 
 
 def load_text(text: str, *, source: str = "<string>") -> DslDocument:

@@ -5,7 +5,8 @@ is a bool), so difyops parses with the same resolver to see exactly the data Dif
 The scanner and parser run in libyaml (`CSafeLoader`) when it is installed, for speed;
 when libyaml rejects a text, the pure-Python `SafeLoader` gets the last word, because it
 is what Dify runs (libyaml refuses some escapes, such as surrogate pairs, that PyYAML
-accepts).
+accepts). Every load goes through `dsl.yaml_guard` (size, alias and depth limits) so a
+hostile text is refused with a located error instead of exhausting memory or the stack.
 
 Positions are 1-based (line, column), counted in characters of the text that was parsed.
 """
@@ -18,6 +19,14 @@ import yaml
 
 from dsl.errors import DslParseError, marked_error_details
 from dsl.tree import TreePath
+from dsl.yaml_guard import (
+    HostileYamlError,
+    check_node_graph,
+    check_text_size,
+    is_nesting_error,
+    load_pyyaml,
+    too_deep,
+)
 
 _FastLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -31,13 +40,54 @@ def parse_yaml(text: str, *, source: str, where: str = "") -> Any:
     for the YAML inside a JSON export wrapper).
     """
     try:
-        return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError:
-        pass
+        try:
+            return load_pyyaml(text, _FastLoader)
+        except yaml.YAMLError as error:
+            if is_nesting_error(error):
+                raise too_deep(*_mark_of(error)) from None
+        try:
+            return load_pyyaml(text, yaml.SafeLoader)
+        except yaml.YAMLError as error:
+            raise yaml_error_to_parse_error(error, text=text, source=source, where=where) from None
+    except HostileYamlError as error:
+        raise hostile_to_parse_error(error, source=source, where=where) from None
+
+
+def guard_yaml(text: str, *, source: str) -> None:
+    """Refuse a text above 10 MB, an alias bomb or absurd nesting (`dsl.yaml_guard`) with a
+    located `DslParseError`, without building its data; YAML that does not parse passes (the
+    caller leaves it to whoever parses it for real)."""
     try:
-        return yaml.load(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        raise yaml_error_to_parse_error(error, text=text, source=source, where=where) from None
+        check_text_size(text)
+        try:
+            node = yaml.compose(text, Loader=_FastLoader)
+        except yaml.YAMLError as error:
+            if is_nesting_error(error):
+                raise too_deep(*_mark_of(error)) from None
+            return
+        except RecursionError:
+            raise too_deep() from None
+        check_node_graph(node)
+    except HostileYamlError as error:
+        raise hostile_to_parse_error(error, source=source) from None
+
+
+def hostile_to_parse_error(
+    error: HostileYamlError, *, source: str, where: str = ""
+) -> DslParseError:
+    """The located `DslParseError` of a text refused by `dsl.yaml_guard`."""
+    return DslParseError(
+        f"{error.message}{where}",
+        source=source,
+        line=error.line,
+        column=error.column,
+        hint=error.hint,
+    )
+
+
+def _mark_of(error: yaml.YAMLError) -> tuple[int, int]:
+    mark = getattr(error, "problem_mark", None)
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
 def yaml_error_to_parse_error(

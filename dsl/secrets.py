@@ -277,6 +277,48 @@ def _environment_findings(data: Mapping[str, Any]) -> Iterator[SecretFinding]:
             )
 
 
+# Environment variable names that say "this is a credential": SERVICE_TOKEN, DB_PASSWORD,
+# OPENAI_API_KEY, client-secret, serviceToken.
+_SECRET_LIKE_VARIABLE = re.compile(
+    r"(?i)(?:^|[_-])(?:token|secret|password|passwd|pwd|api[_-]?key|apikey|access[_-]?key|"
+    r"secret[_-]?key|private[_-]?key|credentials?)$"
+)
+_SECRET_LIKE_CAMEL = re.compile(r"[a-z0-9](?:Token|Secret|Password|ApiKey|PrivateKey)$")
+
+
+@dataclass(frozen=True)
+class PlainSecretVariable:
+    """An environment variable named like a credential but typed as plain text, holding a
+    value: Dify exports and backs up its value in clear, unlike a ``secret`` variable."""
+
+    index: int
+    name: str
+    value_type: str
+
+    @property
+    def path(self) -> TreePath:
+        return (*ENVIRONMENT_PATH, self.index, "value_type")
+
+
+def plain_variables_named_like_secrets(
+    document: DslDocument | Mapping[str, Any],
+) -> list[PlainSecretVariable]:
+    """Environment variables named like a secret whose type is not ``secret`` and whose
+    value is filled in (never the value itself)."""
+    data = as_data(document)
+    variables = get_path(data, ENVIRONMENT_PATH)
+    found = []
+    for index, variable in enumerate(variables if isinstance(variables, list) else []):
+        if not isinstance(variable, Mapping) or variable.get("value_type") == "secret":
+            continue
+        name = as_str(variable.get("name"))
+        value = variable.get("value")
+        named_like_secret = _SECRET_LIKE_VARIABLE.search(name) or _SECRET_LIKE_CAMEL.search(name)
+        if named_like_secret and isinstance(value, str) and looks_like_secret(value, min_length=4):
+            found.append(PlainSecretVariable(index, name, as_str(variable.get("value_type"))))
+    return found
+
+
 def _node_specific_findings(payload: Mapping[str, Any], base: TreePath) -> Iterator[SecretFinding]:
     kind = payload.get("type")
     if kind == "http-request":

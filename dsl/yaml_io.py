@@ -36,10 +36,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from dsl.errors import DslParseError, marked_error_details
 from dsl.tree import TreePath
+from dsl.yaml_guard import HostileYamlError, check_node_graph, check_text_size, too_deep
 
 Position = tuple[int, int]
 
@@ -47,6 +49,7 @@ Position = tuple[int, int]
 def make_yaml() -> YAML:
     """A fresh ruamel.yaml instance configured with the difyops dialect."""
     yaml = YAML(typ="rt", pure=True)
+    yaml.Composer = _GuardedComposer
     yaml.map_indent = 2
     yaml.sequence_indent = 4
     yaml.sequence_dash_offset = 2
@@ -58,14 +61,32 @@ def make_yaml() -> YAML:
     return yaml
 
 
+class _GuardedComposer(Composer):
+    """ruamel's composer, refusing hostile node graphs (`dsl.yaml_guard`) before they are
+    constructed into data."""
+
+    def compose_document(self: Any) -> Any:
+        node = super().compose_document()
+        check_node_graph(node)
+        return node
+
+
 def load_roundtrip(text: str, *, source: str = "<string>") -> Any:
     """Parse text into ruamel's comment-preserving mappings and sequences.
 
-    Raises `DslParseError` with the 1-based line and column of syntax errors and duplicate
-    keys.
+    Raises `DslParseError` with the 1-based line and column of syntax errors, duplicate
+    keys and hostile texts (alias bombs, deep nesting, above 10 MB).
     """
     try:
-        return make_yaml().load(text)
+        check_text_size(text, dsl=False)
+        try:
+            return make_yaml().load(text)
+        except RecursionError:
+            raise too_deep() from None
+    except HostileYamlError as error:
+        raise DslParseError(
+            error.message, source=source, line=error.line, column=error.column, hint=error.hint
+        ) from None
     except MarkedYAMLError as error:
         line, column, message = marked_error_details(error)
         raise DslParseError(

@@ -17,6 +17,8 @@ from typing import Any
 import yaml
 
 from dsl.errors import DslParseError, marked_error_details
+from dsl.parsing import hostile_to_parse_error
+from dsl.yaml_guard import HostileYamlError, is_nesting_error, load_pyyaml, too_deep
 
 _BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -98,14 +100,23 @@ _Loader.add_constructor("tag:yaml.org,2002:seq", _sequence)
 
 
 def load_located(text: str, *, source: str = "<string>") -> Any:
-    """Plain data (dicts and lists with positions); `DslParseError` on bad YAML or
-    duplicate keys, with the 1-based line and column."""
+    """Plain data (dicts and lists with positions); `DslParseError` on bad YAML, duplicate
+    keys or a hostile text (`dsl.yaml_guard`), with the 1-based line and column."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 — a SafeLoader subclass
+        return load_pyyaml(text, _Loader, dsl=False)
+    except HostileYamlError as error:
+        raise hostile_to_parse_error(error, source=source) from None
     except yaml.MarkedYAMLError as error:
+        if is_nesting_error(error):
+            raise hostile_to_parse_error(too_deep(*_mark(error)), source=source) from None
         line, column, message = marked_error_details(error)
         raise DslParseError(
             f"invalid YAML: {message}", source=source, line=line, column=column
         ) from None
     except yaml.YAMLError as error:
         raise DslParseError(f"invalid YAML: {error}", source=source) from None
+
+
+def _mark(error: yaml.MarkedYAMLError) -> tuple[int, int]:
+    mark = error.problem_mark
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)

@@ -19,6 +19,7 @@ from difyops.connection import (
     resolve_workspace,
 )
 from difyops.exceptions import DifyopsError, UsageError
+from dsl import DslError, DslParseError, check_import_text, read_text_file
 
 app = typer.Typer(
     help="Apps: list, describe, export and import DSL; run them and answer their forms.",
@@ -182,7 +183,7 @@ def import_app(
         raise UsageError("give a DSL file or --url (one of them)")
     content = None
     if file is not None:
-        content = sys.stdin.read() if str(file) == "-" else _read(file)
+        content = _read_dsl(file)
     with open_client(profile) as (connection, client):
         choice = resolve_workspace(client, connection, workspace)
         target_id = resolve_app(client, choice, overwrite) if overwrite else None
@@ -237,11 +238,30 @@ def _report_import(out: Output, result: Import, *, leaked: list[str]) -> None:
         out.warn(f"plugin not installed in the workspace: {identifier}")
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
+def _read_dsl(path: Path) -> str:
+    """The DSL to send: UTF-8, not empty, within Dify's 10 MB, no alias bomb (refused here
+    with the file's name and a hint rather than by the server, or not at all)."""
+    if str(path) == "-":
+        source = "<stdin>"
+        try:
+            content = sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise UsageError(
+                "standard input is not UTF-8 text",
+                hint="Dify writes DSL files as UTF-8; re-export the app or convert the file.",
+            ) from None
+        except AttributeError:  # a text-only stdin (tests, some wrappers)
+            content = sys.stdin.read()
+    else:
+        source = str(path)
+        try:
+            content = read_text_file(path)
+        except DslParseError:
+            raise
+        except DslError as exc:
+            raise UsageError(str(exc)) from None
+    check_import_text(content, source=source)
+    return content
 
 
 def workspace_for(

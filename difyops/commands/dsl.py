@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
 
+from difyops._errors import classify
 from difyops._options import JsonOption, ProfileOption, WorkspaceOption
 from difyops._output import Output
 from difyops.commands.apps import resolve_app, workspace_for
@@ -14,7 +16,6 @@ from difyops.connection import open_client
 from difyops.exceptions import DifyopsError, ExitCode
 from dsl import (
     DslDocument,
-    DslError,
     check_file,
     diff_documents,
     load_file,
@@ -60,8 +61,8 @@ def diff(
     try:
         old_doc, new_doc = _load_pair(old, new, workspace, profile)
         result = diff_documents(old_doc, new_doc, ignore_position=ignore_position)
-    except DslError as exc:
-        raise DiffTrouble(str(exc)) from exc
+    except Exception as exc:
+        raise _trouble(exc) from exc
     if json_output:
         out.json(result.to_json())
     elif output_format == "markdown":
@@ -92,6 +93,16 @@ def check(
     else:
         out.out.print(render_check_text(report), markup=False)
     raise typer.Exit(report.exit_code)
+
+
+def _trouble(exc: Exception) -> Exception:
+    """What `dsl diff` raises for an error: diff(1)'s "trouble" (2), so that no failure
+    reads as "different" (1). Sign-in, rate-limit and cancel keep their own codes; with
+    DIFYOPS_DEBUG an unexpected error keeps its traceback."""
+    exit_code, code, message, hint, _ = classify(exc)
+    if exit_code != ExitCode.ERROR or (code == "internal" and os.environ.get("DIFYOPS_DEBUG")):
+        return exc
+    return DiffTrouble(message, hint=hint)
 
 
 def _load_pair(

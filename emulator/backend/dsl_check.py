@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from emulator import errors
+from emulator.backend import yaml_guard
 from emulator.backend.common import WORKFLOW_MODES
 from emulator.backend.graph_check import GraphIssue, check_graph, errors_of
 from emulator.store import Store
@@ -58,7 +59,7 @@ class DslChecker:
 
     def _issues(self, workspace_id: str, yaml_content: str, app_id: str | None) -> list[GraphIssue]:
         try:
-            data = yaml.safe_load(yaml_content)
+            data = yaml_guard.safe_load(yaml_content)
         except yaml.YAMLError as exc:
             raise _NotCheckable(f"Invalid YAML: {exc}") from exc
         if not isinstance(data, Mapping):

@@ -36,6 +36,7 @@ from typing import Any
 import yaml
 from packaging.version import InvalidVersion, Version
 
+from emulator.backend import yaml_guard
 from emulator.backend.app_writer import build_app_row, store_app
 from emulator.backend.common import WORKFLOW_MODES, new_id
 from emulator.backend.context import Authorized
@@ -155,7 +156,7 @@ class DslImporter:
 
         try:
             content = self._content_of(request)
-            data = yaml.safe_load(content)
+            data = yaml_guard.safe_load(content)
         except ImportFailed as exc:
             return failed(str(exc))
         except yaml.YAMLError as exc:
@@ -312,7 +313,7 @@ class DslImporter:
             )
         payload = pending.payload
         try:
-            data = yaml.safe_load(payload["yaml_content"])
+            data = yaml_guard.safe_load(payload["yaml_content"])
             workspace_id = auth.require_workspace().id
             existing = None
             if payload.get("app_id"):
