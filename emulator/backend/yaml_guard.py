@@ -23,7 +23,10 @@ import yaml
 MAX_EXPANDED_VALUES = 1_000_000
 MAX_DEPTH = 200
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Dify's `yaml.safe_load` is PyYAML's pure-Python SafeLoader; libyaml reads some inputs
+# differently (it refuses a lone surrogate escape such as "\ud83d" that SafeLoader takes),
+# so the emulator parses with the same loader as the server.
+_Loader: type[yaml.SafeLoader] = yaml.SafeLoader
 
 
 class HostileYamlError(yaml.YAMLError):
