@@ -151,8 +151,12 @@ def test_an_empty_repo_parameter_is_refused_by_the_server_before_any_run(
     # is created and nothing is written anywhere (the worker's directory included).
     runs_before = len(deployed.server.flow_runs())
     signed_in.admin.reset_stats()
-    with pytest.raises(Exception, match=r"(?i)repo|validation|parameters"):
+    from prefect.exceptions import PrefectHTTPStatusError
+
+    with pytest.raises(PrefectHTTPStatusError) as refused:
         deployed.server.submit(BACKUP, {"repo": ""})
+    assert refused.value.response.status_code == 409
+    assert "repo" in refused.value.response.text
     assert len(deployed.server.flow_runs()) == runs_before
     assert signed_in.admin.stats() == {}
 
