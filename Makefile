@@ -10,7 +10,7 @@ PACKAGES := $(wildcard dify_client dsl reconcile jobs gitstore tasks flows difyo
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: all install check lint typecheck imports test quick demo bench clean
+.PHONY: all install check lint typecheck imports test quick reliability demo bench clean
 
 all: test
 
@@ -42,6 +42,11 @@ test: check
 # schemathesis, long property runs; see tests/conftest.py), about 25 s. `make test` runs all.
 quick: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
+
+# Faults, kill -9, leaks, hostile input, concurrency and auth order (tests/reliability,
+# also part of `make test`): one figure line per suite at the end of the run.
+reliability: $(STAMP)
+	$(BIN)/python -m pytest -q tests/reliability
 
 # GENERATION=s3 serves Dify's newer (catalog) paths; the client detects which it met.
 GENERATION ?= s2

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import figures
+
 # Prefect reads these when it is first imported, which happens while tests are collected;
 # they must be in place before any test module imports it.
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="difyops-tests-"))
@@ -33,7 +35,7 @@ pytest_plugins = ["tests.support.fixtures"]
 # client against the emulator over HTTP (contract), the DSL corpus, schemathesis, the
 # long property runs, and the emulator run as a subprocess.
 TESTS_DIR = Path(__file__).resolve().parent
-SLOW_DIRECTORIES = ("flows", "cli", "contract")
+SLOW_DIRECTORIES = ("flows", "cli", "contract", "reliability")
 SLOW_MODULES = (
     "emulator/test_schemathesis.py",
     "emulator/test_persistence_and_cli.py",
@@ -66,6 +68,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if is_slow(item):
             item.add_marker(pytest.mark.slow)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The reliability suites' figures (tests/support/figures.py), one line per part."""
+    lines = figures.recorded()
+    if lines:
+        terminalreporter.section("reliability figures")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 def is_slow(item: pytest.Item) -> bool:
