@@ -10,6 +10,10 @@ limit the recursive constructors can handle (the parsers themselves recurse too:
 `RecursionError` becomes the same refusal). Texts above Dify's import limit (10 MB) are
 refused before they are parsed at all.
 
+A scalar the constructors cannot turn into a value (an integer of 5,000 digits, which
+Python refuses to convert; `!!int xyz`; `!!timestamp 2020-13-45`) is refused at its place
+too: `located_values` makes the constructors' `ValueError`s and friends a marked YAML error.
+
 Aliases themselves are fine (PyYAML's dumper writes one for each object shared in the data),
 and the budget is generous for any real file and tiny for a bomb. The graph check is iterative.
 """
@@ -131,10 +135,62 @@ def too_deep(line: int = 1, column: int = 1) -> HostileYamlError:
     )
 
 
+# What a constructor raises for a scalar it cannot convert (int(), float(), datetime(),
+# the boolean table); a bug of ours would not come from the YAML library's constructors.
+UNCONSTRUCTIBLE = (ValueError, KeyError, TypeError, OverflowError)
+
+
+# Python refuses to print an integer of more than 4,300 digits (about 14,000 bits): one
+# read from hex would break every message that quotes it.
+_MAX_INT_BITS = 14_000
+
+
+def checked_value(value: Any) -> Any:
+    """`value`, unless it is an integer too large to print (then a `ValueError`)."""
+    if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+        raise ValueError("integer too large")
+    return value
+
+
+def unconstructible_problem(node: Any, error: Exception) -> str:
+    """What to say about a node its constructor refused with `error`."""
+    tag = str(getattr(node, "tag", "") or "").rsplit(":", 1)[-1] or "value"
+    value = node.value if isinstance(node.value, str) else None
+    if value is None:
+        return f"this {tag} cannot be read ({type(error).__name__})"
+    shown = repr(value) if len(value) <= 40 else f"{value[:20]!r}… ({len(value):,} characters)"
+    return f"the value {shown} is not a valid {tag}"
+
+
+def located_values(loader_class: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
+    """`loader_class`, its constructors' refusals of a value raised as `ConstructorError`s
+    at the value's place (a subclass, made once per class)."""
+    located = _LOCATED.get(loader_class)
+    if located is None:
+        located = _LOCATED[loader_class] = _make_located(loader_class)
+    return located
+
+
+_LOCATED: dict[type[yaml.SafeLoader], type[yaml.SafeLoader]] = {}
+
+
+def _make_located(loader_class: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
+    def construct_object(self: Any, node: Any, deep: bool = False) -> Any:
+        try:
+            return checked_value(loader_class.construct_object(self, node, deep=deep))
+        except UNCONSTRUCTIBLE as error:
+            raise yaml.constructor.ConstructorError(
+                None, None, unconstructible_problem(node, error), node.start_mark
+            ) from None
+
+    return type(loader_class.__name__, (loader_class,), {"construct_object": construct_object})
+
+
 def load_pyyaml(text: str, loader_class: type[yaml.SafeLoader], *, dsl: bool = True) -> Any:
-    """`yaml.load(text, Loader=loader_class)` with the size, alias and depth guards."""
+    """`yaml.load(text, Loader=loader_class)` with the size, alias and depth guards, and
+    located refusals of values that cannot be constructed."""
     check_text_size(text, dsl=dsl)
-    loader = loader_class(text)
+    loader = located_values(loader_class)(text)
     try:
         node = loader.get_single_node()
         check_node_graph(node)

@@ -37,11 +37,20 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from dsl.errors import DslParseError, marked_error_details
 from dsl.tree import TreePath
-from dsl.yaml_guard import HostileYamlError, check_node_graph, check_text_size, too_deep
+from dsl.yaml_guard import (
+    UNCONSTRUCTIBLE,
+    HostileYamlError,
+    check_node_graph,
+    check_text_size,
+    checked_value,
+    too_deep,
+    unconstructible_problem,
+)
 
 Position = tuple[int, int]
 
@@ -50,6 +59,7 @@ def make_yaml() -> YAML:
     """A fresh ruamel.yaml instance configured with the difyops dialect."""
     yaml = YAML(typ="rt", pure=True)
     yaml.Composer = _GuardedComposer
+    yaml.Constructor = _LocatedConstructor
     yaml.map_indent = 2
     yaml.sequence_indent = 4
     yaml.sequence_dash_offset = 2
@@ -69,6 +79,19 @@ class _GuardedComposer(Composer):
         node = super().compose_document()
         check_node_graph(node)
         return node
+
+
+class _LocatedConstructor(RoundTripConstructor):
+    """ruamel's round-trip constructor; a value it cannot construct (`!!int xyz`, an
+    integer of 5,000 digits) is a `ConstructorError` at its place, not a `ValueError`."""
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return checked_value(super().construct_object(node, deep=deep))
+        except UNCONSTRUCTIBLE as error:
+            raise ConstructorError(
+                None, None, unconstructible_problem(node, error), node.start_mark
+            ) from None
 
 
 def load_roundtrip(text: str, *, source: str = "<string>") -> Any:

@@ -11,7 +11,7 @@ They expose ruamel's ``.lc`` interface (`key`, `value`, `item`, 0-based), so
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from typing import Any
 
 import yaml
@@ -77,6 +77,13 @@ def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Iterator[Locate
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, Hashable):
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                "a mapping key must be a scalar, not a list or mapping",
+                key_node.start_mark,
+            )
         if key in result:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -95,6 +102,16 @@ def _sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> Iterator[Loca
         result.lc.items.append((item.start_mark.line, item.start_mark.column))
 
 
+def _core_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    """An integer as YAML 1.2 reads it: `09` is nine (YAML 1.1's constructor would take
+    the leading zero for octal and fail on the 9)."""
+    value = loader.construct_scalar(node)
+    if value.startswith(("0x", "0X")):
+        return int(value[2:], 16)
+    return int(value, 10)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _core_int)
 _Loader.add_constructor("tag:yaml.org,2002:map", _mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _sequence)
 
