@@ -19,19 +19,20 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NoReturn
 
 from dsl.errors import DslError, DslParseError, DslStructureError
 from dsl.parsing import (
     compose,
     guard_yaml,
+    hostile_to_parse_error,
     locate,
     parse_yaml,
     position_of_offset,
     scalar_text,
 )
 from dsl.tree import TreePath
+from dsl.yaml_guard import HostileYamlError, check_byte_size
 
 DEFAULT_DSL_VERSION = "0.1.0"
 KNOWN_APP_MODES = ("advanced-chat", "agent", "agent-chat", "chat", "completion", "workflow")
@@ -78,14 +79,25 @@ def load_file(path: str | os.PathLike[str]) -> DslDocument:
     return load_text(read_text_file(path), source=source)
 
 
-def read_text_file(path: str | os.PathLike[str]) -> str:
+def read_text_file(path: str | os.PathLike[str], *, dsl: bool = True) -> str:
     """The UTF-8 text of a file, or a `DslError` saying which file and where it is wrong
-    (it cannot be read, it is a directory, it is not UTF-8)."""
+    (it cannot be read, it is a directory, it is above 10 MB, it is not UTF-8).
+
+    A file above 10 MB is refused before it is read (Dify refuses such imports; difyops
+    reads no larger YAML of its own: `dsl=False` words the refusals for manifests).
+    """
     source = os.fspath(path)
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as stream:
+            check_byte_size(os.fstat(stream.fileno()).st_size, dsl=dsl)
+            raw = stream.read()
+    except HostileYamlError as error:
+        raise hostile_to_parse_error(error, source=source) from None
     except OSError as error:
-        raise DslError(f"{source}: cannot read file: {error.strerror or error}") from None
+        raise DslError(
+            f"{source}: cannot read file: {error.strerror or error}",
+            hint="give the path of a DSL file" if dsl else "give the path of a YAML file",
+        ) from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -96,7 +108,9 @@ def read_text_file(path: str | os.PathLike[str]) -> str:
             source=source,
             line=line,
             column=column,
-            hint="Dify writes DSL files as UTF-8; re-export the app or convert the file",
+            hint="Dify writes DSL files as UTF-8; re-export the app or convert the file"
+            if dsl
+            else "save the file as UTF-8",
         ) from None
 
 

@@ -12,7 +12,13 @@ from typing import Any
 
 
 class DslError(Exception):
-    """Root of every error raised by the `dsl` package."""
+    """Root of every error raised by the `dsl` package; `hint` says what to do, if known."""
+
+    hint: str | None = None
+
+    def __init__(self, *args: object, hint: str | None = None) -> None:
+        super().__init__(*args)
+        self.hint = hint
 
 
 class DslParseError(DslError):
@@ -36,7 +42,7 @@ class DslParseError(DslError):
         self.line = line
         self.column = column
         self.hint = hint
-        super().__init__(str(self))
+        super().__init__(str(self), hint=hint)
 
     def __str__(self) -> str:
         text = f"{self.source}:{self.line}:{self.column}: {self.message}"

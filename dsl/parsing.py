@@ -111,7 +111,7 @@ def yaml_error_to_parse_error(
     )
 
 
-def _hint_for(message: str) -> str | None:
+def _hint_for(message: str) -> str:
     if "'\\t'" in message or "tab" in message:
         return "YAML indentation must use spaces, not tabs"
     if "mapping values are not allowed" in message:
@@ -120,7 +120,9 @@ def _hint_for(message: str) -> str | None:
         return "check the indentation of this line and the one above"
     if "found duplicate anchor" in message or "found undefined alias" in message:
         return "check the & anchors and * aliases"
-    return None
+    if "is not a valid" in message:
+        return "quote the value if it is text"
+    return "fix the YAML at that place, or export the app from Dify again"
 
 
 def position_of_offset(text: str, offset: int) -> Position:

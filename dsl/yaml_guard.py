@@ -47,7 +47,11 @@ def check_text_size(text: str, *, dsl: bool = True) -> None:
     # len(text) is a lower bound of the byte size: only encode when it could matter.
     if len(text) * 4 <= MAX_TEXT_BYTES:
         return
-    size = len(text.encode("utf-8", errors="surrogatepass"))
+    check_byte_size(len(text.encode("utf-8", errors="surrogatepass")), dsl=dsl)
+
+
+def check_byte_size(size: int, *, dsl: bool = True) -> None:
+    """`check_text_size` for a text of `size` bytes (a file's size, before reading it)."""
     if size > MAX_TEXT_BYTES:
         if dsl:
             raise HostileYamlError(

@@ -259,7 +259,7 @@ def _read_dsl(path: Path) -> str:
         except DslParseError:
             raise
         except DslError as exc:
-            raise UsageError(str(exc)) from None
+            raise UsageError(str(exc), hint=exc.hint) from None
     check_import_text(content, source=source)
     return content
 
