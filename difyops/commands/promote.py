@@ -28,7 +28,9 @@ from difyops.commands._smoke_report import (
     smoke_policy,
 )
 from difyops.exceptions import DifyopsError, UsageError
+from dsl import DslError, DslParseError, read_text_file
 from jobs import GitSide, PromotionRequest, WorkspaceSide
+from reconcile.errors import ManifestError
 from reconcile.promotion.manifest import PromotionSection, load_promotion_section
 from reconcile.promotion.plan import PLAN_VERSION, PromotionOptions, PromotionPlan
 from reconcile.promotion.planner import Selection
@@ -405,9 +407,16 @@ def build_request(
 
 def _load_manifest(path: Path) -> PromotionSection:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        text = read_text_file(path, dsl=False)
+    except DslParseError as exc:
+        raise ManifestError(
+            f"{path}:{exc.line}:{exc.column}: {exc.message}", hint=exc.hint
+        ) from None
+    except DslError as exc:
+        raise UsageError(
+            str(exc).replace(": cannot read file:", ": cannot read the manifest:"),
+            hint="Give the path of a difyops manifest with a `promotion:` section.",
+        ) from None
     return load_promotion_section(text, source=str(path))
 
 

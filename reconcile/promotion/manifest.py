@@ -47,6 +47,7 @@ from reconcile.smoke.cases import SmokeCases, SmokePolicy
 from reconcile.smoke.loader import duplicate_names
 
 TOP_LEVEL_KEYS = ("version", "workspaces", "promotion")
+HINT = "The `promotion:` section is described in the README (Promotion)."
 Mode = Literal["workflow", "advanced-chat", "chat", "agent-chat", "completion", "agent"]
 
 
@@ -103,9 +104,12 @@ def load_promotion_section(text: str, *, source: str) -> PromotionSection:
     try:
         root = load_roundtrip(text, source=source)
     except DslParseError as exc:
-        raise ManifestError(str(exc)) from None
+        raise ManifestError(
+            f"{source}:{exc.line}:{exc.column}: {exc.message}",
+            hint=exc.hint or "Fix the YAML syntax at that place.",
+        ) from None
     if not isinstance(root, dict):
-        raise ManifestError(f"{source}:1:1: a manifest is a mapping with `version: 1`")
+        raise ManifestError(f"{source}:1:1: a manifest is a mapping with `version: 1`", hint=HINT)
     problems = []
     for key in root:
         if key not in TOP_LEVEL_KEYS:
@@ -120,13 +124,13 @@ def load_promotion_section(text: str, *, source: str) -> PromotionSection:
         problems.append(f"{source}:{line}:{column}: version: must be 1")
     if "promotion" not in root:
         problems.append(f"{source}:1:1: there is no `promotion:` section")
-        raise ManifestError("\n".join(problems))
+        raise ManifestError("\n".join(problems), hint=HINT)
     try:
         section = validate_at(PromotionSection, root, ("promotion",), source=source)
     except ManifestError as error:
         # Every problem at once: the section's own, after the top-level ones.
-        raise ManifestError("\n".join([*problems, error.message])) from None
+        raise ManifestError("\n".join([*problems, error.message]), hint=HINT) from None
     problems += duplicate_names(root, ("promotion", "smoke"), section.smoke, source=source)
     if problems:
-        raise ManifestError("\n".join(problems))
+        raise ManifestError("\n".join(problems), hint=HINT)
     return section

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from datetime import UTC, datetime
-from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from dify_client import MAX_PAGE_LIMIT
+from dsl import DslError, DslParseError, read_text_file
 from jobs import MembersSyncSettings, Source
 from reconcile.errors import ManifestError
 from reconcile.members import live
@@ -31,11 +31,18 @@ from tasks.sources import open_client
 
 
 def read_manifest(path: str) -> MembersManifest:
+    """The manifest at `path`; a `ManifestError` naming the file (and the place in it) when
+    it cannot be read, is above 10 MB or is not UTF-8, or does not validate."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
+        text = read_text_file(path, dsl=False)
+    except DslParseError as error:
         raise ManifestError(
-            f"{path}: cannot read the members manifest: {exc.strerror or exc}",
+            f"{path}:{error.line}:{error.column}: {error.message}", hint=error.hint
+        ) from None
+    except DslError as error:
+        reason = str(error).removeprefix(f"{path}: cannot read file: ")
+        raise ManifestError(
+            f"{path}: cannot read the members manifest: {reason}",
             hint="Give the path of a members manifest; exporting a workspace's members writes one.",
         ) from None
     return load_manifest(text, source=path)

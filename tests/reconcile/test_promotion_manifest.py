@@ -254,3 +254,22 @@ def test_invalid_yaml_is_reported_with_its_position() -> None:
 def test_duplicate_keys_are_refused() -> None:
     with pytest.raises(ManifestError, match=r"^promote\.yml:3:1: invalid YAML: .*duplicate"):
         load_promotion_section("version: 1\npromotion: {}\npromotion: {}\n", source="promote.yml")
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("version: 1\npromotion: [\n", "Fix the YAML syntax at that place."),
+        ("version: 1\npromotion:\n  source: {workspace: Dev}\n", "README (Promotion)"),
+        ("version: 2\npromotion: {}\n", "README (Promotion)"),
+        ("[]\n", "README (Promotion)"),
+        ("bomb: &a [1]\nmore: [*a, *a]\nversion: !!int xyz\n", "Fix the YAML syntax"),
+    ],
+    ids=["yaml", "section", "top-level", "not-a-mapping", "unconstructible"],
+)
+def test_every_manifest_error_comes_with_a_hint(text: str, hint: str) -> None:
+    # One line and a hint (issue 14): the CLI prints the hint under the located line.
+    with pytest.raises(ManifestError) as refused:
+        load_promotion_section(text, source="promote.yml")
+    assert refused.value.hint is not None and hint in refused.value.hint
+    assert str(refused.value).startswith("promote.yml:")
