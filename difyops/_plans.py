@@ -65,16 +65,38 @@ def write_plan_file(path: Path, plan: Any) -> None:
         raise DifyopsError(f"cannot write the plan to {path}: {exc.strerror or exc}") from None
 
 
+PLAN_HINT = "Write plans with `plan --out FILE`; do not edit them."
+
+
 def read_plan_file(path: Path, *, kind: str) -> dict[str, Any]:
-    """The JSON object of a plan file of `kind`; a `UsageError` saying what is wrong."""
+    """The JSON object of a plan file of `kind`; a `UsageError` naming the file (and the
+    place in it, where there is one) when it is not one."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except OSError as exc:
-        raise UsageError(f"cannot read the plan file {path}: {exc.strerror or exc}") from None
+        raise UsageError(
+            f"cannot read the plan file {path}: {exc.strerror or exc}",
+            hint="Give the path of a file written by `plan --out FILE`.",
+        ) from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        raise UsageError(
+            f"{path}:{line}:{column}: the plan file is not UTF-8 text", hint=PLAN_HINT
+        ) from None
     except json.JSONDecodeError as exc:
         raise UsageError(
-            f"{path}:{exc.lineno}:{exc.colno}: the plan file is not valid JSON",
-            hint="Write plans with `plan --out FILE`; do not edit them.",
+            f"{path}:{exc.lineno}:{exc.colno}: the plan file is not valid JSON", hint=PLAN_HINT
+        ) from None
+    except RecursionError:
+        raise UsageError(
+            f"{path}: the plan file nests too deeply to be a plan", hint=PLAN_HINT
+        ) from None
+    except ValueError:  # a number of thousands of digits, which Python refuses to read
+        raise UsageError(
+            f"{path}: the plan file holds a number too long to read", hint=PLAN_HINT
         ) from None
     if not isinstance(data, dict) or data.get("kind") != kind:
         found = data.get("kind") if isinstance(data, dict) else type(data).__name__

@@ -30,7 +30,7 @@ from difyops.connection import open_client, resolve_workspace
 from difyops.exceptions import DifyopsError, UsageError
 from jobs import MembersSyncSettings, Source
 from reconcile.members.planner import PlanOverrides
-from reconcile.members.run import PLAN_KIND, MembersPlanSet
+from reconcile.members.run import PLAN_FORMAT, PLAN_KIND, MembersPlanSet
 
 app = typer.Typer(help="Workspace members.", no_args_is_help=True)
 
@@ -339,10 +339,23 @@ def _only(out: Output, only: list[str] | None, old_only: list[str] | None) -> li
 
 def _read_members_plan(path: Path) -> MembersPlanSet:
     data = read_plan_file(path, kind=PLAN_KIND)
+    hint = "Write plans with `difyops members plan --out FILE`; do not edit them."
+    if data.get("format", PLAN_FORMAT) != PLAN_FORMAT:
+        raise UsageError(
+            f"{path} is a members plan of format {data['format']!r}; this difyops reads "
+            f"format {PLAN_FORMAT} only",
+            hint="Make the plan again with this difyops (`difyops members plan --out FILE`).",
+        )
     try:
-        return MembersPlanSet.model_validate(data)
+        plan_set = MembersPlanSet.model_validate(data)
     except ValidationError as exc:
         raise UsageError(
-            f"{path} is not a valid members plan ({exc.error_count()} problem(s))",
-            hint="Write plans with `difyops members plan --out FILE`; do not edit them.",
+            f"{path} is not a valid members plan ({exc.error_count()} problem(s))", hint=hint
         ) from None
+    if not plan_set.is_intact():
+        raise UsageError(
+            f"{path} was edited after it was written: its checksum does not match its plan",
+            hint="Make a new plan (`difyops members plan --out FILE`), review it, and apply "
+            "that one; do not edit plan files.",
+        )
+    return plan_set
