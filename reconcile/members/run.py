@@ -99,6 +99,16 @@ def _differences(saved: MembersPlanSet, fresh: MembersPlanSet) -> str:
         old = before.pop(plan.workspace_id, None)
         if old is None:
             differences.append(f"workspace {plan.workspace_name!r} is new in the plan")
+        elif old.base_url != plan.base_url:
+            differences.append(
+                f"workspace {plan.workspace_name!r}: the plan was made on {old.base_url}, "
+                f"this run is on {plan.base_url}"
+            )
+        elif old.actor_email != plan.actor_email:
+            differences.append(
+                f"workspace {plan.workspace_name!r}: the plan was made by {old.actor_email}, "
+                f"this run acts as {plan.actor_email}"
+            )
         elif old.checksum != plan.checksum:
             differences.append(
                 f"workspace {plan.workspace_name!r}: then {old.summary()}; now {plan.summary()}"

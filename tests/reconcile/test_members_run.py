@@ -169,3 +169,34 @@ def test_an_exported_manifest_plans_no_changes() -> None:
     result = plan_members(entry, live, actor_email="ada@acme.example", workspace=WORKSPACE)
     assert not result.has_changes
     assert {i.action for i in result.items} == {"unchanged", "not_manageable"}
+
+
+def _moved(reviewed: MembersPlanSet, **changes: str) -> MembersPlanSet:
+    plans = [p.model_copy(update=changes) for p in reviewed.plans]
+    sealed = [p.model_copy(update={"checksum": p.computed_checksum()}) for p in plans]
+    return MembersPlanSet(manifest="m.yml", plans=sealed).sealed()
+
+
+@pytest.mark.parametrize(
+    ("changes", "says"),
+    [
+        (
+            {"base_url": "https://dify-staging.test"},
+            "workspace 'Acme Dev': the plan was made on https://dify.test, this run is on "
+            "https://dify-staging.test",
+        ),
+        (
+            {"actor_email": "grace@acme.example"},
+            "workspace 'Acme Dev': the plan was made by ada@acme.example, this run acts as "
+            "grace@acme.example",
+        ),
+    ],
+    ids=["another-server", "another-account"],
+)
+def test_a_plan_from_another_server_or_account_says_so(changes, says) -> None:
+    # The same changes planned elsewhere (a twin workspace, another admin) are still not
+    # the reviewed plan; the refusal names what differs instead of two equal summaries.
+    reviewed = plan_set(replaced("katherine@acme.example", "admin"))
+    with pytest.raises(StalePlanError) as caught:
+        ensure_fresh(reviewed, _moved(reviewed, **changes))
+    assert says in caught.value.message
