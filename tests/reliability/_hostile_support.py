@@ -18,6 +18,7 @@ reached over HTTP), so forking it is safe. It speaks JSON lines on stdin/stdout:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -110,12 +111,12 @@ class ForkServer:
 
 
 def _serve(channel: IO[str], requests: IO[str]) -> None:
-    import resource  # noqa: PLC0415 — the server's own imports, not the test module's
+    import resource
 
     # Everything any input's command imports, once, before the first fork.
-    import difyops.main  # noqa: F401, PLC0415
-    import flows.promote  # noqa: F401, PLC0415
-    import flows.sync_members  # noqa: F401, PLC0415
+    import difyops.main  # noqa: F401
+    import flows.promote
+    import flows.sync_members  # noqa: F401
 
     def answer(payload: dict[str, Any]) -> None:
         channel.write(json.dumps(payload) + "\n")
@@ -141,8 +142,8 @@ def _serve(channel: IO[str], requests: IO[str]) -> None:
 
 
 def _child(request: dict[str, Any], out_path: Path, err_path: Path) -> None:
-    import resource  # noqa: PLC0415
-    import traceback  # noqa: PLC0415
+    import resource
+    import traceback
 
     code = ESCAPED
     try:
@@ -155,22 +156,20 @@ def _child(request: dict[str, Any], out_path: Path, err_path: Path) -> None:
         os.environ.update(request["env"])
         if request["cwd"]:
             os.chdir(request["cwd"])
-        from difyops.main import app  # noqa: PLC0415
+        from difyops.main import app
 
         try:
             app(request["args"], prog_name="difyops")
             code = 0
         except SystemExit as exit_:
             code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
-    except BaseException:  # noqa: BLE001 — whatever escaped the CLI is the finding
+    except BaseException:
         traceback.print_exc()
         code = ESCAPED
     finally:
         for stream in (sys.stdout, sys.stderr):
-            try:
+            with contextlib.suppress(BaseException):
                 stream.flush()
-            except BaseException:  # noqa: BLE001, S110 — exiting regardless
-                pass
         os._exit(code)
 
 
