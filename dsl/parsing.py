@@ -99,7 +99,7 @@ def yaml_error_to_parse_error(
         line, column, message = marked_error_details(error)
     elif isinstance(error, yaml.reader.ReaderError):
         line, column = position_of_offset(text, error.position)
-        message = f"character {error.character!r} is not allowed in YAML"
+        message = f"character {character_name(error.character)} is not allowed in YAML"
     else:
         message = str(error).splitlines()[0] if str(error) else "invalid YAML"
     return DslParseError(
@@ -123,6 +123,13 @@ def _hint_for(message: str) -> str:
     if "is not a valid" in message:
         return "quote the value if it is text"
     return "fix the YAML at that place, or export the app from Dify again"
+
+
+def character_name(character: int | str) -> str:
+    """U+001F for a character a YAML reader refused (PyYAML gives its code, ruamel the
+    character itself)."""
+    code = character if isinstance(character, int) else ord(character[:1] or "\0")
+    return f"U+{code:04X}"
 
 
 def position_of_offset(text: str, offset: int) -> Position:

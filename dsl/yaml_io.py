@@ -39,8 +39,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from dsl.errors import DslParseError, marked_error_details
+from dsl.parsing import character_name, position_of_offset
 from dsl.tree import TreePath
 from dsl.yaml_guard import (
     UNCONSTRUCTIBLE,
@@ -115,8 +117,17 @@ def load_roundtrip(text: str, *, source: str = "<string>") -> Any:
         raise DslParseError(
             f"invalid YAML: {message}", source=source, line=line, column=column
         ) from None
+    except ReaderError as error:  # a character YAML does not allow, at its place
+        line, column = position_of_offset(text, error.position)
+        raise DslParseError(
+            f"invalid YAML: character {character_name(error.character)} is not allowed in YAML",
+            source=source,
+            line=line,
+            column=column,
+        ) from None
     except YAMLError as error:
-        raise DslParseError(f"invalid YAML: {error}", source=source) from None
+        first = str(error).splitlines()[0] if str(error) else "not YAML"
+        raise DslParseError(f"invalid YAML: {first}", source=source) from None
 
 
 def dump_roundtrip(data: Any) -> str:

@@ -16,8 +16,7 @@ from typing import Any
 
 import yaml
 
-from dsl.errors import DslParseError, marked_error_details
-from dsl.parsing import hostile_to_parse_error
+from dsl.parsing import hostile_to_parse_error, yaml_error_to_parse_error
 from dsl.yaml_guard import HostileYamlError, is_nesting_error, load_pyyaml, too_deep
 
 _BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -123,15 +122,11 @@ def load_located(text: str, *, source: str = "<string>") -> Any:
         return load_pyyaml(text, _Loader, dsl=False)
     except HostileYamlError as error:
         raise hostile_to_parse_error(error, source=source) from None
-    except yaml.MarkedYAMLError as error:
-        if is_nesting_error(error):
-            raise hostile_to_parse_error(too_deep(*_mark(error)), source=source) from None
-        line, column, message = marked_error_details(error)
-        raise DslParseError(
-            f"invalid YAML: {message}", source=source, line=line, column=column
-        ) from None
     except yaml.YAMLError as error:
-        raise DslParseError(f"invalid YAML: {error}", source=source) from None
+        if isinstance(error, yaml.MarkedYAMLError) and is_nesting_error(error):
+            raise hostile_to_parse_error(too_deep(*_mark(error)), source=source) from None
+        # One line at the right place, also for the reader's refusal of a character.
+        raise yaml_error_to_parse_error(error, text=text, source=source) from None
 
 
 def _mark(error: yaml.MarkedYAMLError) -> tuple[int, int]:

@@ -45,3 +45,13 @@ def test_a_collection_as_a_key_is_a_located_error_in_the_fast_reader(key) -> Non
     with pytest.raises(DslParseError, match="a mapping key must be a scalar") as caught:
         load_located(f"version: 1\n? {key}\n: 1\n", source="members.yml")
     assert caught.value.line == 2
+
+
+@pytest.mark.parametrize("loader", LOADERS.values(), ids=LOADERS.keys())
+def test_a_character_yaml_refuses_is_one_line_at_its_place(loader) -> None:
+    # PyYAML's reader error spans two lines ("in <unicode string>, position 12") and had
+    # no place in our own files' loaders: it was reported at 1:1.
+    with pytest.raises(DslParseError) as caught:
+        loader(HEAD + "size: \x1f\n", source="f.yml")
+    assert caught.value.message == "invalid YAML: character U+001F is not allowed in YAML"
+    assert (caught.value.line, caught.value.column) == (4, 7)
