@@ -220,13 +220,14 @@ def rename_node_ids(data: dict[str, Any], renames: Mapping[str, str]) -> None:
     for node in nodes_of(data):
         if node_id(node) in renames:
             node["id"] = renames[node_id(node)]
-        if as_str(node.get("parentId")) in renames:
+        # Only a key that is there: a node with an empty id must not rename absent ones.
+        if "parentId" in node and as_str(node["parentId"]) in renames:
             node["parentId"] = renames[as_str(node["parentId"])]
         if "data" in node:
             node["data"] = _rename_in(node["data"], renames, pattern)
     for edge in edges_of(data):
         for key in ("source", "target"):
-            if as_str(edge.get(key)) in renames:
+            if key in edge and as_str(edge[key]) in renames:
                 edge[key] = renames[as_str(edge[key])]
         if "data" in edge:
             edge["data"] = _rename_in(edge["data"], renames, pattern)
