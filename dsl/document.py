@@ -259,7 +259,11 @@ class _StructureChecker:
     ) -> NoReturn:
         line, column = locate(compose(self._text), path, key=key)
         raise DslStructureError(
-            message + self._where, source=self._source, line=line, column=column, hint=hint
+            message + self._where,
+            source=self._source,
+            line=line,
+            column=column,
+            hint=hint or "export the app from Dify (app menu → Export DSL)",
         )
 
 

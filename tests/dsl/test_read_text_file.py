@@ -52,3 +52,10 @@ def test_every_yaml_error_of_a_dsl_comes_with_a_hint(text: str, hint: str) -> No
     with pytest.raises(DslParseError) as caught:
         load_text(text, source="a.yml")
     assert caught.value.hint == hint
+
+
+@pytest.mark.parametrize("text", ["[]\n", "app: 1\n", "app: {mode: [1]}\n", "kind: x\napp: {}\n"])
+def test_every_structure_error_comes_with_a_hint(text: str) -> None:
+    with pytest.raises(DslParseError) as caught:
+        load_text(text, source="a.yml")
+    assert caught.value.hint
