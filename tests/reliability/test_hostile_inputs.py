@@ -23,8 +23,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from difyops.commands.members import _read_members_plan
+from difyops.commands.promote import _reviewed_request
+from difyops.exceptions import UsageError
+from dsl import DslError, DslParseError, diff_documents, load_text, normalize, render_text
 from emulator.server import EmulatorServer
+from reconcile.errors import ManifestError
+from reconcile.members.loader import load_manifest
+from reconcile.promotion.manifest import load_promotion_section
 from tests.dsl.test_hostile_yaml import alias_bomb, deep_flow
 from tests.reliability._hostile_support import ESCAPED, ForkServer, Outcome
 from tests.support import figures
@@ -613,3 +623,216 @@ def _file_argument(args: list[str]) -> str:
     """The hostile file of a command line (the last path that is not the good DSL)."""
     paths = [a for a in args if a.startswith("/") and a != str(WORKFLOW)]
     return paths[-1]
+
+
+# -- the fuzz ---------------------------------------------------------------------------
+#
+# Two kinds of generated input per loader: the text of a valid file with hostile edits
+# spliced in (anchors, aliases, tags, tabs, brackets, huge numbers, control characters,
+# truncation), and the data of a valid file with one subtree replaced by arbitrary data
+# (wrong types, deep lists, odd keys), written out again. The property is the same for
+# both: the loader returns, or raises the project's own error with a place and a hint.
+
+SNIPPETS = (
+    "&a ", "*a", "*b", "<<: *a", "!!int ", "!!float ", "!!bool ", "!!timestamp ", "!!binary ",
+    "!!set ", "!!omap ", "!!python/name:os.system ", "!<tag:x> ", "\t", "[", "]", "{", "}",
+    "? ", ": ", "- ", "---\n", "...\n", "%YAML 1.1\n", "#", "'", '"', "\\", "\x00", "\x1b",
+    "\ufeff", "\u2028", "\ud800", "09", "0x", "9" * 4400, "1e999", ".nan", "~", "null", "|",
+    ">-", "\n", "  ", "é", "🙂",
+)  # fmt: skip
+
+FUZZ = {"examples": 0, "crashes": 0}
+FUZZ_EXAMPLES = 250  # per loader and kind: 10 runs, about 15 s in all on a small machine
+
+
+def fuzz_settings() -> Any:
+    return settings(
+        max_examples=FUZZ_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+
+
+def _record_fuzz() -> None:
+    line = f"{FUZZ['examples']:,} examples on 4 loaders, {FUZZ['crashes']} crashes"
+    figures.record(SUITE, "hypothesis", line)
+
+
+def hostile_text(base: str) -> Any:
+    """A strategy: `base` with up to six hostile edits (splices, deletions, a truncation)."""
+    edit = st.tuples(
+        st.sampled_from(("insert", "delete", "truncate")),
+        st.floats(0, 1),
+        st.one_of(st.sampled_from(SNIPPETS), st.text(max_size=8)),
+    )
+
+    def apply(edits: list[tuple[str, float, str]]) -> str:
+        text = base
+        for kind, where, snippet in edits:
+            at = int(where * len(text))
+            if kind == "insert":
+                text = text[:at] + snippet + text[at:]
+            elif kind == "delete":
+                text = text[:at] + text[at + len(snippet) + 1 :]
+            else:
+                text = text[:at]
+        return text
+
+    return st.lists(edit, min_size=1, max_size=6).map(apply)
+
+
+def hostile_data() -> Any:
+    """A strategy of arbitrary YAML/JSON-able data, a few levels deep."""
+    scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.integers(min_value=10**40),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(max_size=12),
+        st.sampled_from(("", "owner", "admin", "workflow", "1", "0.6.0", "Acme Dev", "a@b.c")),
+    )
+    return st.recursive(
+        scalars,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4),
+            st.dictionaries(st.one_of(st.text(max_size=8), st.integers()), inner, max_size=4),
+        ),
+        max_leaves=12,
+    )
+
+
+def replaced_subtree(base: Any) -> Any:
+    """A strategy: `base` (dicts and lists) with one subtree, chosen at random, replaced."""
+    paths: list[tuple[Any, ...]] = []
+
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
+        paths.append(path)
+        if isinstance(node, dict | list):
+            for key, child in node.items() if isinstance(node, dict) else enumerate(node):
+                walk(child, (*path, key))
+
+    walk(base, ())
+
+    def replace(choice: tuple[tuple[Any, ...], Any]) -> Any:
+        path, value = choice
+        if not path:
+            return value
+        copy = json.loads(json.dumps(base))
+        node = copy
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+        return copy
+
+    return st.tuples(st.sampled_from(paths), hostile_data()).map(replace)
+
+
+def dumped(data: Any) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def fuzz_case(run: Callable[[], None], expected: tuple[type[BaseException], ...]) -> None:
+    """Run one example: counted, and a crash (any exception but `expected`) recorded in
+    the figure before it fails the test."""
+    FUZZ["examples"] += 1
+    try:
+        run()
+    except expected:
+        pass
+    except BaseException:
+        FUZZ["crashes"] += 1
+        _record_fuzz()
+        raise
+    _record_fuzz()
+
+
+def located_with_hint(error: BaseException, source: str) -> None:
+    if isinstance(error, DslParseError):  # rendered as `source:line:column: message`
+        assert error.source == source and "\n" not in error.message, str(error)
+        assert error.hint, f"no hint: {error}"
+        return
+    message = getattr(error, "message", str(error))
+    for line in str(message).splitlines():
+        assert re.match(re.escape(source) + r"(:\d+:\d+)?[: ]", line), message
+    assert getattr(error, "hint", None), f"no hint: {message}"
+
+
+def _members_load(text: str) -> None:
+    try:
+        load_manifest(text, source="m.yml")
+    except ManifestError as error:
+        located_with_hint(error, "m.yml")
+        raise
+
+
+def _promotion_load(text: str) -> None:
+    try:
+        load_promotion_section(text, source="p.yml")
+    except ManifestError as error:
+        located_with_hint(error, "p.yml")
+        raise
+
+
+def _dsl_load_normalise_diff(text: str) -> None:
+    try:
+        document = load_text(text, source="d.yml")
+    except DslParseError as error:
+        located_with_hint(error, "d.yml")
+        raise
+    # What loads must normalise, diff and render: `dsl diff` and backups walk it all.
+    normalize(document)
+    render_text(diff_documents(load_text(WORKFLOW_TEXT, source="base.yml"), document))
+
+
+WORKFLOW_TEXT = WORKFLOW.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind", ["text", "data"])
+@pytest.mark.parametrize("loader", ["members", "promotion", "dsl"])
+def test_fuzzed_files_load_or_fail_with_a_located_error(loader: str, kind: str) -> None:
+    run, base, expected = {
+        "members": (_members_load, MEMBERS, (ManifestError,)),
+        "promotion": (_promotion_load, PROMOTION, (ManifestError,)),
+        "dsl": (_dsl_load_normalise_diff, WORKFLOW_TEXT, (DslError,)),
+    }[loader]
+    strategy = (
+        hostile_text(base) if kind == "text" else replaced_subtree(yaml.safe_load(base)).map(dumped)
+    )
+
+    @fuzz_settings()
+    @given(strategy)
+    def property_(text: str) -> None:
+        fuzz_case(lambda: run(text), expected)
+
+    property_()
+
+
+@pytest.mark.parametrize("kind", ["text", "data"])
+@pytest.mark.parametrize("which", ["members", "promotion"])
+def test_fuzzed_plan_files_are_read_or_refused_as_usage_errors(
+    bench: Bench, tmp_path: Path, which: str, kind: str
+) -> None:
+
+    base = bench.inputs.members_plan if which == "members" else bench.inputs.promotion_plan
+    read = _read_members_plan if which == "members" else lambda path: _reviewed_request(path, {})
+    text = json.dumps(base, indent=2)
+    strategy = hostile_text(text) if kind == "text" else replaced_subtree(base).map(json.dumps)
+    path = tmp_path / "plan.json"
+
+    def run(content: str) -> None:
+        path.write_bytes(content.encode("utf-8", errors="surrogatepass"))
+        try:
+            read(path)
+        except UsageError as error:
+            assert str(path) in error.message and error.hint, error.message
+            raise
+
+    @fuzz_settings()
+    @given(strategy)
+    def property_(content: str) -> None:
+        fuzz_case(lambda: run(content), (UsageError,))
+
+    property_()
