@@ -22,6 +22,13 @@ def plain(data: Any) -> Any:
     return data
 
 
+def shown_key(key: Any) -> str:
+    """A key as a message shows it: as written, or quoted when it holds a line break or
+    another character that would garble a `file:line:column: where: what` line."""
+    text = str(key)
+    return text if text.isprintable() else repr(text)
+
+
 def validate_at(model: type[M], root: Any, path: Sequence[str | int], *, source: str) -> M:
     """`model` from the value at `path` in a round-trip-loaded document; every problem is
     reported at once as ``source:line:column: where: what``."""
@@ -34,7 +41,7 @@ def validate_at(model: type[M], root: Any, path: Sequence[str | int], *, source:
         problems = []
         for error in exc.errors():
             location = (*path, *error["loc"])
-            where = ".".join(str(p) for p in location) or "document"
+            where = ".".join(shown_key(p) for p in location) or "document"
             line, column = position_at(root, tuple(location)) or (1, 1)
             message = error["msg"].removeprefix("Value error, ")
             if error["type"] == "extra_forbidden":

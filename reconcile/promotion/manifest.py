@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from dsl.errors import DslParseError
 from dsl.yaml_io import load_roundtrip, position_at
 from reconcile.errors import ManifestError
-from reconcile.located import validate_at
+from reconcile.located import shown_key, validate_at
 from reconcile.promotion.plan import DependencyPolicy, PendingPolicy, PublishPolicy
 from reconcile.smoke.cases import SmokeCases, SmokePolicy
 from reconcile.smoke.loader import duplicate_names
@@ -115,7 +115,7 @@ def load_promotion_section(text: str, *, source: str) -> PromotionSection:
         if key not in TOP_LEVEL_KEYS:
             line, column = position_at(root, (key,)) or (1, 1)
             problems.append(
-                f"{source}:{line}:{column}: {key}: unknown key (expected one of "
+                f"{source}:{line}:{column}: {shown_key(key)}: unknown key (expected one of "
                 f"{', '.join(TOP_LEVEL_KEYS)})"
             )
     version = root.get("version")

@@ -273,3 +273,18 @@ def test_every_manifest_error_comes_with_a_hint(text: str, hint: str) -> None:
         load_promotion_section(text, source="promote.yml")
     assert refused.value.hint is not None and hint in refused.value.hint
     assert str(refused.value).startswith("promote.yml:")
+
+
+def test_a_key_with_a_line_break_is_quoted_so_each_problem_stays_one_line() -> None:
+    # Found by the hostile-input fuzz: a key "\n" printed as is split a problem in two.
+    text = (
+        'version: 1\n"a\\nb": 1\n'
+        "promotion:\n  source: {workspace: Dev}\n  target: {workspace: Prod}\n"
+        '  "\\t": 2\n'
+    )
+    with pytest.raises(ManifestError) as refused:
+        load_promotion_section(text, source="promote.yml")
+    assert refused.value.message.splitlines() == [
+        "promote.yml:2:1: 'a\\nb': unknown key (expected one of version, workspaces, promotion)",
+        "promote.yml:6:3: promotion.'\\t': unknown key (check its spelling)",
+    ]
