@@ -1,0 +1,346 @@
+"""The emulator's auth order (issue 14, suite 6): a table of named cases, each answered as
+reference/dify-openapi-contract.md §1.3/§2.2 says the real server answers it, on both API
+generations; then the operator API's hiding and the default bind address.
+
+Every row runs over real HTTP on 127.0.0.1. A row answers None when the server did what
+the contract says, else what differed; the figure counts the rows before anything is
+asserted, so a failing run still says how many held.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from emulator.server import EmulatorServer
+from tests.support import figures
+from tests.support.emulator import ADMIN_TOKEN, DEMO, EmulatorHandle
+
+SUITE = "auth order"
+
+ADA = "ada@acme.example"
+GRACE = "grace@acme.example"  # admin of Acme Dev and Prod, not in Partner Lab
+ALAN = "alan@acme.example"  # editor in Acme Dev
+LAB_FAQ = DEMO.app_id(301)
+COST_REPORT = DEMO.app_id(108)  # Service API off
+UNKNOWN_UUID = "0b0b0b0b-0000-4000-8000-000000000000"
+BEARER_CHALLENGE = 'Bearer realm="api"'
+# §1.3 step 4: the 401 message of a dead token "varies by version".
+INVALID_BEARER = {"invalid_bearer", "invalid bearer", "Invalid or unknown bearer token."}
+SERVE_TIMEOUT_SECONDS = 30
+
+
+@dataclass
+class Side:
+    """The shared emulator serving one generation, with paths of that generation."""
+
+    emulator: EmulatorHandle
+
+    @property
+    def generation(self) -> str:
+        return self.emulator.generation
+
+    def path(self, op: str, **ids: str) -> str:
+        _method, template = self.emulator.route(op).split(" ", 1)
+        return template.format(**ids)
+
+    def api(self, token: str | None = None, scheme: str = "Bearer") -> httpx.Client:
+        client = self.emulator.client()
+        if token is not None:
+            client.headers["Authorization"] = f"{scheme} {token}"
+        return client
+
+    def token(self, email: str = ADA, **options: Any) -> str:
+        return self.emulator.admin.token(email, **options)
+
+
+def differs(
+    response: httpx.Response,
+    status: int,
+    code: str | None = None,
+    message: str | set[str] | None = None,
+    challenge: bool = False,
+) -> str | None:
+    """None when the response is the contract's, else what it was instead."""
+    seen = f"{response.status_code} {response.text[:160]}"
+    if response.status_code != status:
+        return f"expected {status}, got {seen}"
+    if code is not None or message is not None:
+        body = response.json()
+        if not isinstance(body, dict) or body.get("status") != status:
+            return f"not an ErrorBody: {seen}"
+        if code is not None and body.get("code") != code:
+            return f"expected code {code}, got {seen}"
+        allowed = {message} if isinstance(message, str) else message
+        if allowed is not None and body.get("message") not in allowed:
+            return f"expected message {sorted(allowed)}, got {seen}"
+    if challenge and response.headers.get("WWW-Authenticate") != BEARER_CHALLENGE:
+        return f"no WWW-Authenticate {BEARER_CHALLENGE!r} on {seen}"
+    return None
+
+
+def first(*outcomes: str | None) -> str | None:
+    return next((o for o in outcomes if o is not None), None)
+
+
+# -- the table: one function per named case, run on S2 and on S3 -------------------------
+
+
+def missing_token(side: Side) -> str | None:
+    response = side.api().get("/workspaces")
+    return differs(response, 401, "unauthorized", "bearer required", challenge=True)
+
+
+def another_scheme_is_a_missing_token(side: Side) -> str | None:
+    response = side.api(side.token(), scheme="Basic").get("/workspaces")
+    return differs(response, 401, "unauthorized", "bearer required", challenge=True)
+
+
+def scheme_is_case_insensitive(side: Side) -> str | None:
+    return differs(side.api(side.token(), scheme="bEaReR").get("/workspaces"), 200)
+
+
+def wrong_token(side: Side) -> str | None:
+    response = side.api("dfoa_" + "x" * 43).get("/workspaces")
+    return differs(response, 401, "unauthorized", INVALID_BEARER, challenge=True)
+
+
+def unknown_token_kind(side: Side) -> str | None:
+    response = side.api("dfp_" + "x" * 43).get("/account")
+    return differs(response, 401, "unauthorized", INVALID_BEARER, challenge=True)
+
+
+def non_member_workspace_is_not_found(side: Side) -> str | None:
+    grace = side.api(side.token(GRACE))
+    lab = DEMO.PARTNER_LAB
+    return first(
+        differs(grace.get(side.path("describe.workspace", workspace_id=lab)), 404, "not_found"),
+        differs(
+            grace.get(side.path("get.workspace.member", workspace_id=lab)),
+            404,
+            "not_found",
+            "workspace not found",
+        ),
+        differs(
+            grace.get("/apps", params={"workspace_id": lab}),
+            404,
+            "not_found",
+            "workspace not found",
+        ),
+    )
+
+
+def non_member_app_is_not_found(side: Side) -> str | None:
+    # §1.3 step 11: the app's workspace decides, and it is 404, not 403 (no id leaks).
+    grace = side.api(side.token(GRACE))
+    response = grace.get(side.path("describe.console_app", app_id=LAB_FAQ))
+    return differs(response, 404, "not_found", "workspace not found")
+
+
+def non_member_cannot_tell_a_workspace_exists(side: Side) -> str | None:
+    grace = side.api(side.token(GRACE))
+    existing = grace.get(side.path("get.workspace.member", workspace_id=DEMO.PARTNER_LAB))
+    unknown = grace.get(side.path("get.workspace.member", workspace_id=UNKNOWN_UUID))
+    if existing.json() != unknown.json():
+        return f"a non-member tells them apart: {existing.text} vs {unknown.text}"
+    return differs(unknown, 404, "not_found", "workspace not found")
+
+
+def revoked_session(side: Side) -> str | None:
+    api = side.api(side.token())
+    revoke = api.delete(side.path("delete.account.current_session"))
+    if revoke.status_code != 200 or revoke.json() != {"status": "revoked"}:
+        return f"revoking: {revoke.status_code} {revoke.text}"
+    return differs(api.get("/account"), 401, "unauthorized", INVALID_BEARER, challenge=True)
+
+
+def session_revoked_from_another_device(side: Side) -> str | None:
+    laptop = side.emulator.admin.mint(ADA, device_label="laptop")
+    phone = side.api(side.token(device_label="phone"))
+    path = side.path("delete.account.session", session_id=laptop["token_id"])
+    revoke = phone.delete(path)
+    if revoke.status_code != 200 or revoke.json() != {"status": "revoked"}:
+        return f"revoking: {revoke.status_code} {revoke.text}"
+    return first(
+        differs(side.api(laptop["token"]).get("/account"), 401, "unauthorized", INVALID_BEARER),
+        differs(phone.get("/account"), 200),
+    )
+
+
+def another_accounts_session_is_not_found(side: Side) -> str | None:
+    graces = side.emulator.admin.mint(GRACE)
+    ada = side.api(side.token())
+    response = ada.delete(side.path("delete.account.session", session_id=graces["token_id"]))
+    return first(
+        differs(response, 404, "not_found", "session not found"),
+        differs(side.api(graces["token"]).get("/account"), 200),
+    )
+
+
+def expired_session(side: Side) -> str | None:
+    api = side.api(side.token(ttl_seconds=60))
+    side.emulator.admin.advance(61)
+    # S3's newest builds answer an expired session with their own code (§1.3 step 4).
+    codes = {"unauthorized", "token_expired"} if side.generation == "s3" else {"unauthorized"}
+    response = api.get("/account")
+    outcome = differs(response, 401, challenge=True)
+    if outcome is None and response.json().get("code") not in codes:
+        return f"expected code {sorted(codes)}, got {response.text}"
+    return outcome
+
+
+def auth_before_validation(side: Side) -> str | None:
+    # §1.3 "auth errors beat validation errors".
+    return first(
+        differs(
+            side.api().get("/account/sessions", params={"limit": 999}),
+            401,
+            "unauthorized",
+            "bearer required",
+        ),
+        differs(
+            side.api(side.token(GRACE)).get(
+                side.path("get.workspace.member", workspace_id=DEMO.PARTNER_LAB),
+                params={"limit": 999},
+            ),
+            404,
+            "not_found",
+            "workspace not found",
+        ),
+        differs(side.api(side.token()).get("/apps"), 404, "not_found", "workspace not found")
+        if side.generation == "s2"  # the contract's example is S2's
+        else None,
+    )
+
+
+def role_floor_before_validation(side: Side) -> str | None:
+    path = side.path("invite.workspace.member", workspace_id=DEMO.ACME_DEV)
+    response = side.api(side.token(ALAN)).post(path, json={"bogus": True})
+    return differs(response, 403, "forbidden", "insufficient workspace role")
+
+
+def service_api_off(side: Side) -> str | None:
+    response = side.api(side.token()).get(side.path("export.console_app.dsl", app_id=COST_REPORT))
+    return differs(response, 403, "forbidden", "service_api_disabled")
+
+
+TABLE: tuple[Callable[[Side], str | None], ...] = (
+    missing_token,
+    another_scheme_is_a_missing_token,
+    scheme_is_case_insensitive,
+    wrong_token,
+    unknown_token_kind,
+    non_member_workspace_is_not_found,
+    non_member_app_is_not_found,
+    non_member_cannot_tell_a_workspace_exists,
+    revoked_session,
+    session_revoked_from_another_device,
+    another_accounts_session_is_not_found,
+    expired_session,
+    auth_before_validation,
+    role_floor_before_validation,
+    service_api_off,
+)
+
+
+# -- the operator API and the bind address (one server setting each) ---------------------
+
+
+def admin_api_needs_its_token(emulator: EmulatorHandle) -> str | None:
+    """Without its token `/_emulator` looks exactly like a path that does not exist."""
+    base = emulator.base_url
+    nowhere = httpx.get(f"{base}/_nothing-here")
+    attempts = {
+        "no token": httpx.get(f"{base}/_emulator/stats"),
+        "a user's token": httpx.get(
+            f"{base}/_emulator/stats",
+            headers={"Authorization": f"Bearer {emulator.admin.token(ADA)}"},
+        ),
+        "a wrong token": httpx.get(
+            f"{base}/_emulator/stats", headers={"Authorization": f"Bearer {ADMIN_TOKEN}x"}
+        ),
+    }
+    for what, response in attempts.items():
+        if (response.status_code, response.text) != (nowhere.status_code, nowhere.text):
+            return f"with {what}: {response.status_code} {response.text[:160]}"
+    with_token = httpx.get(
+        f"{base}/_emulator/stats", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    )
+    return differs(with_token, 200)
+
+
+def admin_api_off_without_an_admin_token() -> str | None:
+    with EmulatorServer(seed="demo") as server:
+        for presented in ("x", ADMIN_TOKEN, ""):
+            headers = {"Authorization": f"Bearer {presented}"} if presented else {}
+            response = httpx.get(f"{server.base_url}/_emulator/accounts", headers=headers)
+            if response.status_code != 404:
+                return f"/_emulator answered {response.status_code} with no admin token set"
+        return differs(httpx.get(f"{server.api_url}/_health"), 200)
+
+
+def listening_addresses(port: int) -> list[str]:
+    """The local addresses of sockets listening on `port` (Linux /proc/net/tcp{,6})."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.rsplit(":", 1)
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.append(address)
+    return found
+
+
+def binds_loopback_by_default() -> str | None:
+    """`python -m emulator serve` (what `difyops emulator serve` runs) with no --host."""
+    if EmulatorServer(seed=None).host != "127.0.0.1":
+        return "EmulatorServer does not default to 127.0.0.1"
+    command = [sys.executable, "-m", "emulator", "serve", "--port", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        base_url = process.stdout.readline().strip()
+        match = re.fullmatch(r"http://([^/]+):(\d+)", base_url)
+        if match is None or match.group(1) != "127.0.0.1":
+            return f"first line {base_url!r} is not a 127.0.0.1 URL"
+        addresses = listening_addresses(int(match.group(2)))
+        # 0100007F is 127.0.0.1 as /proc/net/tcp writes it (little-endian hex).
+        if addresses != ["0100007F"]:
+            return f"listening on {addresses}, not on 127.0.0.1 only"
+        return None
+    finally:
+        process.terminate()
+        process.communicate(timeout=SERVE_TIMEOUT_SECONDS)
+
+
+def test_auth_order_is_the_contracts(emulator: EmulatorHandle) -> None:
+    outcomes: dict[str, str | None] = {}
+    for generation in ("s2", "s3"):
+        emulator.admin.reset("demo")
+        emulator.admin.settings(generation=generation)
+        emulator.generation = generation
+        side = Side(emulator)
+        for case in TABLE:
+            emulator.close_clients()
+            outcomes[f"{generation}: {case.__name__}"] = case(side)
+    emulator.admin.reset("demo")
+    emulator.generation = "s2"
+    outcomes["admin API needs its token"] = admin_api_needs_its_token(emulator)
+    outcomes["admin API off without an admin token"] = admin_api_off_without_an_admin_token()
+    outcomes["binds 127.0.0.1 by default"] = binds_loopback_by_default()
+    held = [name for name, outcome in outcomes.items() if outcome is None]
+    figures.record(
+        SUITE,
+        "",
+        f"{len(held)}/{len(outcomes)} cases as the contract says "
+        f"({len(TABLE)} on S2 and S3, 3 of the operator API and bind address)",
+    )
+
+    assert {name: o for name, o in outcomes.items() if o is not None} == {}
