@@ -60,3 +60,23 @@ def test_a_run_is_declared_as_an_event_stream(emulator) -> None:
     with ada.stream("POST", f"/apps/{ONBOARDING}/run", json=body) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
+
+
+def test_s3_declares_the_request_models_and_success_statuses_of_its_handlers(emulator) -> None:
+    # S3 serves the S2 handlers under new paths; its document said nothing of their
+    # bodies or queries and gave every one a 200 (an invite answers 201, an import 202).
+    emulator.admin.settings(generation="s3")
+    document = emulator.admin.openapi()
+    invite = document["paths"]["/openapi/v1/workspaces/{workspace_id}/members"]["post"]
+    body = invite["requestBody"]["content"]["application/json"]["schema"]
+    assert set(body["required"]) == {"email", "role"}
+    members = document["paths"]["/openapi/v1/workspaces/{workspace_id}/members"]["get"]
+    assert {p["name"] for p in members["parameters"]} >= {"page", "limit"}
+    ada = emulator.client(emulator.admin.token(ADA))
+    invited = ada.post(
+        f"/workspaces/{DEV}/members", json={"email": "new@x.example", "role": "normal"}
+    )
+    assert invited.status_code == 201
+    assert "201" in invite["responses"]
+    imports = document["paths"]["/openapi/v1/workspaces/{workspace_id}/apps/imports"]["post"]
+    assert {"200", "202", "400"} <= set(imports["responses"])
