@@ -273,3 +273,25 @@ def test_a_cli_backup_and_the_flow_at_once_one_waits_and_both_complete(
     assert handler.lines == [f"another backup of {repo} is running; waiting up to 900 s"]
     assert WAITING not in cli.stderr()
     assert_as_one_backup(result, repo, commits)
+
+
+def test_two_cli_backups_started_together_on_a_new_repository_both_complete(
+    emulator: EmulatorHandle, signed_in: dict[str, str], tmp_path: Path
+) -> None:
+    # Nothing held back: whichever creates the repository and takes its lock first, the
+    # other waits or comes after; neither may trip over the other's `git init`.
+    repo = tmp_path / "backup"
+    runs = [
+        start_cli(signed_in, repo, FIRST, "first"),
+        start_cli(signed_in, repo, SECOND, "second"),
+    ]
+    reports = [run.finish() for run in runs]
+    commits = [str(report["commit"]) for report in reports]
+    waited = sum(WAITING in run.stderr() for run in runs)
+    result = outcome(emulator, tmp_path, repo, commits, waited)
+    figures.record(SUITE, "cli+cli, new repository", result.line())
+
+    assert result.lost == []
+    assert result.fsck_clean
+    assert result.identical
+    assert sorted(git(repo, "rev-list", "HEAD").split()) == sorted(commits)
