@@ -133,12 +133,28 @@ def signed_in(emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> dict
     return {**os.environ}
 
 
+_started: list[subprocess.Popen[bytes]] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_run_outlives_its_test() -> Iterator[None]:
+    """A test that fails half-way still ends the `difyops` processes it started."""
+    yield
+    while _started:
+        process = _started.pop()
+        if process.poll() is None:
+            process.send_signal(signal.SIGCONT)
+            process.kill()
+            process.wait()
+
+
 def start_cli(env: dict[str, str], repo: Path, workspaces: list[str], name: str) -> CliRun:
     chosen = [arg for workspace in workspaces for arg in ("-w", workspace)]
     out, err = repo.parent / f"{name}.out", repo.parent / f"{name}.err"
     command = [sys.executable, "-m", "difyops", "backup", "run", "--repo", str(repo), "--json"]
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen([*command, *chosen], env=env, stdout=stdout, stderr=stderr)
+    _started.append(process)
     return CliRun(process, out, err)
 
 
