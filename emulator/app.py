@@ -9,6 +9,7 @@ own answers, as Dify leaves non-`/openapi/v1` paths to the rest of its app.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -20,6 +21,7 @@ from emulator import errors
 from emulator.admin import router as admin_router
 from emulator.device_page import router as device_router
 from emulator.middleware import EmulatorMiddleware, RouteTable
+from emulator.openapi_document import with_error_responses
 from emulator.routes import PREFIX, api_router
 from emulator.routes.s3 import s3_router
 from emulator.runtime import Emulator
@@ -100,6 +102,7 @@ def _build(emulator: Emulator, api: APIRouter) -> tuple[FastAPI, RouteTable, ASG
         redoc_url=None,
     )
     fastapi.state.emulator = emulator
+    _document_errors(fastapi)
     fastapi.include_router(api)
     fastapi.include_router(device_router)
     fastapi.include_router(admin_router)
@@ -108,6 +111,19 @@ def _build(emulator: Emulator, api: APIRouter) -> tuple[FastAPI, RouteTable, ASG
     fastapi.add_exception_handler(Exception, _unexpected_error)
     routes = RouteTable(fastapi.openapi().get("paths", {}))
     return fastapi, routes, EmulatorMiddleware(fastapi, emulator, routes)
+
+
+def _document_errors(fastapi: FastAPI) -> None:
+    """`fastapi.openapi()` declares the error bodies this server answers with."""
+    generated = fastapi.openapi
+    described: list[dict[str, Any]] = []
+
+    def openapi() -> dict[str, Any]:
+        if not described:
+            described.append(with_error_responses(generated()))
+        return described[0]
+
+    fastapi.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(emulator: Emulator) -> EmulatorApp:

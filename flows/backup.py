@@ -71,14 +71,18 @@ def _run(
     sources: list[Source],
     progress: Callable[[str], None] | None = None,
     note: Callable[[str], None] | None = None,
+    repository_note: Callable[[str], None] | None = None,
 ) -> BackupReport:
     """List the workspaces, then back them up holding the repository's lock from the
     first step that touches it to the commit (a second run of the same repository waits
-    for this one). Nothing is created when the listing fails (a wrong token)."""
+    for this one). Nothing is created when the listing fails (a wrong token).
+
+    `repository_note` (default: `note`) hears only about the repository itself: waiting
+    for another run's lock, and what a killed run left in .git."""
     say = note or (lambda _: None)
     targets = steps.list_targets(sources, settings.rate_limit)
     say(f"{len(targets)} workspace(s) to back up: " + ", ".join(_names(targets)))
-    with holding_repository(settings, note=note):
+    with holding_repository(settings, note=repository_note or note):
         return back_up_targets(steps, settings, targets, progress, note)
 
 
@@ -134,9 +138,11 @@ def run_backup(
     settings: BackupSettings,
     sources: list[Source],
     progress: Callable[[str], None] | None = None,
+    repository_note: Callable[[str], None] | None = None,
 ) -> BackupReport:
-    """The backup as plain function calls (what the CLI runs)."""
-    return _run(BackupSteps.plain(), settings, sources, progress)
+    """The backup as plain function calls (what the CLI runs). `repository_note` hears
+    that the run waits for another one writing the repository, and what it recovered."""
+    return _run(BackupSteps.plain(), settings, sources, progress, repository_note=repository_note)
 
 
 def settings_from_parameters(

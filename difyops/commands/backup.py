@@ -121,8 +121,9 @@ def _run_job(
     # Imported here: the flow loads Prefect (about a second), which status and log never need.
     from flows.backup import run_backup  # noqa: PLC0415
 
+    # Said on stderr: a run waiting for another backup of the repository is not hung.
     if not spinner:
-        return run_backup(settings, sources, None)
+        return run_backup(settings, sources, None, out.note)
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -137,7 +138,7 @@ def _run_job(
             exported.append(name)
             progress.update(job, description=f"exported {len(exported)}: {name}")
 
-        return run_backup(settings, sources, tick)
+        return run_backup(settings, sources, tick, out.note)
 
 
 def _print_report(out: Output, report: BackupReport, repo: Path) -> None:

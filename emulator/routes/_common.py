@@ -120,12 +120,23 @@ def _inline(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+# One server-sent event as parsed off the wire: `event: <name>` (pings have no data), and
+# `data: <one JSON object>` in Dify's framing.
+SSE_EVENT = {
+    "type": "object",
+    "properties": {"event": {"type": "string"}, "data": {"type": "string"}},
+}
+
+
 def openapi_extra(
     *,
     query: type[BaseModel] | None = None,
     body: type[BaseModel] | None = None,
     responses: dict[str, str] | None = None,
+    stream: str | None = None,
 ) -> dict[str, Any]:
+    """The parts of an operation FastAPI cannot infer: `stream` describes a 200 answered
+    as text/event-stream."""
     extra: dict[str, Any] = {}
     if query is not None:
         schema = query.model_json_schema()
@@ -150,5 +161,10 @@ def openapi_extra(
         extra["responses"] = {
             code: {"description": text, "content": {"application/json": {"schema": {}}}}
             for code, text in responses.items()
+        }
+    if stream:
+        extra.setdefault("responses", {})["200"] = {
+            "description": stream,
+            "content": {"text/event-stream": {"schema": SSE_EVENT}},
         }
     return extra

@@ -31,7 +31,7 @@ from emulator.routes._sse import single_event, task_stream
 router = APIRouter()
 
 RUN = RouteRule(kinds=ANY_KIND, app_scoped=True)
-SSE = {"200": "SSE event stream (text/event-stream)"}
+SSE = "SSE event stream (text/event-stream)"
 
 
 class EventsQuery(BaseModel):
@@ -42,7 +42,7 @@ class EventsQuery(BaseModel):
 @router.post(
     "/apps/{app_id}/run",
     summary="Run an app (always streaming)",
-    openapi_extra=openapi_extra(body=RunBody, responses=SSE),
+    openapi_extra=openapi_extra(body=RunBody, stream=SSE),
 )
 async def run_app(request: Request, app_id: str) -> Response:
     auth = authorize(request, RUN, app_id=app_id)
@@ -55,7 +55,7 @@ async def run_app(request: Request, app_id: str) -> Response:
 @router.get(
     "/apps/{app_id}/tasks/{task_id}/events",
     summary="Reconnect to a workflow run's event stream",
-    openapi_extra=openapi_extra(query=EventsQuery, responses=SSE),
+    openapi_extra=openapi_extra(query=EventsQuery, stream=SSE),
 )
 async def run_events(request: Request, app_id: str, task_id: str) -> Response:
     auth = authorize(request, RUN, app_id=app_id)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -322,10 +323,19 @@ def s3_router(moves: Mapping[str, str]) -> tuple[APIRouter, dict[str, Any]]:
     router.include_router(meta.router)
     router.include_router(oauth_device.router)
     catalog_ops: dict[str, Any] = {}
+    documented = _s2_documentation()
     for op in s3_ops():
         path = moves.get(op.op_id, op.path)
+        s2_route = documented.get(_documented_as(op))
         router.add_api_route(
-            path, op.handler, methods=[op.method], summary=op.summary, name=op.op_id
+            path,
+            op.handler,
+            methods=[op.method],
+            summary=op.summary,
+            name=op.op_id,
+            # The S2 route's own request models and success status: the handler is its.
+            openapi_extra=s2_route.openapi_extra if s2_route else None,
+            status_code=s2_route.status_code if s2_route else None,
         )
         catalog_ops[op.op_id] = {
             "summary": op.summary,
@@ -345,6 +355,25 @@ def s3_router(moves: Mapping[str, str]) -> tuple[APIRouter, dict[str, Any]]:
     # A real route, so the request counters and faults see catalog reads like any other.
     router.add_api_route("/_catalog", get_catalog, methods=["GET"], name="catalog")
     return router, catalog
+
+
+def _documented_as(op: Op) -> Handler:
+    """The S2 handler whose route documents `op` (S3 wraps a few: per-mode runs, the
+    import that checks its DSL first)."""
+    if op.op_id in RUN_MODES:
+        return runs.run_app
+    return dsl.import_app if op.handler is dsl.import_app_checked else op.handler
+
+
+def _s2_documentation() -> dict[Any, APIRoute]:
+    """The S2 routes by handler, for what FastAPI cannot infer of a handler that parses
+    its own query and body (models, a 201 or 202)."""
+    found: dict[Any, APIRoute] = {}
+    for module in (account, workspaces, apps, dsl, runs):
+        for route in module.router.routes:
+            if isinstance(route, APIRoute):
+                found[route.endpoint] = route
+    return found
 
 
 def canonical_catalog(catalog: dict[str, Any]) -> tuple[bytes, str]:

@@ -62,7 +62,7 @@ def on_nth_export(
     monkeypatch.setattr(
         flows.backup,
         "run_backup",
-        lambda settings, sources, _progress=None: real(settings, sources, tick),
+        lambda settings, sources, _progress=None, note=None: real(settings, sources, tick, note),
     )
     return done
 
