@@ -1,0 +1,309 @@
+"""Leaks (issue 14, suite 3): no secret planted in Dify ends up anywhere difyops writes.
+
+Canaries (unique random strings, tests/reliability/_leak_support.py) sit in every place a
+secret can: secret environment variables, HTTP-node bearer headers, API keys in URLs and
+in query parameters, tool and agent-tool credentials, a key typed into code, the bearer
+token and the invitation links. The CLI part signs in through the device flow and runs
+backups (with and without --include-secret), promote plan/apply (text, --json, --out),
+drift (--markdown), members apply with invitations and the error paths with
+DIFYOPS_DEBUG=1; the Prefect part runs the four flows. Every canary is then looked for in
+the repository's whole history, stdout/stderr, plan files, artifacts, logs and the config
+directory. The one place made for a secret is excluded, and said so: the token store for
+the token, the `--invite-urls` file for the invitation links.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from dify_client.testing import FakeClock
+from difyops.commands import auth
+from difyops.main import app
+from dsl import REDACTED_PLACEHOLDER
+from flows.backup import backup_flow
+from flows.drift import drift_check_flow
+from flows.promote import promote_flow
+from flows.sync_members import sync_members_flow
+from jobs import GitSide, WorkspaceSide
+from reconcile.promotion.planner import Selection
+from tests.reliability import _leak_support as leaks
+from tests.support import figures
+from tests.support.emulator import EmulatorHandle
+
+SUITE = "leaks"
+TOTAL = leaks.Ledger()
+FROM_TO = ("--from", "Acme Dev", "--to", "Acme Prod")
+IMPORT = "import.console_app.dsl"
+PREFECT_RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
+_RATE_LIMITED = ("backup", "promote", "members", "drift")
+APPS = tuple(arg for name in leaks.PROMOTED for arg in ("--app", name))
+
+
+class _Approved(FakeClock):
+    """While `auth login` waits, the person approves the code it showed."""
+
+    def __init__(self, emulator: EmulatorHandle, codes: list[str]) -> None:
+        super().__init__()
+        self.emulator, self.codes = emulator, codes
+
+    def sleep(self, seconds: float) -> None:
+        super().sleep(seconds)
+        self.emulator.admin.advance(seconds)
+        if self.codes:
+            self.emulator.admin.approve(self.codes.pop())
+
+
+@pytest.fixture
+def canaries() -> leaks.Canaries:
+    return leaks.Canaries()
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, emulator: EmulatorHandle, canaries: leaks.Canaries):  # type: ignore[no-untyped-def]
+    """`cli(*args)` → Result; every stdout and stderr is kept in `cli.outputs`."""
+    runner = CliRunner()
+    outputs: list[Result] = []
+    codes: list[str] = []
+    monkeypatch.setattr(auth, "make_clock", lambda: _Approved(emulator, codes))
+    start = auth.DeviceFlow.start
+
+    def started(self):  # type: ignore[no-untyped-def]
+        code = start(self)
+        codes.append(code.user_code)
+        return code
+
+    monkeypatch.setattr(auth.DeviceFlow, "start", started)
+
+    def run(*args: str, code: int | None = 0) -> Result:
+        # No waiting under Dify's rate limit: the emulator does not enforce it.
+        fast = ["--rate-limit", "100000"] if args[0] in _RATE_LIMITED else []
+        result = runner.invoke(app, [*args, *fast], catch_exceptions=False)
+        outputs.append(result)
+        if code is not None:
+            # A command that failed early for another reason would prove nothing.
+            tail = leaks.scrub(result.stderr[-400:], canaries)
+            assert result.exit_code == code, (args, result.exit_code, tail)
+        return result
+
+    run.outputs = outputs  # type: ignore[attr-defined]
+    return run
+
+
+def test_no_canary_leaks_from_the_cli(
+    cli,  # type: ignore[no-untyped-def]
+    emulator: EmulatorHandle,
+    canaries: leaks.Canaries,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("DIFYOPS_DEBUG", "1")
+    config_dir = Path(os.environ["DIFYOPS_CONFIG_DIR"])
+    repo, plans, links = tmp_path / "backup", tmp_path / "plans", tmp_path / "invites" / "links.tsv"
+    leaks.plant(emulator, canaries)
+    with leaks.every_log_record() as log_lines:
+        run_the_commands(cli, emulator, canaries, monkeypatch, repo, plans, links)
+
+    haystack = leaks.Haystack()
+    haystack.add("stdout", *(r.stdout for r in cli.outputs))
+    haystack.add("stderr", *(r.stderr for r in cli.outputs))
+    haystack.add("logs", *log_lines)
+    haystack.add("git history", leaks.git_history(repo))
+    haystack.add("repository files", leaks.files_under(repo))
+    haystack.add("plan files", *(p.read_text() for p in plans.glob("*.json")))
+    haystack.add("config dir", leaks.files_under(config_dir))
+    haystack.add("invite files", leaks.files_under(links.parent))
+    # The one place made for the links: the --invite-urls file the person asked for. (The
+    # token store is emptied by the logout, so it is searched for the token too.)
+    haystack.allow("invite files", *(label for label in canaries.values if "invitation" in label))
+    found = haystack.search(canaries)
+    figures.record(SUITE, "cli", leaks.figure(found, canaries, len(haystack.places)))
+    figures.record(SUITE, "", TOTAL.add(canaries, len(haystack.places), found))
+    assert found == []
+    # The places searched are the ones meant: the links are in the file asked for, and
+    # each secret planted in an app was backed up as `<redacted>` (exported, then redacted).
+    for label in canaries.values:
+        if "invitation" in label:
+            assert haystack.holds("invite files", canaries.values[label])
+    assert len(leaks.invite_links(links)) == len(leaks.INVITEES)
+    dev = "".join(path.read_text() for path in repo.glob("*/acme-dev/*.yml"))
+    assert dev.count(REDACTED_PLACEHOLDER) == len(leaks.planted_in_apps(canaries, "dev"))
+
+
+def run_the_commands(  # type: ignore[no-untyped-def]
+    cli,
+    emulator: EmulatorHandle,
+    canaries: leaks.Canaries,
+    monkeypatch: pytest.MonkeyPatch,
+    repo: Path,
+    plans: Path,
+    links: Path,
+) -> None:
+    config_dir = Path(os.environ["DIFYOPS_CONFIG_DIR"])
+    cli("auth", "login", "--host", emulator.base_url, "--no-browser")
+    stored = json.loads((config_dir / "credentials.json").read_text())
+    token = stored["tokens"][emulator.base_url]["ada@acme.example"]
+    canaries.add("bearer token", token)
+    figures.record(SUITE, "token store", leaks.private_store(config_dir))
+
+    cli("backup", "run", "--repo", str(repo))
+    cli("backup", "run", "--repo", str(repo), "--include-secret", "--full", "--json")
+
+    plans.mkdir()
+    cli("promote", "plan", *FROM_TO, *APPS, "--out", str(plans / "first.json"))
+    cli("promote", "plan", *FROM_TO, *APPS, "--json")
+    # An apply whose imports are tampered with: verification fails and it rolls back.
+    emulator.admin.fault("tamper_import", route=emulator.route(IMPORT))
+    cli("promote", "apply", "--plan", str(plans / "first.json"), code=1)
+    emulator.admin.clear_faults()
+    cli("promote", "plan", *FROM_TO, *APPS, "--out", str(plans / "second.json"), "--json")
+    cli("promote", "apply", "--plan", str(plans / "second.json"))
+    # Prod now differs from its backup, and from Dev in the apps not promoted.
+    (host,) = [path.name for path in repo.iterdir() if path.name != ".git"]
+    desired = f"git:main:{host}/acme-prod"
+    cli("drift", "-w", "Acme Prod", "--desired", desired, "--repo", str(repo), "--json", code=2)
+    cli("drift", "-w", "Acme Prod", "--desired", "Acme Dev", "--markdown", code=2)
+    cli("backup", "run", "--repo", str(repo), "--include-secret", "--json")
+
+    manifest = plans.parent / "members.yml"
+    manifest.write_text(members_manifest())
+    links.parent.mkdir()
+    cli("members", "plan", "-f", str(manifest), "--out", str(plans / "members.json"), "--json")
+    cli("members", "apply", "--plan", str(plans / "members.json"), "--invite-urls", str(links))
+    for email, link in leaks.invite_links(links).items():
+        canaries.add(f"invitation link ({email})", leaks.invite_token(link))
+
+    # Error paths, with DIFYOPS_DEBUG=1 all along: a server error on an export with
+    # secrets, a connection dropped on an import, and the token revoked.
+    emulator.admin.fault("server_error", status=500, path_contains=leaks.DEV_DIGEST)
+    cli("backup", "run", "--repo", str(repo), "--include-secret", "--full", code=1)
+    emulator.admin.clear_faults()
+    emulator.admin.edit_app(leaks.DEV_DIGEST, description="Edited to have something to promote")
+    emulator.admin.fault("drop_connection", route=emulator.route(IMPORT))
+    cli("promote", "apply", *FROM_TO, "--app", "Release Notes Digest", "--json", code=None)
+    emulator.admin.clear_faults()
+    cli("auth", "logout")
+    monkeypatch.setenv("DIFY_SERVER", emulator.base_url)
+    monkeypatch.setenv("DIFY_TOKEN", token)
+    cli("backup", "run", "--repo", str(repo), "--include-secret", code=4)
+
+
+def members_manifest() -> str:
+    invitees = "".join(
+        f"      - email: {email}\n        role: normal\n" for email in leaks.INVITEES
+    )
+    return (
+        "version: 1\n"
+        "workspaces:\n"
+        "  - name: Acme Dev\n"
+        "    members:\n"
+        "      - email: ada@acme.example\n"
+        "        role: owner\n" + invitees
+    )
+
+
+def test_no_canary_leaks_from_the_prefect_flows(
+    prefect_harness: None,
+    emulator: EmulatorHandle,
+    canaries: leaks.Canaries,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.logging.handlers import APILogWorker
+
+    repo, links = tmp_path / "backup", tmp_path / "invites" / "links.tsv"
+    links.parent.mkdir()
+    manifest = tmp_path / "members.yml"
+    manifest.write_text(members_manifest())
+    leaks.plant(emulator, canaries)
+    token = canaries.add("bearer token", emulator.admin.token("ada@acme.example"))
+    monkeypatch.setenv("DIFY_SERVER", emulator.base_url)
+    monkeypatch.setenv("DIFY_TOKEN", token)
+    with leaks.every_log_record(*PREFECT_RUN_LOGGERS) as log_lines:
+        results = run_the_flows(repo, manifest, links)
+        APILogWorker.drain_all(timeout=5)
+    links_kept = leaks.invite_links(links).values()
+    for email, link in leaks.invite_links(links).items():
+        canaries.add(f"invitation link ({email})", leaks.invite_token(link))
+    with get_client(sync_client=True) as client:
+        artifacts = [str(a.data) for a in client.read_artifacts()]
+        flow_logs = [log.message for log in client.read_logs()]
+    captured = capsys.readouterr()
+
+    haystack = leaks.Haystack()
+    haystack.add("artifacts", *artifacts)
+    haystack.add("flow logs", *flow_logs)
+    haystack.add("log records", *log_lines)
+    haystack.add("stdout", captured.out)
+    haystack.add("stderr", captured.err)
+    haystack.add("flow results", *(repr(result) for result in results))
+    haystack.add("git history", leaks.git_history(repo))
+    haystack.add("repository files", leaks.files_under(repo))
+    haystack.add("Prefect home", leaks.files_under(Path(os.environ["PREFECT_HOME"])))
+    haystack.add("Prefect database", leaks.files_under(prefect_database_dir()))
+    haystack.add("invite files", leaks.files_under(links.parent))
+    haystack.allow("invite files", *(label for label in canaries.values if "invitation" in label))
+    found = haystack.search(canaries)
+    figures.record(SUITE, "prefect", leaks.figure(found, canaries, len(haystack.places)))
+    figures.record(SUITE, "", TOTAL.add(canaries, len(haystack.places), found))
+    assert found == []
+    assert any("Release Notes Digest" in artifact for artifact in artifacts)  # they were read
+    assert haystack.holds("Prefect database", "dify-promotion-result")
+    assert all(haystack.holds("invite files", leaks.invite_token(link)) for link in links_kept)
+    # What was searched holds what the flows did: the logs were not lost on the way.
+    assert any(line.startswith("applied: ") for line in flow_logs)  # the promotion's
+    assert any(line.startswith("dify_client ") for line in log_lines)
+
+
+def run_the_flows(repo: Path, manifest: Path, links: Path) -> list[object]:
+    """Backup with secrets, promotion, drift check, members sync with invitations, and a
+    backup of what the promotion made; each as its flow, as a deployment would run it."""
+
+    dev, prod = WorkspaceSide(workspace="Acme Dev"), WorkspaceSide(workspace="Acme Prod")
+
+    def backup() -> object:
+        return asyncio.run(
+            backup_flow(repo=str(repo), include_secret=True, full=True, rate_limit=None)
+        )
+
+    results: list[object] = [backup()]
+    results.append(
+        asyncio.run(
+            promote_flow(
+                source=dev,
+                target=prod,
+                selection=Selection(apps=list(leaks.PROMOTED)),
+                confirm=True,
+                rate_limit=None,
+            )
+        )
+    )
+    (host,) = [path.name for path in repo.iterdir() if path.name != ".git"]
+    desired = GitSide(repo=str(repo), ref="main", path=f"{host}/acme-prod")
+    # Prod drifted from its backup (the promotion): a Failed run, its state kept.
+    drift = drift_check_flow(live=prod, desired=desired, rate_limit=None, return_state=True)
+    results.append(asyncio.run(drift))
+    results.append(
+        asyncio.run(
+            sync_members_flow(
+                manifest=str(manifest), apply=True, invite_urls_file=str(links), rate_limit=None
+            )
+        )
+    )
+    results.append(backup())
+    return results
+
+
+def prefect_database_dir() -> Path:
+    """The directory of the test harness's SQLite database (with its journal files)."""
+    from prefect.settings import PREFECT_SERVER_DATABASE_CONNECTION_URL
+
+    url = str(PREFECT_SERVER_DATABASE_CONNECTION_URL.value())
+    return Path(url.split(":///", 1)[1]).parent
