@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,7 @@ SUITE = "leaks"
 TOTAL = leaks.Ledger()
 FROM_TO = ("--from", "Acme Dev", "--to", "Acme Prod")
 IMPORT = "import.console_app.dsl"
+TOKEN_STORE = "credentials.json"
 PREFECT_RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
 _RATE_LIMITED = ("backup", "promote", "members", "drift")
 APPS = tuple(arg for name in leaks.PROMOTED for arg in ("--app", name))
@@ -107,7 +109,7 @@ def test_no_canary_leaks_from_the_cli(
     repo, plans, links = tmp_path / "backup", tmp_path / "plans", tmp_path / "invites" / "links.tsv"
     leaks.plant(emulator, canaries)
     with leaks.every_log_record() as log_lines:
-        run_the_commands(cli, emulator, canaries, monkeypatch, repo, plans, links)
+        signed_in = run_the_commands(cli, emulator, canaries, monkeypatch, repo, plans, links)
 
     haystack = leaks.Haystack()
     haystack.add("stdout", *(r.stdout for r in cli.outputs))
@@ -116,20 +118,28 @@ def test_no_canary_leaks_from_the_cli(
     haystack.add("git history", leaks.git_history(repo))
     haystack.add("repository files", leaks.files_under(repo))
     haystack.add("plan files", *(p.read_text() for p in plans.glob("*.json")))
-    haystack.add("config dir", leaks.files_under(config_dir))
+    haystack.add("config dir", leaks.files_under(config_dir, skip=[config_dir / TOKEN_STORE]))
+    haystack.add("token store (signed in)", signed_in.token_store)
+    haystack.add("config dir (signed out)", leaks.files_under(config_dir))
     haystack.add("invite files", leaks.files_under(links.parent))
-    # The one place made for the links: the --invite-urls file the person asked for. (The
-    # token store is emptied by the logout, so it is searched for the token too.)
+    # The places made for a secret: the token store holds the token until the logout
+    # (after it, the whole config directory is searched for it too), and the file given
+    # to --invite-urls holds the links.
+    haystack.allow("token store (signed in)", "bearer token")
     haystack.allow("invite files", *(label for label in canaries.values if "invitation" in label))
     found = haystack.search(canaries)
     figures.record(SUITE, "cli", leaks.figure(found, canaries, len(haystack.places)))
     figures.record(SUITE, "", TOTAL.add(canaries, len(haystack.places), found))
     assert found == []
-    # The places searched are the ones meant: the links are in the file asked for, and
-    # each secret planted in an app was backed up as `<redacted>` (exported, then redacted).
+    assert signed_in.modes == "0600 file in 0700 dir"
+    # The places searched are the ones meant: the token and the links are where they
+    # belong, the rotated header was planned without its value, and each secret planted in
+    # an app was backed up as `<redacted>` (exported, then redacted).
+    assert haystack.holds("token store (signed in)", canaries.values["bearer token"])
     for label in canaries.values:
         if "invitation" in label:
             assert haystack.holds("invite files", canaries.values[label])
+    assert haystack.holds("stdout", "~ headers: (secret value changed)")
     assert len(leaks.invite_links(links)) == len(leaks.INVITEES)
     dev = "".join(path.read_text() for path in repo.glob("*/acme-dev/*.yml"))
     assert dev.count(REDACTED_PLACEHOLDER) == len(leaks.planted_in_apps(canaries, "dev"))
@@ -143,13 +153,15 @@ def run_the_commands(  # type: ignore[no-untyped-def]
     repo: Path,
     plans: Path,
     links: Path,
-) -> None:
+) -> SignedIn:
+    """Every command the CLI part runs, in order; what the token store held meanwhile."""
     config_dir = Path(os.environ["DIFYOPS_CONFIG_DIR"])
     cli("auth", "login", "--host", emulator.base_url, "--no-browser")
-    stored = json.loads((config_dir / "credentials.json").read_text())
-    token = stored["tokens"][emulator.base_url]["ada@acme.example"]
+    stored = (config_dir / TOKEN_STORE).read_text()
+    token = json.loads(stored)["tokens"][emulator.base_url]["ada@acme.example"]
     canaries.add("bearer token", token)
-    figures.record(SUITE, "token store", leaks.private_store(config_dir))
+    signed_in = SignedIn(stored, leaks.private_store(config_dir, TOKEN_STORE))
+    figures.record(SUITE, "token store", signed_in.modes)
 
     cli("backup", "run", "--repo", str(repo))
     cli("backup", "run", "--repo", str(repo), "--include-secret", "--full", "--json")
@@ -191,6 +203,13 @@ def run_the_commands(  # type: ignore[no-untyped-def]
     monkeypatch.setenv("DIFY_SERVER", emulator.base_url)
     monkeypatch.setenv("DIFY_TOKEN", token)
     cli("backup", "run", "--repo", str(repo), "--include-secret", code=4)
+    return signed_in
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token_store: str  # its text while signed in
+    modes: str  # "0600 file in 0700 dir"
 
 
 def members_manifest() -> str:
