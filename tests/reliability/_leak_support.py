@@ -320,3 +320,8 @@ def planted_in_apps(canaries: Canaries, side: str) -> list[str]:
         and not label.endswith(other)
         and (side == "dev" or label.endswith("(prod)"))
     ]
+
+
+def private_files(directory: Path) -> list[str]:
+    """The mode of each file in `directory`, as `0600`."""
+    return [f"{stat.S_IMODE(path.stat().st_mode):04o}" for path in sorted(directory.iterdir())]

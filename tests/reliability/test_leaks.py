@@ -42,6 +42,11 @@ TOTAL = leaks.Ledger()
 FROM_TO = ("--from", "Acme Dev", "--to", "Acme Prod")
 IMPORT = "import.console_app.dsl"
 TOKEN_STORE = "credentials.json"
+SECRET_EXPORTS = (
+    ("Acme Dev", "Support Ticket Triage", "dev-triage.yml"),
+    ("Acme Prod", "Support Ticket Triage", "prod-triage.yml"),
+    ("Acme Dev", "Release Notes Digest", "digest.yml"),
+)
 PREFECT_RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
 _RATE_LIMITED = ("backup", "promote", "members", "drift")
 APPS = tuple(arg for name in leaks.PROMOTED for arg in ("--app", name))
@@ -166,6 +171,20 @@ def run_the_commands(  # type: ignore[no-untyped-def]
     cli("backup", "run", "--repo", str(repo))
     cli("backup", "run", "--repo", str(repo), "--include-secret", "--full", "--json")
 
+    # DSL files the person exported with their secrets (0600, theirs to keep out of git):
+    # what `dsl diff` and `dsl check` print of them.
+    exports = plans.parent / "exports"
+    exports.mkdir()
+    for workspace, name, file in SECRET_EXPORTS:
+        output = str(exports / file)
+        cli("apps", "export", name, "-w", workspace, "--include-secret", "-o", output)
+    dev, prod, digest = (str(exports / file) for *_, file in SECRET_EXPORTS)
+    cli("dsl", "diff", dev, prod, code=1)
+    cli("dsl", "diff", dev, prod, "--json", code=1)
+    cli("dsl", "check", digest, code=1)  # it names where each secret is
+    cli("dsl", "check", digest, "--json", code=1)
+    assert leaks.private_files(exports) == ["0600"] * len(SECRET_EXPORTS)
+
     plans.mkdir()
     cli("promote", "plan", *FROM_TO, *APPS, "--out", str(plans / "first.json"))
     cli("promote", "plan", *FROM_TO, *APPS, "--json")
@@ -274,6 +293,7 @@ def test_no_canary_leaks_from_the_prefect_flows(
     figures.record(SUITE, "", TOTAL.add(canaries, len(haystack.places), found))
     assert found == []
     assert any("Release Notes Digest" in artifact for artifact in artifacts)  # they were read
+    assert any("(secret value changed)" in artifact for artifact in artifacts)  # the rotation
     assert haystack.holds("Prefect database", "dify-promotion-result")
     assert all(haystack.holds("invite files", leaks.invite_token(link)) for link in links_kept)
     # What was searched holds what the flows did: the logs were not lost on the way.
