@@ -154,6 +154,19 @@ def git_history(repo: Path) -> str:
     return _git(repo, "log", "-p", "--all", "--reflog", "--format=%H %an <%ae>%n%B")
 
 
+def git_objects(repo: Path) -> str:
+    """The content of every object in the repository, reachable from a ref or not (a blob
+    written and then dropped stays on disk until git collects it)."""
+    if not (repo / ".git").exists():
+        return ""
+    listed = subprocess.run(
+        ["git", "-C", str(repo), "cat-file", "--batch-all-objects", "--batch"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    return listed.decode("utf-8", errors="replace")
+
+
 def _git(repo: Path, *args: str) -> str:
     return subprocess.run(
         ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True

@@ -7,9 +7,11 @@ token and the invitation links. The CLI part signs in through the device flow an
 backups (with and without --include-secret), promote plan/apply (text, --json, --out),
 drift (--markdown), members apply with invitations and the error paths with
 DIFYOPS_DEBUG=1; the Prefect part runs the four flows. Every canary is then looked for in
-the repository's whole history, stdout/stderr, plan files, artifacts, logs and the config
-directory. The one place made for a secret is excluded, and said so: the token store for
-the token, the `--invite-urls` file for the invitation links.
+the repository's whole history (and every object in it, reachable or not), its files,
+stdout/stderr, plan files, artifacts, logs, Prefect's home and database, and the config
+directory. The places made for a secret are excluded for that secret only, and said so:
+the token store for the token while signed in (after the logout it is searched for it
+too), the `--invite-urls` file for the invitation links.
 """
 
 from __future__ import annotations
@@ -121,6 +123,7 @@ def test_no_canary_leaks_from_the_cli(
     haystack.add("stderr", *(r.stderr for r in cli.outputs))
     haystack.add("logs", *log_lines)
     haystack.add("git history", leaks.git_history(repo))
+    haystack.add("git objects", leaks.git_objects(repo))
     haystack.add("repository files", leaks.files_under(repo))
     haystack.add("plan files", *(p.read_text() for p in plans.glob("*.json")))
     haystack.add("config dir", leaks.files_under(config_dir, skip=[config_dir / TOKEN_STORE]))
@@ -188,7 +191,8 @@ def run_the_commands(  # type: ignore[no-untyped-def]
     plans.mkdir()
     cli("promote", "plan", *FROM_TO, *APPS, "--out", str(plans / "first.json"))
     cli("promote", "plan", *FROM_TO, *APPS, "--json")
-    # An apply whose imports are tampered with: verification fails and it rolls back.
+    # An apply whose imports are tampered with: verification fails, and so does the
+    # rollback (tampered with too): the messages that compare what was sent and found.
     emulator.admin.fault("tamper_import", route=emulator.route(IMPORT))
     cli("promote", "apply", "--plan", str(plans / "first.json"), code=1)
     emulator.admin.clear_faults()
@@ -250,7 +254,7 @@ def test_no_canary_leaks_from_the_prefect_flows(
     emulator: EmulatorHandle,
     canaries: leaks.Canaries,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    capfd: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
     from prefect.client.orchestration import get_client
@@ -273,7 +277,7 @@ def test_no_canary_leaks_from_the_prefect_flows(
     with get_client(sync_client=True) as client:
         artifacts = [str(a.data) for a in client.read_artifacts()]
         flow_logs = [log.message for log in client.read_logs()]
-    captured = capsys.readouterr()
+    captured = capfd.readouterr()
 
     haystack = leaks.Haystack()
     haystack.add("artifacts", *artifacts)
@@ -283,6 +287,7 @@ def test_no_canary_leaks_from_the_prefect_flows(
     haystack.add("stderr", captured.err)
     haystack.add("flow results", *(repr(result) for result in results))
     haystack.add("git history", leaks.git_history(repo))
+    haystack.add("git objects", leaks.git_objects(repo))
     haystack.add("repository files", leaks.files_under(repo))
     haystack.add("Prefect home", leaks.files_under(Path(os.environ["PREFECT_HOME"])))
     haystack.add("Prefect database", leaks.files_under(prefect_database_dir()))
