@@ -143,10 +143,15 @@ def test_no_canary_leaks_from_the_cli(
     # The places searched are the ones meant: the token and the links are where they
     # belong, the rotated header was planned without its value, and each secret planted in
     # an app was backed up as `<redacted>` (exported, then redacted).
-    assert haystack.holds("token store (signed in)", canaries.values["bearer token"])
-    for label in canaries.values:
-        if "invitation" in label:
-            assert haystack.holds("invite files", canaries.values[label])
+    # (Booleans first: pytest would print the values an assertion compares.)
+    token_stored = haystack.holds("token store (signed in)", canaries.values["bearer token"])
+    links_stored = [
+        haystack.holds("invite files", value)
+        for label, value in canaries.values.items()
+        if label.startswith("invitation link")
+    ]
+    assert token_stored
+    assert links_stored == [True] * len(leaks.INVITEES)
     assert haystack.holds("stdout", "~ headers: (secret value changed)")
     assert len(leaks.invite_links(links)) == len(leaks.INVITEES)
     dev = "".join(path.read_text() for path in repo.glob("*/acme-dev/*.yml"))
@@ -204,6 +209,14 @@ def run_the_commands(  # type: ignore[no-untyped-def]
     cli("drift", "-w", "Acme Prod", "--desired", desired, "--repo", str(repo), "--json", code=2)
     cli("drift", "-w", "Acme Prod", "--desired", "Acme Dev", "--markdown", code=2)
     cli("backup", "run", "--repo", str(repo), "--include-secret", "--json")
+    # From the backup (its secrets redacted) back into Prod: the target keeps its values.
+    source = f"git:main:{host}/acme-dev"
+    cli("promote", "plan", "--from", source, "--to", "Acme Prod", "--repo", str(repo), *APPS)
+    at = ("--at", "HEAD~1", "--repo", str(repo), "--path", f"{host}/acme-prod")
+    cli("restore", "Support Ticket Triage", "--to", "Acme Prod", *at, "--apply", "--json")
+    restored = emulator.export(leaks.PROD_TRIAGE, include_secret=True)
+    kept = canaries.values["secret env var (prod)"] in restored  # not `<redacted>`
+    assert kept, "the restore lost Prod's secret value"  # (a bare assert would print it)
 
     manifest = plans.parent / "members.yml"
     manifest.write_text(members_manifest())
@@ -300,7 +313,8 @@ def test_no_canary_leaks_from_the_prefect_flows(
     assert any("Release Notes Digest" in artifact for artifact in artifacts)  # they were read
     assert any("(secret value changed)" in artifact for artifact in artifacts)  # the rotation
     assert haystack.holds("Prefect database", "dify-promotion-result")
-    assert all(haystack.holds("invite files", leaks.invite_token(link)) for link in links_kept)
+    links_stored = [haystack.holds("invite files", leaks.invite_token(k)) for k in links_kept]
+    assert links_stored == [True] * len(leaks.INVITEES)
     # What was searched holds what the flows did: the logs were not lost on the way.
     assert any(line.startswith("applied: ") for line in flow_logs)  # the promotion's
     assert any(line.startswith("dify_client ") for line in log_lines)
