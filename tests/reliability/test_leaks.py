@@ -109,6 +109,7 @@ def test_no_canary_leaks_from_the_cli(
     emulator: EmulatorHandle,
     canaries: leaks.Canaries,
     monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
     monkeypatch.setenv("DIFYOPS_DEBUG", "1")
@@ -121,6 +122,8 @@ def test_no_canary_leaks_from_the_cli(
     haystack = leaks.Haystack()
     haystack.add("stdout", *(r.stdout for r in cli.outputs))
     haystack.add("stderr", *(r.stderr for r in cli.outputs))
+    # What bypassed the runner's streams (a child process writing to the terminal).
+    haystack.add("file descriptors", *capfd.readouterr())
     haystack.add("logs", *log_lines)
     haystack.add("git history", leaks.git_history(repo))
     haystack.add("git objects", leaks.git_objects(repo))
