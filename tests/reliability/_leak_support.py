@@ -338,3 +338,9 @@ def planted_in_apps(canaries: Canaries, side: str) -> list[str]:
 def private_files(directory: Path) -> list[str]:
     """The mode of each file in `directory`, as `0600`."""
     return [f"{stat.S_IMODE(path.stat().st_mode):04o}" for path in sorted(directory.iterdir())]
+
+
+def publish_then_edit(emulator: EmulatorHandle, app_id: str) -> None:
+    """Publish the app with its canaries, then edit its draft: the live version differs."""
+    emulator.admin.publish(app_id)
+    _edit(emulator, app_id, lambda data: _node(data, "llm").update(title="Write the digest"))

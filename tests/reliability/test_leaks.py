@@ -265,6 +265,9 @@ def members_manifest() -> str:
     )
 
 
+# The Prefect part runs on the S3 generation (the CLI part on S2): promotions publish there,
+# and backups keep an app's published version beside its draft while the two differ.
+@pytest.mark.parametrize("api_generation", ["s3"], indirect=True)
 def test_no_canary_leaks_from_the_prefect_flows(
     prefect_harness: None,
     emulator: EmulatorHandle,
@@ -281,6 +284,7 @@ def test_no_canary_leaks_from_the_prefect_flows(
     manifest = tmp_path / "members.yml"
     manifest.write_text(members_manifest())
     leaks.plant(emulator, canaries)
+    leaks.publish_then_edit(emulator, leaks.DEV_DIGEST)
     token = canaries.add("bearer token", emulator.admin.token("ada@acme.example"))
     monkeypatch.setenv("DIFY_SERVER", emulator.base_url)
     monkeypatch.setenv("DIFY_TOKEN", token)
@@ -318,6 +322,11 @@ def test_no_canary_leaks_from_the_prefect_flows(
     assert haystack.holds("Prefect database", "dify-promotion-result")
     links_stored = [haystack.holds("invite files", leaks.invite_token(k)) for k in links_kept]
     assert links_stored == [True] * len(leaks.INVITEES)
+    # The published version (it differs from the draft) was backed up redacted as well.
+    (draft,) = repo.glob("*/acme-dev/release-notes-digest.yml")
+    (published,) = repo.glob("*/acme-dev/release-notes-digest.published.yml")
+    redacted = [path.read_text().count(REDACTED_PLACEHOLDER) for path in (draft, published)]
+    assert redacted[0] == redacted[1] > 0
     # What was searched holds what the flows did: the logs were not lost on the way.
     assert any(line.startswith("applied: ") for line in flow_logs)  # the promotion's
     assert any(line.startswith("dify_client ") for line in log_lines)
