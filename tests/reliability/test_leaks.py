@@ -230,7 +230,7 @@ def run_the_commands(  # type: ignore[no-untyped-def]
         canaries.add(f"invitation link ({email})", leaks.invite_token(link))
 
     # Error paths, with DIFYOPS_DEBUG=1 all along: a server error on an export with
-    # secrets, a connection dropped on an import, and the token revoked.
+    # secrets, a connection dropped on an import, a damaged token store, the token revoked.
     emulator.admin.fault("server_error", status=500, path_contains=leaks.DEV_DIGEST)
     cli("backup", "run", "--repo", str(repo), "--include-secret", "--full", code=1)
     emulator.admin.clear_faults()
@@ -238,6 +238,14 @@ def run_the_commands(  # type: ignore[no-untyped-def]
     emulator.admin.fault("drop_connection", route=emulator.route(IMPORT))
     cli("promote", "apply", *FROM_TO, "--app", "Release Notes Digest", "--json", code=None)
     emulator.admin.clear_faults()
+    # A token store damaged by a hand edit (the token one level too high): one line, and
+    # not the token.
+    store = config_dir / TOKEN_STORE
+    kept = store.read_text()
+    store.write_text(json.dumps({"version": 1, "tokens": {emulator.base_url: token}}))
+    damaged = cli("apps", "list", code=1)
+    store.write_text(kept)
+    assert "is not a credentials file" in damaged.stderr
     cli("auth", "logout")
     monkeypatch.setenv("DIFY_SERVER", emulator.base_url)
     monkeypatch.setenv("DIFY_TOKEN", token)
