@@ -11,7 +11,8 @@ the repository's whole history (and every object in it, reachable or not), its f
 stdout/stderr, plan files, artifacts, logs, Prefect's home and database, and the config
 directory. The places made for a secret are excluded for that secret only, and said so:
 the token store for the token while signed in (after the logout it is searched for it
-too), the `--invite-urls` file for the invitation links.
+too), the `--invite-urls` file for the invitation links. The flows read the token from a
+Prefect Secret block, as deployments do.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ SECRET_EXPORTS = (
     ("Acme Prod", "Support Ticket Triage", "prod-triage.yml"),
     ("Acme Dev", "Release Notes Digest", "digest.yml"),
 )
+TOKEN_BLOCK = "leaks-dify-token"
 PREFECT_RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
 _RATE_LIMITED = ("backup", "promote", "members", "drift")
 APPS = tuple(arg for name in leaks.PROMOTED for arg in ("--app", name))
@@ -280,10 +282,10 @@ def test_no_canary_leaks_from_the_prefect_flows(
     prefect_harness: None,
     emulator: EmulatorHandle,
     canaries: leaks.Canaries,
-    monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
+    from prefect.blocks.system import Secret
     from prefect.client.orchestration import get_client
     from prefect.logging.handlers import APILogWorker
 
@@ -293,11 +295,11 @@ def test_no_canary_leaks_from_the_prefect_flows(
     manifest.write_text(members_manifest())
     leaks.plant(emulator, canaries)
     leaks.publish_then_edit(emulator, leaks.DEV_DIGEST)
+    # The token as deployments keep it: in a Prefect Secret block the flows read.
     token = canaries.add("bearer token", emulator.admin.token("ada@acme.example"))
-    monkeypatch.setenv("DIFY_SERVER", emulator.base_url)
-    monkeypatch.setenv("DIFY_TOKEN", token)
+    Secret(value=token).save(TOKEN_BLOCK, overwrite=True)
     with leaks.every_log_record(*PREFECT_RUN_LOGGERS) as log_lines:
-        results = run_the_flows(repo, manifest, links)
+        results = run_the_flows(emulator.base_url, repo, manifest, links)
         APILogWorker.drain_all(timeout=5)
     links_kept = leaks.invite_links(links).values()
     for email, link in leaks.invite_links(links).items():
@@ -340,15 +342,16 @@ def test_no_canary_leaks_from_the_prefect_flows(
     assert any(line.startswith("dify_client ") for line in log_lines)
 
 
-def run_the_flows(repo: Path, manifest: Path, links: Path) -> list[object]:
+def run_the_flows(server: str, repo: Path, manifest: Path, links: Path) -> list[object]:
     """Backup with secrets, promotion, drift check, members sync with invitations, and a
     backup of what the promotion made; each as its flow, as a deployment would run it."""
-
-    dev, prod = WorkspaceSide(workspace="Acme Dev"), WorkspaceSide(workspace="Acme Prod")
+    reach = {"server": server, "token_block": TOKEN_BLOCK}
+    dev = WorkspaceSide(workspace="Acme Dev", **reach)
+    prod = WorkspaceSide(workspace="Acme Prod", **reach)
 
     def backup() -> object:
         return asyncio.run(
-            backup_flow(repo=str(repo), include_secret=True, full=True, rate_limit=None)
+            backup_flow(repo=str(repo), include_secret=True, full=True, rate_limit=None, **reach)
         )
 
     results: list[object] = [backup()]
@@ -371,7 +374,11 @@ def run_the_flows(repo: Path, manifest: Path, links: Path) -> list[object]:
     results.append(
         asyncio.run(
             sync_members_flow(
-                manifest=str(manifest), apply=True, invite_urls_file=str(links), rate_limit=None
+                manifest=str(manifest),
+                apply=True,
+                invite_urls_file=str(links),
+                rate_limit=None,
+                **reach,
             )
         )
     )
