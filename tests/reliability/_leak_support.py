@@ -218,7 +218,8 @@ class Haystack:
             for label, value in canaries.values.items():
                 if label in self.allowed.get(place, set()):
                     continue
-                if any(part in text for part in (value, value[:_WINDOW], value[-_WINDOW:])):
+                # Its head or its tail: the whole value holds both.
+                if value[:_WINDOW] in text or value[-_WINDOW:] in text:
                     found.append(Found(label, place))
         return found
 
@@ -344,3 +345,31 @@ def publish_then_edit(emulator: EmulatorHandle, app_id: str) -> None:
     """Publish the app with its canaries, then edit its draft: the live version differs."""
     emulator.admin.publish(app_id)
     _edit(emulator, app_id, lambda data: _node(data, "llm").update(title="Write the digest"))
+
+
+def what_the_runs_left(flow_run_ids: list[Any]) -> tuple[list[str], list[str]]:
+    """The artifacts and the log messages of these flow runs (and their task runs), every
+    page of them: a session's other runs are not searched, nor cut off at a page."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterId,
+        LogFilter,
+        LogFilterFlowRunId,
+    )
+
+    runs = FlowRunFilter(id=FlowRunFilterId(any_=flow_run_ids))
+    logs = LogFilter(flow_run_id=LogFilterFlowRunId(any_=flow_run_ids))
+    artifacts: list[str] = []
+    messages: list[str] = []
+    with get_client(sync_client=True) as client:
+        while page := client.read_artifacts(
+            flow_run_filter=runs, limit=_PAGE, offset=len(artifacts)
+        ):
+            artifacts += [str(artifact.data) for artifact in page]
+        while page := client.read_logs(log_filter=logs, limit=_PAGE, offset=len(messages)):
+            messages += [log.message for log in page]
+    return artifacts, messages
+
+
+_PAGE = 200
