@@ -1,9 +1,10 @@
 """What the leaks suite plants and where it looks (issue 14, suite 3).
 
 A canary is a unique random string put where a secret can sit: a secret environment
-variable, an HTTP node's `Authorization: Bearer …` header, an API key in a URL or in the
-node's query parameters, a tool's secret-input parameter, an agent tool's credential, a
-key typed into a code node, the bearer token, an invitation link. The suite then runs the
+variable, an HTTP node's `Authorization: Bearer …` header, an API key in a URL, in the
+node's query parameters (`api_key:…`), in its form body or its API-key authorization, a
+tool's secret-input parameter, an agent tool's credential, a key typed into a code node,
+the bearer token, an invitation link. The suite then runs the
 commands and flows and looks for every canary in every place their output can end up.
 A found canary is reported by its label and the place it was found in — never its value.
 """
@@ -19,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
@@ -138,8 +140,6 @@ def invite_links(path: Path) -> dict[str, str]:
 
 def invite_token(link: str) -> str:
     """The secret part of an invitation link: its token."""
-    from urllib.parse import parse_qs, urlsplit
-
     (token,) = parse_qs(urlsplit(link).query)["token"]
     return token
 
@@ -175,13 +175,13 @@ def _git(repo: Path, *args: str) -> str:
 
 def files_under(root: Path, *, skip: Iterable[Path] = ()) -> str:
     """The text of every file below `root` but git's compressed objects (read through
-    `git_history`) and the paths in `skip`."""
+    `git_objects`) and the paths in `skip`."""
     skipped = {path.resolve() for path in skip}
     texts = []
     for path in sorted(root.rglob("*")):
         if not path.is_file() or path.resolve() in skipped:
             continue
-        if ".git" in path.parts and "objects" in path.relative_to(root).parts:
+        if path.relative_to(root).parts[:2] == (".git", "objects"):
             continue
         texts.append(path.read_bytes().decode("utf-8", errors="replace"))
     return "\n".join(texts)
