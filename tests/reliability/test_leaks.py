@@ -1,12 +1,14 @@
 """Leaks (issue 14, suite 3): no secret planted in Dify ends up anywhere difyops writes.
 
 Canaries (unique random strings, tests/reliability/_leak_support.py) sit in every place a
-secret can: secret environment variables, HTTP-node bearer headers, API keys in URLs and
-in query parameters, tool and agent-tool credentials, a key typed into code, the bearer
-token and the invitation links. The CLI part signs in through the device flow and runs
-backups (with and without --include-secret), promote plan/apply (text, --json, --out),
-drift (--markdown), members apply with invitations and the error paths with
-DIFYOPS_DEBUG=1; the Prefect part runs the four flows. Every canary is then looked for in
+secret can: secret environment variables, HTTP-node bearer headers, API keys in URLs, in
+query parameters and form bodies, tool and agent-tool credentials, a key typed into code,
+the bearer token and the invitation links. The CLI part (S2) signs in through the device
+flow and runs backups (with and without --include-secret), dsl diff/check of files
+exported with secrets, promote plan/apply (text, --json, --out, from the backup), restore
+--apply, drift (--markdown, --json), members apply with invitations, and error paths,
+all with DIFYOPS_DEBUG=1; the Prefect part (S3, where promotions publish) runs the backup,
+promote, drift-check and members-sync flows. Every canary is then looked for in
 the repository's whole history (and every object in it, reachable or not), its files,
 stdout/stderr, plan files, artifacts, logs, Prefect's home and database, and the config
 directory. The places made for a secret are excluded for that secret only, and said so:
