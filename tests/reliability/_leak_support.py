@@ -47,18 +47,30 @@ def new_canary(shape: str = "plain") -> str:
 
 @dataclass
 class Canaries:
-    """label → value of every canary a part planted."""
+    """label → value of every canary a part planted; `sides` says which of them sit in
+    the apps of which side ("dev" or "prod"). Its repr names labels only, so an assertion
+    that fails never prints a value."""
 
-    values: dict[str, str] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict, repr=False)
+    sides: dict[str, str] = field(default_factory=dict, repr=False)
 
-    def add(self, label: str, value: str) -> str:
+    def add(self, label: str, value: str, *, side: str | None = None) -> str:
         if label in self.values:
             raise ValueError(f"canary {label!r} planted twice")
         self.values[label] = value
+        if side is not None:
+            self.sides[label] = side
         return value
+
+    def in_apps(self, side: str) -> list[str]:
+        """Labels of the canaries planted in the apps of `side`."""
+        return [label for label, where in self.sides.items() if where == side]
 
     def __len__(self) -> int:
         return len(self.values)
+
+    def __repr__(self) -> str:
+        return f"Canaries({', '.join(self.values)})"
 
 
 def plant(emulator: EmulatorHandle, canaries: Canaries) -> None:
@@ -87,26 +99,26 @@ def _triage(data: dict[str, Any], canaries: Canaries, side: str) -> None:
     (variable,) = [
         v for v in data["workflow"]["environment_variables"] if v["value_type"] == "secret"
     ]
-    variable["value"] = canaries.add(f"secret env var ({side})", new_canary())
+    variable["value"] = canaries.add(f"secret env var ({side})", new_canary(), side=side)
     http = _node(data, "http-request")
-    header = canaries.add(f"HTTP X-Api-Key header ({side})", new_canary())
+    header = canaries.add(f"HTTP X-Api-Key header ({side})", new_canary(), side=side)
     http["headers"] = f"{http.get('headers') or ''}\nX-Api-Key: {header}".strip()
 
 
 def _digest(data: dict[str, Any], canaries: Canaries) -> None:
     http = _node(data, "http-request")
-    bearer = canaries.add("HTTP Authorization: Bearer header", new_canary())
+    bearer = canaries.add("HTTP Authorization: Bearer header", new_canary(), side="dev")
     http["headers"] = f"Accept:application/vnd.github+json\nAuthorization: Bearer {bearer}"
-    in_url = canaries.add("API key in a URL", new_canary())
+    in_url = canaries.add("API key in a URL", new_canary(), side="dev")
     http["url"] += f"?api_key={in_url}"
-    in_params = canaries.add("api_key: query param", new_canary())
+    in_params = canaries.add("api_key: query param", new_canary(), side="dev")
     http["params"] = f"per_page:{{{{#start.count#}}}}\napi_key:{in_params}"
-    form = canaries.add("HTTP form-body field", new_canary())
+    form = canaries.add("HTTP form-body field", new_canary(), side="dev")
     http["body"] = {
         "type": "x-www-form-urlencoded",
         "data": [{"key": "client_secret", "type": "text", "value": form}],
     }
-    api_key = canaries.add("HTTP node API-key authorization", new_canary())
+    api_key = canaries.add("HTTP node API-key authorization", new_canary(), side="dev")
     http["authorization"] = {
         "type": "api-key",
         "config": {"type": "custom", "header": "X-Token", "api_key": api_key},
@@ -117,16 +129,18 @@ def _digest(data: dict[str, Any], canaries: Canaries) -> None:
     ]
     tool["tool_parameters"]["api_key"] = {
         "type": "mixed",
-        "value": canaries.add("tool secret-input parameter", new_canary()),
+        "value": canaries.add("tool secret-input parameter", new_canary(), side="dev"),
     }
     code = _node(data, "code")
-    key = canaries.add("key typed into a code node", new_canary("openai"))
+    key = canaries.add("key typed into a code node", new_canary("openai"), side="dev")
     code["code"] = f'API_KEY = "{key}"\n\n' + code["code"]
 
 
 def _agent(data: dict[str, Any], canaries: Canaries) -> None:
     tool = data["model_config"]["agent_mode"]["tools"][0]
-    tool["tool_parameters"]["api_key"] = canaries.add("agent tool credential", new_canary())
+    tool["tool_parameters"]["api_key"] = canaries.add(
+        "agent tool credential", new_canary(), side="dev"
+    )
 
 
 def invite_links(path: Path) -> dict[str, str]:
@@ -193,7 +207,7 @@ class Found:
     place: str
 
 
-@dataclass
+@dataclass(repr=False)
 class Haystack:
     """Each place output can end up in, with its text."""
 
@@ -321,19 +335,6 @@ def scrub(text: str, canaries: Canaries) -> str:
     for label, value in canaries.values.items():
         text = text.replace(value, f"<{label}>")
     return text
-
-
-def planted_in_apps(canaries: Canaries, side: str) -> list[str]:
-    """Labels of the canaries planted in the apps of one side ("dev" or "prod")."""
-    outside = ("bearer token", "invitation link")
-    other = "(prod)" if side == "dev" else "(dev)"
-    return [
-        label
-        for label in canaries.values
-        if not label.startswith(outside)
-        and not label.endswith(other)
-        and (side == "dev" or label.endswith("(prod)"))
-    ]
 
 
 def private_files(directory: Path) -> list[str]:
