@@ -250,10 +250,10 @@ def run_the_commands(  # type: ignore[no-untyped-def]
     # A token store damaged by a hand edit (the token one level too high): one line, and
     # not the token.
     store = config_dir / TOKEN_STORE
-    kept = store.read_text()
+    intact = store.read_text()
     store.write_text(json.dumps({"version": 1, "tokens": {emulator.base_url: token}}))
     damaged = "is not a credentials file" in cli("apps", "list", code=1).stderr
-    store.write_text(kept)
+    store.write_text(intact)
     assert damaged  # (a bool: pytest would print the text an `in` compares)
     cli("auth", "logout")
     monkeypatch.setenv("DIFY_SERVER", emulator.base_url)
