@@ -345,7 +345,20 @@ def private_files(directory: Path) -> list[str]:
 def publish_then_edit(emulator: EmulatorHandle, app_id: str) -> None:
     """Publish the app with its canaries, then edit its draft: the live version differs."""
     emulator.admin.publish(app_id)
-    _edit(emulator, app_id, lambda data: _node(data, "llm").update(title="Write the digest"))
+    retitle_llm(emulator, app_id, "Write the digest")
+
+
+def retitle_llm(emulator: EmulatorHandle, app_id: str, title: str) -> None:
+    """A console edit of the app: its LLM node gets another title."""
+    _edit(emulator, app_id, lambda data: _node(data, "llm").update(title=title))
+
+
+def app_named(emulator: EmulatorHandle, workspace_id: str, name: str) -> str:
+    """The id of the app of that name in the workspace."""
+    with emulator.client(emulator.admin.token()) as http:
+        listed = http.get("/apps", params={"workspace_id": workspace_id, "limit": 100})
+    (app_id,) = [app["id"] for app in listed.json()["data"] if app["name"] == name]
+    return str(app_id)
 
 
 def what_the_runs_left(flow_run_ids: list[Any]) -> tuple[list[str], list[str]]:

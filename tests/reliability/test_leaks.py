@@ -221,9 +221,15 @@ def run_the_commands(  # type: ignore[no-untyped-def]
     cli("drift", "-w", "Acme Prod", "--desired", desired, "--repo", str(repo), "--json", code=2)
     cli("drift", "-w", "Acme Prod", "--desired", "Acme Dev", "--markdown", code=2)
     cli("backup", "run", "--repo", str(repo), "--include-secret", "--json")
-    # From the backup (its secrets redacted) back into Prod: the target keeps its values.
-    source = f"git:main:{host}/acme-dev"
-    cli("promote", "plan", "--from", source, "--to", "Acme Prod", "--repo", str(repo), *APPS)
+    # From the backup (its secrets redacted) into Prod: the target keeps its values, also
+    # those the redaction found in query params and form fields.
+    source = ("--from", f"git:main:{host}/acme-dev", "--to", "Acme Prod", "--repo", str(repo))
+    cli("promote", "plan", *source, *APPS)
+    prod_digest = leaks.app_named(emulator, leaks.DEMO.ACME_PROD, "Release Notes Digest")
+    leaks.retitle_llm(emulator, prod_digest, "Changed in Prod")
+    cli("promote", "apply", *source, "--app", "Release Notes Digest")
+    digest_kept = REDACTED_PLACEHOLDER not in emulator.export(prod_digest, include_secret=True)
+    assert digest_kept, "promoting the redacted backup wrote <redacted> into Prod"
     at = ("--at", "HEAD~1", "--repo", str(repo), "--path", f"{host}/acme-prod")
     cli("restore", "Support Ticket Triage", "--to", "Acme Prod", *at, "--apply", "--json")
     restored = emulator.export(leaks.PROD_TRIAGE, include_secret=True)
