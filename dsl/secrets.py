@@ -2,9 +2,10 @@
 
 Exports made "with secrets" carry the plaintext of secret environment variables, and
 credentials typed straight into nodes are never stripped: HTTP-request API keys and
-headers, keys in URLs, tool parameters declared ``secret-input``, hard-coded tokens in
-code. `find_secrets` reports where they are; `redact` replaces them with
-`REDACTED_PLACEHOLDER` and keeps everything else, structure included.
+headers, query parameters and form fields, keys in URLs, tool parameters declared
+``secret-input``, hard-coded tokens in code. `find_secrets` reports where they are;
+`redact` replaces them with `REDACTED_PLACEHOLDER` and keeps everything else, structure
+included.
 
 A finding never holds the secret itself: only its path, what kind of secret it looks
 like and, when the secret is part of a longer string (a header block, a URL), the span
@@ -72,11 +73,15 @@ _TOKEN_FORMATS = re.compile(
     r")"
 )
 _BEARER = re.compile(r"(?i)\bbearer\s+([A-Za-z0-9._~+/-]{16,}=*)")
-_URL_CREDENTIAL = re.compile(
-    r"(?i)[?&](?:key|api[_-]?key|apikey|token|access[_-]?token|auth[_-]?token|auth|secret|"
-    r"client[_-]?secret|password|pwd|sig|signature|x-api-key)="
-    r"((?:\{\{#[^#]*#\}\}|[^&#\s'\"])+)"
+# Query parameter names that carry a credential, in a URL or an HTTP node's `params`.
+_CREDENTIAL_QUERY_NAMES = (
+    r"(?:key|api[_-]?key|apikey|token|access[_-]?token|auth[_-]?token|auth|secret|"
+    r"client[_-]?secret|password|pwd|sig|signature|x-api-key)"
 )
+_URL_CREDENTIAL = re.compile(
+    r"(?i)[?&]" + _CREDENTIAL_QUERY_NAMES + r"=((?:\{\{#[^#]*#\}\}|[^&#\s'\"])+)"
+)
+_CREDENTIAL_QUERY_NAME = re.compile(r"(?i)^" + _CREDENTIAL_QUERY_NAMES + r"$")
 _CREDENTIAL_NAME = re.compile(
     r"(?i)^(?:.*[_-])?(?:api[_-]?key|apikey|access[_-]?key|secret[_-]?key|secret|"
     r"client[_-]?secret|password|passwd|access[_-]?token|auth[_-]?token|bearer[_-]?token|"
@@ -333,6 +338,7 @@ def _node_specific_findings(payload: Mapping[str, Any], base: TreePath) -> Itera
             text = payload.get(key)
             if isinstance(text, str):
                 yield from _header_findings(text, (*base, key), key)
+        yield from _form_field_findings(payload.get("body"), (*base, "body", "data"))
     if kind == "tool":
         secret_names = {
             as_str(schema.get("name"))
@@ -354,12 +360,20 @@ def _node_specific_findings(payload: Mapping[str, Any], base: TreePath) -> Itera
                     )
 
 
+def _names_credential(name: str, section: str) -> bool:
+    """A header or query parameter name that says its value is a credential: `X-Api-Key`
+    or `Authorization` as a header, `api_key` or `token` as a parameter (as in a URL)."""
+    if _CREDENTIAL_HEADER.match(name) or _CREDENTIAL_NAME.match(name):
+        return True
+    return section == "params" and bool(_CREDENTIAL_QUERY_NAME.match(name))
+
+
 def _header_findings(text: str, path: TreePath, section: str) -> Iterator[SecretFinding]:
     """HTTP-request headers/params are ``name:value`` lines (dsl-format.md §3.2)."""
     offset = 0
     for line in text.splitlines(keepends=True):
         name, colon, value = line.partition(":")
-        if colon and _CREDENTIAL_HEADER.match(name.strip()):
+        if colon and _names_credential(name.strip(), section):
             stripped = value.strip()
             if stripped.lower().startswith("bearer "):
                 stripped = stripped[7:].strip()
@@ -372,6 +386,26 @@ def _header_findings(text: str, path: TreePath, section: str) -> Iterator[Secret
                     span=(start, start + len(stripped)),
                 )
         offset += len(line)
+
+
+def _form_field_findings(body: Any, path: TreePath) -> Iterator[SecretFinding]:
+    """Form bodies (`form-data`, `x-www-form-urlencoded`) are ``{key, type, value}`` fields:
+    a text field named like a credential with a typed-in value is one."""
+    fields = body.get("data") if isinstance(body, Mapping) else None
+    for index, item in enumerate(fields if isinstance(fields, list) else []):
+        if not isinstance(item, Mapping) or item.get("type", "text") != "text":
+            continue
+        name, value = as_str(item.get("key")).strip(), item.get("value")
+        if (
+            _names_credential(name, "params")
+            and isinstance(value, str)
+            and looks_like_secret(value, min_length=8)
+        ):
+            yield SecretFinding(
+                (*path, index, "value"),
+                "http-form-field",
+                f"HTTP form field '{name}' carries a typed-in credential",
+            )
 
 
 def _parameter_value(value: Any, path: TreePath) -> tuple[TreePath, Any]:

@@ -97,10 +97,27 @@ class CredentialStore:
                 f"{self.path} is not valid JSON ({exc.msg} at line {exc.lineno})",
                 hint=("Delete it and ", Step(Remedy.SIGN_IN, "sign in again"), "."),
             ) from exc
-        tokens = (data or {}).get("tokens") or {}
+        data = {} if data is None else data
+        tokens = data.get("tokens") if isinstance(data, dict) else None
+        if not isinstance(data, dict) or not _is_token_table(tokens or {}):
+            # Never quote what is there: the values are tokens.
+            raise ConfigFileError(
+                f"{self.path} is not a credentials file of this tool (expected "
+                '"tokens": {host: {email: token}})',
+                hint=("Delete it and ", Step(Remedy.SIGN_IN, "sign in again"), "."),
+            )
         return {
-            str(h): {str(e): str(t) for e, t in accounts.items()} for h, accounts in tokens.items()
+            str(h): {str(e): str(t) for e, t in accounts.items()}
+            for h, accounts in (tokens or {}).items()
         }
 
     def _write_file(self, tokens: dict[str, dict[str, str]]) -> None:
         write_private(self.path, json.dumps({"version": 1, "tokens": tokens}, indent=2) + "\n")
+
+
+def _is_token_table(tokens: Any) -> bool:
+    """`{host: {email: token}}`, every token a string."""
+    return isinstance(tokens, dict) and all(
+        isinstance(accounts, dict) and all(isinstance(t, str) for t in accounts.values())
+        for accounts in tokens.values()
+    )

@@ -130,3 +130,25 @@ def test_a_damaged_config_file_is_reported_not_crashed_on() -> None:
     (config_dir() / "config.json").write_text('{"version": 1, "profiles": {"x": {"host": 1}}}')
     with pytest.raises(ConfigFileError, match=r"config\.json: profiles\.x"):
         ProfileStore().load()
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"version": 1, "tokens": {"https://dify.test": TOKEN.get_secret_value()}},
+        {"version": 1, "tokens": [TOKEN.get_secret_value()]},
+        {"version": 1, "tokens": {"https://dify.test": {"ada@acme.example": 42}}},
+        [TOKEN.get_secret_value()],
+    ],
+)
+def test_a_credentials_file_of_another_shape_is_reported_without_its_tokens(stored) -> None:
+    """A hand-edited token store was 'unexpected error: AttributeError … This is a bug';
+    it is one line saying what the file should hold, and never quotes what it holds."""
+    from dify_client import ConfigFileError
+
+    config_dir().mkdir(parents=True)
+    (config_dir() / "credentials.json").write_text(json.dumps(stored))
+    with pytest.raises(ConfigFileError, match=r"credentials\.json is not a credentials file") as e:
+        CredentialStore().load("https://dify.test", "ada@acme.example", "file")
+    assert TOKEN.get_secret_value() not in str(e.value)
+    assert "sign in again" in say(e.value.hint_prose, cli_step)

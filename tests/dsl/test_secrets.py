@@ -61,6 +61,57 @@ def test_http_request_credentials(workflow_data: dict[str, Any]) -> None:
     assert redacted_data["url"].endswith(f"&key={REDACTED_PLACEHOLDER}")
 
 
+@pytest.mark.parametrize("name", ["api_key", "key", "access_token", "token", "client_secret"])
+def test_a_credential_in_the_query_params_is_found_and_only_it_redacted(name: str) -> None:
+    """`params` is the URL's query string as `name:value` lines: `api_key:…` there is the
+    `?api_key=…` of the URL, and was committed in clear by backups (issue 14, leaks)."""
+    key = "k" + "9d8c7b6a5f4e3d2c1b0a"
+    params = f"per_page:{{{{#start.count#}}}}\n{name}:{key}\nq:release notes"
+    data = graph_with(http_node(params=params))
+    (finding,) = find_secrets(data)
+    assert (finding.kind, finding.path[-1]) == ("http-param", "params")
+    assert name in str(finding) and key not in str(finding)
+    redacted = redact(data)["workflow"]["graph"]["nodes"][0]["data"]["params"]
+    assert (
+        redacted
+        == f"per_page:{{{{#start.count#}}}}\n{name}:{REDACTED_PLACEHOLDER}\nq:release notes"
+    )
+
+
+def test_query_params_that_only_reference_variables_or_name_no_credential_are_kept() -> None:
+    params = "api_key:{{#env.maps_key#}}\nquery:9d8c7b6a5f4e3d2c1b0a\nsort:created_desc"
+    assert find_secrets(graph_with(http_node(params=params))) == []
+
+
+def test_a_header_named_like_a_credential_is_a_credential_header() -> None:
+    key = "k" + "9d8c7b6a5f4e3d2c1b0a"
+    data = graph_with(http_node(headers=f"Accept:application/json\nX-Client-Secret: {key}"))
+    (finding,) = find_secrets(data)
+    assert finding.kind == "http-header" and "X-Client-Secret" in str(finding)
+
+
+def test_a_credential_field_of_a_form_body_is_found_and_redacted() -> None:
+    key = "k" + "9d8c7b6a5f4e3d2c1b0a"
+    body = {
+        "type": "x-www-form-urlencoded",
+        "data": [
+            {"key": "client_secret", "type": "text", "value": key},
+            {"key": "grant_type", "type": "text", "value": "client_credentials"},
+            {"key": "api_key", "type": "text", "value": "{{#env.api_key#}}"},
+        ],
+    }
+    data = graph_with(http_node(body=body))
+    (finding,) = find_secrets(data)
+    assert finding.kind == "http-form-field"
+    assert finding.path[-4:] == ("body", "data", 0, "value")
+    fields = redact(data)["workflow"]["graph"]["nodes"][0]["data"]["body"]["data"]
+    assert [f["value"] for f in fields] == [
+        REDACTED_PLACEHOLDER,
+        "client_credentials",
+        "{{#env.api_key#}}",
+    ]
+
+
 @pytest.mark.parametrize(
     "value",
     [
