@@ -1,0 +1,281 @@
+"""Faults (issue 14, suite 1): what a user's runs survive when Dify misbehaves.
+
+Under 10 % server errors, 10 % rate limits (429 + Retry-After) and 5 % dropped connections,
+seeded so a rerun of the suite meets the same faults: a backup of 200 apps commits the
+tree a fault-free backup commits (in at most two runs), and `members apply` of 50 changes
+and `promote apply` of 5 changed apps end in the fault-free final state, the emulator
+applying each change once. With answers lost *after* the server applied a write
+(`drop_after_write`), apply finds the change made, on retry or on the next run, and
+never makes it twice.
+
+Every command runs through the CLI, in this process. The client's waits (backoff,
+Retry-After, pacing) go to a fake clock, so the suite never sleeps for them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dify_client.testing import FakeClock
+from tests.reliability._fault_support import (
+    apps_state,
+    cli,
+    faults_fired,
+    fired_line,
+    members_state,
+    seed_faults,
+    tree,
+    until_ok,
+    write_log,
+)
+from tests.support import figures
+from tests.support.emulator import DEMO, EmulatorHandle
+
+SUITE = "faults"
+SEED = 14
+BACKUP_APPS = 200
+BULK_MEMBERS = 40
+REMOVALS, ROLE_CHANGES, INVITES = 10, 15, 25  # 50 changes
+PROMOTE = ("promote", "apply", "--from", "Acme Dev", "--to", "Acme Prod")
+# Reruns a user would make before calling it broken.
+MOST_RUNS = 4
+
+
+@pytest.fixture(autouse=True)
+def no_real_waits(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """Retries, Retry-After and pacing wait on a clock that only moves when slept on."""
+    clock = FakeClock()
+    monkeypatch.setattr("dify_client._client._SYSTEM_CLOCK", clock)
+    return clock
+
+
+def sign_in(emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIFY_SERVER", emulator.base_url)
+    monkeypatch.setenv("DIFY_TOKEN", emulator.admin.token("ada@acme.example"))
+
+
+def fresh(emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo seed again, and a token for it (a reset forgets every token)."""
+    emulator.admin.reset("demo")
+    sign_in(emulator, monkeypatch)
+
+
+# --- backup -------------------------------------------------------------------------
+
+
+def test_a_backup_under_faults_commits_the_fault_free_tree(
+    emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    workspace = emulator.admin.create_workspace("Faults", "ada@acme.example")["id"]
+    emulator.admin.bulk(workspace, apps=BACKUP_APPS)
+    sign_in(emulator, monkeypatch)
+
+    def backup(repo: Path) -> tuple[str, ...]:
+        # One export at a time: the seeded faults then meet the same requests in the same
+        # order on every run of the suite.
+        return ("backup", "run", "--repo", str(repo), "-w", "Faults", "--concurrency", "1")
+
+    clean = cli(*backup(tmp_path / "fault-free"))
+    assert clean.exit_code == 0, clean.output
+    seed_faults(emulator.admin, SEED)
+    runs = until_ok(backup(tmp_path / "faulty"), most=2)
+    fired = faults_fired(emulator.admin)
+    emulator.admin.clear_faults()
+    identical = runs[-1].exit_code == 0 and tree(tmp_path / "faulty") == tree(
+        tmp_path / "fault-free"
+    )
+    figures.record(
+        SUITE,
+        "backup",
+        f"{BACKUP_APPS} apps, {fired_line(fired)}: tree "
+        + ("identical to" if identical else "DIFFERENT from")
+        + f" fault-free after {len(runs)} run(s)",
+    )
+
+    assert sum(fired.values()) > 0  # the faults were met
+    for failed in runs[:-1]:
+        # A run that could not export everything says so in one line, and exits 1.
+        errors = [line for line in failed.stderr.splitlines() if line.startswith("error:")]
+        assert failed.exit_code == 1 and len(errors) == 1, failed.output
+        assert "could not be backed up" in errors[0]
+    assert runs[-1].exit_code == 0, runs[-1].output
+    assert identical
+
+
+# --- members apply ------------------------------------------------------------------
+
+
+def members_manifest(emulator: EmulatorHandle, path: Path) -> Path:
+    """A manifest of 50 changes to Acme Dev after the bulk seed: removals and role changes
+    among the active `normal` members, and new invitees; everyone else as they are."""
+    live = members_state(emulator, DEMO.ACME_DEV)
+    normal = [email for email, role, status in live if (role, status) == ("normal", "active")]
+    removed = set(normal[:REMOVALS])
+    promoted = set(normal[REMOVALS : REMOVALS + ROLE_CHANGES])
+    assert len(promoted) == ROLE_CHANGES
+    rows = [
+        (email, "admin" if email in promoted else role)
+        for email, role, _status in live
+        if email not in removed
+    ]
+    rows += [(f"new{i:02d}@faults.example", "normal") for i in range(INVITES)]
+    text = "version: 1\nworkspaces:\n  - name: Acme Dev\n    prune: true\n    members:\n"
+    text += "".join(f"      - email: {email}\n        role: {role}\n" for email, role in rows)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def members_fault_free(
+    emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> tuple[tuple[str, ...], list[tuple[str, str, str]]]:
+    """The apply command and the state it leaves without faults (then the seed again)."""
+    fresh(emulator, monkeypatch)
+    emulator.admin.bulk(DEMO.ACME_DEV, members=BULK_MEMBERS)
+    manifest = members_manifest(emulator, tmp_path / "members.yml")
+    apply = ("members", "apply", "-f", str(manifest))
+    clean = cli(*apply)
+    assert clean.exit_code == 0, clean.output
+    assert f"Apply: {REMOVALS + ROLE_CHANGES + INVITES} done, 0 already done" in clean.stdout
+    expected = members_state(emulator, DEMO.ACME_DEV)
+    fresh(emulator, monkeypatch)
+    emulator.admin.bulk(DEMO.ACME_DEV, members=BULK_MEMBERS)
+    return apply, expected
+
+
+def test_members_apply_under_faults_ends_in_the_fault_free_state_writing_each_change_once(
+    emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    apply, expected = members_fault_free(emulator, monkeypatch, tmp_path)
+    changes = REMOVALS + ROLE_CHANGES + INVITES
+    seed_faults(emulator.admin, SEED)
+    with write_log(monkeypatch) as log:
+        runs = until_ok(apply, most=MOST_RUNS)
+    fired = faults_fired(emulator.admin)
+    emulator.admin.clear_faults()
+    final = members_state(emulator, DEMO.ACME_DEV)
+    writes = sum(log.invites.values()) + sum(log.role_changes.values())
+    writes += sum(log.removals.values())
+    twice = log.twice()
+    figures.record(
+        SUITE,
+        "members apply",
+        f"{changes} changes, {fired_line(fired)}: "
+        + ("fault-free state" if final == expected else "NOT the fault-free state")
+        + f" after {len(runs)} run(s), {writes} write(s), {len(twice)} made twice",
+    )
+
+    assert sum(fired.values()) > 0
+    assert runs[-1].exit_code == 0, runs[-1].output
+    assert final == expected
+    assert twice == []
+    assert (len(log.invites), len(log.role_changes), len(log.removals)) == (
+        INVITES,
+        ROLE_CHANGES,
+        REMOVALS,
+    )
+    assert writes == changes
+
+
+def test_members_apply_finds_writes_whose_answer_was_lost_and_never_repeats_them(
+    emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    apply, expected = members_fault_free(emulator, monkeypatch, tmp_path)
+    changes = REMOVALS + ROLE_CHANGES + INVITES
+    ops = ("invite.workspace.member", "set.workspace.member_role", "delete.workspace.member")
+    for index, op in enumerate(ops):
+        # Half the answers to writes are lost after the server applied them.
+        seed = {"seed": SEED} if index == 0 else {}
+        emulator.admin.fault("drop_after_write", route=emulator.route(op), rate=0.5, **seed)
+    with write_log(monkeypatch) as log:
+        runs = until_ok(apply, most=MOST_RUNS)
+    fired = faults_fired(emulator.admin)
+    emulator.admin.clear_faults()
+    final = members_state(emulator, DEMO.ACME_DEV)
+    twice = log.twice()
+    writes = sum(log.invites.values()) + sum(log.role_changes.values())
+    writes += sum(log.removals.values())
+    figures.record(
+        SUITE,
+        "members apply, drop_after_write",
+        f"{changes} changes, {fired['drop_after_write']} answers lost after the write: "
+        + ("fault-free state" if final == expected else "NOT the fault-free state")
+        + f" after {len(runs)} run(s), {writes} write(s), {len(twice)} made twice",
+    )
+
+    assert fired["drop_after_write"] > 0
+    assert runs[-1].exit_code == 0, runs[-1].output
+    assert final == expected
+    assert twice == []
+    assert writes == changes
+
+
+# --- promote apply ------------------------------------------------------------------
+
+
+def promote_fault_free(
+    emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[str, str, str]]:
+    fresh(emulator, monkeypatch)
+    clean = cli(*PROMOTE)
+    assert clean.exit_code == 0, clean.output
+    assert "5 applied, 1 unchanged" in clean.output
+    expected = apps_state(emulator, DEMO.ACME_PROD)
+    fresh(emulator, monkeypatch)
+    return expected
+
+
+def test_promote_apply_under_faults_ends_in_the_fault_free_state_importing_each_app_once(
+    emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = promote_fault_free(emulator, monkeypatch)
+    seed_faults(emulator.admin, SEED)
+    with write_log(monkeypatch) as log:
+        runs = until_ok(PROMOTE, most=MOST_RUNS)
+    fired = faults_fired(emulator.admin)
+    emulator.admin.clear_faults()
+    final = apps_state(emulator, DEMO.ACME_PROD)
+    twice = log.twice()
+    figures.record(
+        SUITE,
+        "promote apply",
+        f"5 changed apps, {fired_line(fired)}: "
+        + ("fault-free state" if final == expected else "NOT the fault-free state")
+        + f" after {len(runs)} run(s), {sum(log.imports.values())} import(s), "
+        f"{len(twice)} made twice",
+    )
+
+    assert sum(fired.values()) > 0
+    assert runs[-1].exit_code == 0, runs[-1].output
+    assert final == expected
+    assert twice == []
+    assert sum(log.imports.values()) == 5
+
+
+def test_promote_apply_finds_imports_whose_answer_was_lost_and_never_repeats_them(
+    emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = promote_fault_free(emulator, monkeypatch)
+    # Every import's answer is lost after the server applied it.
+    emulator.admin.fault("drop_after_write", route=emulator.route("import.console_app.dsl"))
+    with write_log(monkeypatch) as log:
+        runs = until_ok(PROMOTE, most=MOST_RUNS)
+    fired = faults_fired(emulator.admin)
+    emulator.admin.clear_faults()
+    final = apps_state(emulator, DEMO.ACME_PROD)
+    twice = log.twice()
+    figures.record(
+        SUITE,
+        "promote apply, drop_after_write",
+        f"5 changed apps, {fired['drop_after_write']} answers lost after the import: "
+        + ("fault-free state" if final == expected else "NOT the fault-free state")
+        + f" after {len(runs)} run(s), {sum(log.imports.values())} import(s), "
+        f"{len(twice)} made twice",
+    )
+
+    assert fired["drop_after_write"] == 5
+    assert runs[-1].exit_code == 0, runs[-1].output
+    assert final == expected
+    assert twice == []
+    assert sum(log.imports.values()) == 5
