@@ -172,3 +172,31 @@ def test_a_publish_whose_answer_was_lost_is_read_back_as_published_not_rolled_ba
         assert dify.releases.live_version(PROD_HELPDESK) == app["published_version"]
     assert "Remember topic" in export(emulator, PROD_HELPDESK)  # the draft was kept too
     assert emulator.admin.stats()[route] == 1  # published once, never again
+
+
+@pytest.mark.generations("s3")
+def test_a_new_app_whose_publish_failed_is_published_by_the_next_apply(
+    invoke, signed_in, emulator: EmulatorHandle
+) -> None:
+    """Issue 14 (faults): the new app stays (it cannot be deleted) as a draft; the next
+    apply under `always` must still make it live, not call it unchanged."""
+    promote = ("promote", "apply", *FROM_TO, "--app", "Release Notes Digest")
+    emulator.admin.fault("server_error", route=emulator.route("publish.console_app"), times=1)
+    failed = invoke(*promote, "--publish", "always", "--json")
+    assert failed.exit_code == 1
+    (app,) = json.loads(failed.stdout)["result"]["apps"]
+    assert app["outcome"] == "failed" and "publishing failed" in app["message"]
+    planned = invoke(
+        "promote", "plan", *FROM_TO, "--app", "Release Notes Digest", "--publish", "always"
+    )
+    assert "~  Release Notes Digest" in planned.stdout and "never published" in planned.stdout
+    again = invoke(*promote, "--publish", "always", "--json")
+    assert again.exit_code == 0, again.output
+    (app,) = json.loads(again.stdout)["result"]["apps"]
+    assert app["outcome"] == "applied" and app["published_version"]
+    assert "never published" in app["message"]
+    with DifyClient(emulator.base_url, emulator.admin.token()) as dify:
+        assert dify.releases.live_version(app["app_id"]) == app["published_version"]
+    done = invoke(*promote, "--publish", "always", "--json")
+    (app,) = json.loads(done.stdout)["result"]["apps"]
+    assert done.exit_code == 0 and app["outcome"] == "unchanged"
