@@ -22,9 +22,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
+from dify_client import MAX_PAGE_LIMIT, DifyClient
 from difyops.main import app as cli_app
-from emulator.backend.dsl_import import DslImporter
+from emulator.backend.dsl_import import DslImporter, ImportRequest
 from emulator.backend.members import MemberService
+from emulator.backend.release import ReleaseService
 from tests.support.emulator import AdminClient, EmulatorHandle
 
 # Issue 14's mix: 10 % server errors, 10 % rate limits (429 + Retry-After), 5 % dropped
@@ -82,20 +84,38 @@ class WriteLog:
     invites: Counter[str] = field(default_factory=Counter)  # by e-mail
     role_changes: Counter[str] = field(default_factory=Counter)  # by member id
     removals: Counter[str] = field(default_factory=Counter)  # by member id
-    imports: Counter[str] = field(default_factory=Counter)  # by the app id written
+    imports: Counter[str] = field(default_factory=Counter)  # completed, by the app written
+    created: Counter[str] = field(default_factory=Counter)
+    publishes: Counter[str] = field(default_factory=Counter)  # by app id
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def note(self, counter: Counter[str], key: str) -> None:
         with self._lock:
             counter[key] += 1
 
+    @property
+    def member_writes(self) -> int:
+        return (
+            sum(self.invites.values())
+            + sum(self.role_changes.values())
+            + sum(self.removals.values())
+        )
+
+    @property
+    def import_writes(self) -> int:
+        return sum(self.imports.values())
+
     def twice(self) -> list[str]:
-        """Every change the emulator applied more than once."""
+        """Every change the emulator applied twice: an invite, role change, removal or
+        publish repeated, or an app created twice. (An app may be imported more than once:
+        a rollback puts its snapshot back, and the next run imports it again; callers
+        account for imports against what the runs reported.)"""
         counters = {
             "invite": self.invites,
             "role change": self.role_changes,
             "removal": self.removals,
-            "import": self.imports,
+            "creation of": self.created,
+            "publish of": self.publishes,
         }
         return [
             f"{kind} {key} × {n}" for kind, c in counters.items() for key, n in c.items() if n > 1
@@ -121,16 +141,37 @@ def write_log(monkeypatch: pytest.MonkeyPatch) -> Iterator[WriteLog]:
     counted("change_role", log.role_changes, lambda member_id, _role: member_id)
     counted("remove", log.removals, lambda member_id: member_id)
 
-    for name in ("import_app", "confirm"):
-        real = getattr(DslImporter, name)
+    real_import, real_confirm = DslImporter.import_app, DslImporter.confirm
 
-        def importing(self: DslImporter, *args: Any, _real: Any = real, **kwargs: Any) -> Any:
-            answer = _real(self, *args, **kwargs)
-            if answer.body.get("status") in COMPLETED:
-                log.note(log.imports, str(answer.body["app_id"]))
-            return answer
+    def noted(self: DslImporter, answer: Any, request: ImportRequest | None) -> Any:
+        if answer.body.get("status") in COMPLETED:
+            app_id = str(answer.body["app_id"])
+            log.note(log.imports, app_id)
+            if request is not None and not request.app_id:
+                row = self._store.apps.app(app_id)
+                log.note(log.created, row.name if row else app_id)
+        return answer
 
-        monkeypatch.setattr(DslImporter, name, importing)
+    def import_app(self: DslImporter, auth: Any, request: ImportRequest, **kw: Any) -> Any:
+        answer = real_import(self, auth, request, **kw)
+        return noted(self, answer, request)
+
+    def confirm(self: DslImporter, auth: Any, import_id: str, **kw: Any) -> Any:
+        pending = self._store.apps.pending_import(import_id)
+        payload = pending.payload if pending is not None else {}
+        answer = real_confirm(self, auth, import_id, **kw)
+        return noted(self, answer, ImportRequest("yaml-content", app_id=payload.get("app_id")))
+
+    real_publish = ReleaseService.publish
+
+    def publish(self: ReleaseService, app: Any, **kw: Any) -> Any:
+        answer = real_publish(self, app, **kw)
+        log.note(log.publishes, app.id)
+        return answer
+
+    monkeypatch.setattr(DslImporter, "import_app", import_app)
+    monkeypatch.setattr(DslImporter, "confirm", confirm)
+    monkeypatch.setattr(ReleaseService, "publish", publish)
     yield log
 
 
@@ -150,8 +191,15 @@ def members_state(emulator: EmulatorHandle, workspace_id: str) -> list[tuple[str
     return sorted((m["email"], m["role"], m["status"]) for m in rows["data"])
 
 
-def apps_state(emulator: EmulatorHandle, workspace_id: str) -> list[tuple[str, str, str]]:
-    """(name, mode, export) of every app, by name: the ids of new apps differ run to run."""
-    with emulator.client(emulator.admin.token()) as http:
-        rows = http.get("/apps", params={"workspace_id": workspace_id, "limit": 200}).json()
-    return sorted((a["name"], a["mode"], emulator.export(a["id"])) for a in rows["data"])
+def apps_state(emulator: EmulatorHandle, workspace_id: str) -> list[tuple[str, str, str, str]]:
+    """(name, mode, draft export, live version's export) of every app, by name: the ids
+    of new apps differ run to run. The live version only where the server publishes."""
+    with DifyClient(emulator.base_url, emulator.admin.token()) as dify:
+        state = []
+        for app in dify.apps.list(workspace_id, limit=MAX_PAGE_LIMIT):
+            live = ""
+            if dify.supports("publish.console_app") and app.mode in ("workflow", "advanced-chat"):
+                version = dify.releases.live_version(app.id)
+                live = dify.dsl.export(app.id, workflow_id=version) if version else ""
+            state.append((app.name, app.mode, dify.dsl.export(app.id), live))
+    return sorted(state)
