@@ -10,6 +10,7 @@ tell: a faulted request is counted too, and a retried role change that Dify answ
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import threading
 from collections import Counter
@@ -84,14 +85,22 @@ class WriteLog:
     invites: Counter[str] = field(default_factory=Counter)  # by e-mail
     role_changes: Counter[str] = field(default_factory=Counter)  # by member id
     removals: Counter[str] = field(default_factory=Counter)  # by member id
-    imports: Counter[str] = field(default_factory=Counter)  # completed, by the app written
+    # Completed imports (and confirms) and the apps they created, by the app's name.
+    imports: Counter[str] = field(default_factory=Counter)
     created: Counter[str] = field(default_factory=Counter)
     publishes: Counter[str] = field(default_factory=Counter)  # by app id
+    # Each app's writes in order (import, publish, restore), to tell a publish repeated
+    # from one made again after the app changed.
+    sequence: dict[str, list[str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def note(self, counter: Counter[str], key: str) -> None:
         with self._lock:
             counter[key] += 1
+
+    def step(self, app_id: str, write: str) -> None:
+        with self._lock:
+            self.sequence.setdefault(app_id, []).append(write)
 
     @property
     def member_writes(self) -> int:
@@ -106,20 +115,24 @@ class WriteLog:
         return sum(self.imports.values())
 
     def twice(self) -> list[str]:
-        """Every change the emulator applied twice: an invite, role change, removal or
-        publish repeated, or an app created twice. (An app may be imported more than once:
-        a rollback puts its snapshot back, and the next run imports it again; callers
-        account for imports against what the runs reported.)"""
+        """Every change the emulator applied twice: an invite, role change or removal
+        repeated, an app created twice, or a publish repeated with no other write to the
+        app in between. (An app may be imported more than once: a rollback puts its
+        snapshot back, and the next run imports it again; callers hold imports to what the
+        runs reported.)"""
         counters = {
             "invite": self.invites,
             "role change": self.role_changes,
             "removal": self.removals,
             "creation of": self.created,
-            "publish of": self.publishes,
         }
-        return [
+        found = [
             f"{kind} {key} × {n}" for kind, c in counters.items() for key, n in c.items() if n > 1
         ]
+        for app_id, writes in self.sequence.items():
+            repeats = sum(pair == ("publish", "publish") for pair in itertools.pairwise(writes))
+            found += [f"publish of {app_id} repeated"] * repeats
+        return found
 
 
 @contextmanager
@@ -146,10 +159,12 @@ def write_log(monkeypatch: pytest.MonkeyPatch) -> Iterator[WriteLog]:
     def noted(self: DslImporter, answer: Any, request: ImportRequest | None) -> Any:
         if answer.body.get("status") in COMPLETED:
             app_id = str(answer.body["app_id"])
-            log.note(log.imports, app_id)
+            row = self._store.apps.app(app_id)
+            name = row.name if row else app_id
+            log.note(log.imports, name)
+            log.step(app_id, "import")
             if request is not None and not request.app_id:
-                row = self._store.apps.app(app_id)
-                log.note(log.created, row.name if row else app_id)
+                log.note(log.created, name)
         return answer
 
     def import_app(self: DslImporter, auth: Any, request: ImportRequest, **kw: Any) -> Any:
@@ -167,11 +182,20 @@ def write_log(monkeypatch: pytest.MonkeyPatch) -> Iterator[WriteLog]:
     def publish(self: ReleaseService, app: Any, **kw: Any) -> Any:
         answer = real_publish(self, app, **kw)
         log.note(log.publishes, app.id)
+        log.step(app.id, "publish")
+        return answer
+
+    real_restore = ReleaseService.restore
+
+    def restore(self: ReleaseService, app: Any, version_id: str) -> Any:
+        answer = real_restore(self, app, version_id)
+        log.step(app.id, "restore")
         return answer
 
     monkeypatch.setattr(DslImporter, "import_app", import_app)
     monkeypatch.setattr(DslImporter, "confirm", confirm)
     monkeypatch.setattr(ReleaseService, "publish", publish)
+    monkeypatch.setattr(ReleaseService, "restore", restore)
     yield log
 
 
