@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,12 @@ def test_a_backup_under_faults_commits_the_fault_free_tree(
     identical = runs[-1].exit_code == 0 and tree(tmp_path / "faulty") == tree(
         tmp_path / "fault-free"
     )
+    fsck = subprocess.run(
+        ["git", "-C", str(tmp_path / "faulty"), "fsck", "--full"],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
     figures.record(
         SUITE,
         "backup",
@@ -129,6 +136,7 @@ def test_a_backup_under_faults_commits_the_fault_free_tree(
         assert "could not be backed up" in errors[0]
     assert runs[-1].exit_code == 0, runs[-1].output
     assert identical
+    assert fsck.returncode == 0, fsck.stderr  # no object of the runs broken or lost
 
 
 # --- members apply ------------------------------------------------------------------
