@@ -139,6 +139,7 @@ class HttpCore:
         files: Mapping[str, Any] | None = None,
         stream: bool = False,
         retry: bool = True,
+        read_only: bool = False,
         shown_path: str | None = None,
     ) -> httpx.Response:
         """Send with retries; return a 2xx response (or one whose status the caller handles).
@@ -146,11 +147,13 @@ class HttpCore:
         `pass_statuses` lets a resource take over bodies that are not ErrorBody, such as the
         Import object that arrives with a 400. With `stream` a 2xx body is left unread for
         the caller, who must close the response. `retry=False` sends once whatever happens
-        (a run must never start twice). `shown_path` replaces the path in logs and error
-        messages when the real one carries a secret (a form token).
+        (a run must never start twice); `read_only` retries a POST that changes nothing
+        (a check) as an idempotent method is retried. `shown_path` replaces the path in
+        logs and error messages when the real one carries a secret (a form token).
         """
         clean_params = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
         shown = shown_path or path
+        retried_as = "GET" if read_only else method
         attempt = 0
         while True:
             attempt += 1
@@ -167,7 +170,7 @@ class HttpCore:
                 if (
                     retry
                     and attempt <= self.retry.max_retries
-                    and self.retry.may_retry_transport_error(method, sent=exc.sent)
+                    and self.retry.may_retry_transport_error(retried_as, sent=exc.sent)
                 ):
                     self._wait(
                         self.retry.backoff(attempt), method, shown, reason=type(exc).__name__
@@ -184,7 +187,7 @@ class HttpCore:
             if (
                 retry
                 and attempt <= self.retry.max_retries
-                and self.retry.may_retry_status(method, response.status_code)
+                and self.retry.may_retry_status(retried_as, response.status_code)
             ):
                 delay = self._delay_for(error, attempt)
                 if delay is not None:

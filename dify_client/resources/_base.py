@@ -71,9 +71,15 @@ class Resource:
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
         authenticated: bool = True,
+        read_only: bool = False,
     ) -> M:
         response = self._send(
-            op, path_params, params=params, json_body=json_body, authenticated=authenticated
+            op,
+            path_params,
+            params=params,
+            json_body=json_body,
+            authenticated=authenticated,
+            read_only=read_only,
         )
         where = f"{response.request.method} {response.request.url.path}"
         return validate(model, parse_json(response), where=where)

@@ -89,6 +89,8 @@ class DslResource(Resource):
             DslCheck,
             {"workspace_id": workspace_id},
             json_body={k: v for k, v in body.items() if v is not None},
+            # A POST, but it imports nothing: retried like a read.
+            read_only=True,
         )
 
     def check_dependencies(self, app_id: str) -> list[PluginDependency]:

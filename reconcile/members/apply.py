@@ -39,6 +39,7 @@ WRONG_HOST_HINT = "Apply with the profile or DIFY_SERVER the plan was made with.
 UNEXPECTED_HINT = "The next plan shows whether it was made; if this repeats, report it as a bug."
 LINK_NOT_KEPT_HINT = "Dify e-mails the invitation to the invitee."
 REISSUED = "invited again: an earlier run stopped before keeping the link; Dify issued a new one"
+READ_BACK = "the call got no answer; reading the members back showed the change made"
 ASSIGNABLE = ("normal", "admin")
 
 
@@ -141,10 +142,42 @@ def _apply_change(
         else:
             writer.remove(_member_id(change))
     except CallFailed as exc:
+        if exc.maybe_applied and _reads_back_made(writer, change):
+            return _made_unanswered(change, links)
         return _refused(change, exc)
     except Exception as exc:  # noqa: BLE001 — see _failure
         return _failure(change, exc)
     return ChangeOutcome.of(change, "done")
+
+
+def _reads_back_made(writer: MemberWriter, change: MemberItem) -> bool:
+    """Whether the workspace, read back, shows the change made. A call sent without an
+    answer may have been made all the same (the connection lost after the server's
+    write): reported failed, it would be a change the next run silently finds done."""
+    try:
+        live = {m.email.casefold(): m for m in writer.members()}
+    except Exception:  # best effort: the call's own failure is reported
+        logger.debug("reading back the members after %s failed", change.email, exc_info=True)
+        return False
+    member = live.get(change.email.casefold())
+    if change.action == "remove":
+        return member is None
+    return member is not None and member.role == change.desired_role
+
+
+def _made_unanswered(change: MemberItem, links: _KeptLinks | None) -> ChangeOutcome:
+    if change.action != "invite":
+        return ChangeOutcome.of(change, "done", message=READ_BACK)
+    # The invitation stands, but its link came with the answer that was lost; a journal
+    # noted the invitee before the call, so a later run with it issues a new link.
+    again = links is not None and isinstance(links.sink, InviteJournal)
+    return ChangeOutcome.of(
+        change,
+        "done",
+        message=f"{READ_BACK}; its link never arrived"
+        + ("; the next apply with the same file invites again for a new one" if again else ""),
+        hint=LINK_NOT_KEPT_HINT,
+    )
 
 
 def _refused(change: MemberItem, exc: CallFailed) -> ChangeOutcome:

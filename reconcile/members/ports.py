@@ -21,7 +21,11 @@ from reconcile.members.planner import MembersPlan
 
 class CallFailed(Exception):
     """A call through a port failed: Dify refused it (`http_status` and `code` set), or it
-    never got an answer (a connection lost past the retries, a malformed body)."""
+    never got an answer (a connection lost past the retries, a malformed body).
+
+    `maybe_applied`: the request was sent and no answer came, so the server may have made
+    the change all the same (apply reads the workspace back before calling it failed).
+    """
 
     def __init__(
         self,
@@ -30,12 +34,14 @@ class CallFailed(Exception):
         hint: str | None = None,
         http_status: int | None = None,
         code: str | None = None,
+        maybe_applied: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.http_status = http_status
         self.code = code
+        self.maybe_applied = maybe_applied
 
     def __str__(self) -> str:
         return self.message
@@ -56,6 +62,11 @@ class MemberWriter(Protocol):
     def update_role(self, member_id: str, role: AssignableRole) -> None: ...
 
     def remove(self, member_id: str) -> None: ...
+
+    def members(self) -> Sequence[Member]:
+        """Every member of the workspace now, pending invitees included: read back after a
+        change that got no answer. Raises `CallFailed` when it cannot."""
+        ...
 
 
 # One writer per workspace plan, reached with the plan's profile; closed when its changes

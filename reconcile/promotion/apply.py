@@ -170,7 +170,7 @@ def _publish(
     app_id = imported.app_id
     try:
         restore_secrets(releaser, app_id, sent, result)
-        version = publish_verified(releaser, plan, app_id, result)
+        version = publish_verified(releaser, plan, app_id, result, live_before=live_before)
         if version is None:
             return
         stored = load_text(releaser.export_version(app_id, version), source="published")

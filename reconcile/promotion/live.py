@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconcile.promotion.plan import PublishPolicy
+from reconcile.promotion.plan import Action, PlannedApp, PublishPolicy
 from reconcile.promotion.publish_gate import GRAPH_MODES
 from reconcile.promotion.view import comparable, view_hash
 
@@ -53,3 +53,35 @@ def live_note(
             "edits there are replaced)"
         )
     return f"{state}; {goes}"
+
+
+NOT_LIVE = (
+    "the target's draft holds the source, but {what}: imported again and published "
+    "(publish policy: always)"
+)
+
+
+def not_live_update(
+    app: PlannedApp,
+    policy: PublishPolicy,
+    *,
+    draft: dict[str, Any],
+    live_id: str | None,
+    live: dict[str, Any] | None,
+) -> PlannedApp:
+    """An unchanged app whose draft is not what runs, as an update under `always`.
+
+    A promotion whose publish failed (or whose answer never came back as a refusal) leaves
+    the promoted draft unpublished; a new app cannot be deleted, so it stays. Planned as
+    unchanged, no later run would publish it, and the target would never run what the
+    policy said goes live.
+    """
+    if policy != "always" or app.action != Action.UNCHANGED or app.mode not in GRAPH_MODES:
+        return app
+    if live_id is None or live is None:
+        what = "it was never published"
+    elif view_hash(comparable(draft)) != view_hash(comparable(live)):
+        what = f"its live version {live_id[:8]} differs"
+    else:
+        return app
+    return app.model_copy(update={"action": Action.UPDATE, "summary": NOT_LIVE.format(what=what)})

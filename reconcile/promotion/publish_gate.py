@@ -14,7 +14,7 @@ from typing import Any
 
 from dsl.graph import environment_variables
 from reconcile.promotion.plan import PlannedApp, PromotionPlan
-from reconcile.promotion.ports import Releaser
+from reconcile.promotion.ports import Releaser, TargetError
 from reconcile.promotion.result import AppResult
 from reconcile.smoke.honesty import DRAFT_ONLY_MODES
 
@@ -41,11 +41,17 @@ def version_name(plan: PromotionPlan) -> tuple[str, str]:
 
 
 def publish_verified(
-    releaser: Releaser, plan: PromotionPlan, app_id: str, result: AppResult
+    releaser: Releaser,
+    plan: PromotionPlan,
+    app_id: str,
+    result: AppResult,
+    *,
+    live_before: str | None = None,
 ) -> str | None:
     """Publish the imported draft under the policy; the new version's id, or None when the
     policy kept it a draft (the reason is on `result`). Raises PublishFailed once a
-    version went live but is not the one that was sent."""
+    version went live but is not the one that was sent. A publish that got no answer is
+    read back: a version other than `live_before` live is the one it published."""
     if plan.options.publish == "if-tested":
         problems = releaser.release_problems(app_id)
         if problems:
@@ -57,12 +63,35 @@ def publish_verified(
             )
             return None
     name, comment = version_name(plan)
-    version = releaser.publish(app_id, marked_name=name, marked_comment=comment)
+    try:
+        version = releaser.publish(app_id, marked_name=name, marked_comment=comment)
+    except TargetError as exc:
+        version = _published_unanswered(releaser, app_id, live_before, exc)
+        result.attention.append(
+            f"the publish got no answer ({exc.described()}); reading the app back showed "
+            f"version {version} live"
+        )
     result.published_version = version
     live = releaser.live_version(app_id)
     if live != version:
         raise PublishFailed(f"published version {version}, but the app runs {live or 'nothing'}")
     return version
+
+
+def _published_unanswered(
+    releaser: Releaser, app_id: str, live_before: str | None, failure: TargetError
+) -> str:
+    """The version a publish that got no answer put live, or its failure again when the
+    app, read back, shows none (or cannot be read): then nothing went live."""
+    if not failure.maybe_applied:
+        raise failure
+    try:
+        live = releaser.live_version(app_id)
+    except TargetError:
+        raise failure from None
+    if live is None or live == live_before:
+        raise failure
+    return live
 
 
 def restore_secrets(

@@ -14,7 +14,14 @@ from contextlib import contextmanager
 
 from pydantic import SecretStr
 
-from dify_client import MAX_PAGE_LIMIT, APIStatusError, DifyClient, DifyError, normalize_base_url
+from dify_client import (
+    MAX_PAGE_LIMIT,
+    APIStatusError,
+    DifyClient,
+    DifyConnectionError,
+    DifyError,
+    normalize_base_url,
+)
 from dify_client.models import Account, AssignableRole, Member
 from jobs import Source
 from reconcile.members.manifest import WorkspaceManifest
@@ -38,7 +45,9 @@ def _as_call_failed() -> Iterator[None]:
     except APIStatusError as exc:
         raise CallFailed(exc.message, hint=exc.hint, http_status=exc.status, code=exc.code) from exc
     except DifyError as exc:
-        raise CallFailed(exc.message, hint=exc.hint) from exc
+        # Sent but unanswered: the server may have made the change (apply reads it back).
+        maybe_applied = isinstance(exc, DifyConnectionError) and exc.sent
+        raise CallFailed(exc.message, hint=exc.hint, maybe_applied=maybe_applied) from exc
 
 
 class ClientMemberWriter:
@@ -63,6 +72,10 @@ class ClientMemberWriter:
     def remove(self, member_id: str) -> None:
         with _as_call_failed():
             self._client.members.remove(self._workspace_id, member_id)
+
+    def members(self) -> list[Member]:
+        with _as_call_failed():
+            return list(self._client.members.list(self._workspace_id, limit=MAX_PAGE_LIMIT))
 
 
 def writer_opener(source: Source, rate_limit: int | None) -> OpenWriter:

@@ -678,3 +678,20 @@ def test_the_invite_urls_file_is_0600_before_the_first_invite_is_sent(
     assert seen == [0o600]
     assert "warning" not in result.stderr
     assert flat(result.stderr) == f"1 invitation link(s) added to {links} (mode 0600)"
+
+
+def test_an_invite_whose_answer_was_lost_is_read_back_as_done_and_not_sent_again(
+    invoke, signed_in, emulator: EmulatorHandle, write_manifest
+) -> None:
+    """Issue 14 (faults): the server made the invite, then the connection dropped."""
+    route = emulator.route("invite.workspace.member")
+    emulator.admin.fault("drop_after_write", route=route, times=1)
+    path = write_manifest([*ACME_DEV, ("hedy@acme.example", "normal")])
+    applied = invoke("members", "apply", "-f", path)
+    assert applied.exit_code == 0, applied.output
+    assert "Apply: 1 done, 0 already done, 0 failed." in applied.stdout
+    assert "reading the members back showed the change made" in flat(applied.stdout)
+    assert roles(emulator)["hedy@acme.example"] == ("normal", "pending")
+    again = invoke("members", "apply", "-f", path)
+    assert again.exit_code == 0 and "no changes" in again.output
+    assert emulator.admin.stats()[route] == 1  # sent once, never again

@@ -6,6 +6,9 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
+from dify_client import DifyClient
 from tests.flows.promote_support import DEV_HELPDESK, PROD_HELPDESK, change_dev, export
 from tests.support.emulator import EmulatorHandle
 
@@ -148,3 +151,52 @@ def test_usage_errors_under_detailed_exitcode_are_errors_not_changes(invoke, sig
     assert typo.exit_code == 1
     bad_map = invoke("promote", "plan", *FROM_TO, "--detailed-exitcode", "--map", "nonsense")
     assert bad_map.exit_code == 1 and "SOURCE=TARGET" in bad_map.stderr
+
+
+@pytest.mark.generations("s3")
+def test_a_publish_whose_answer_was_lost_is_read_back_as_published_not_rolled_back(
+    invoke, signed_in, emulator: EmulatorHandle
+) -> None:
+    """Issue 14 (faults): the server published, then the connection dropped."""
+    route = emulator.route("publish.console_app")
+    emulator.admin.fault("drop_after_write", route=route, times=1)
+    applied = invoke(
+        "promote", "apply", *FROM_TO, "--app", "Policy Helpdesk", "--publish", "always", "--json"
+    )
+    assert applied.exit_code == 0, applied.output
+    result = json.loads(applied.stdout)["result"]
+    (app,) = [a for a in result["apps"] if a["name"] == "Policy Helpdesk"]
+    assert app["outcome"] == "applied" and app["published_version"]
+    assert any("the publish got no answer" in line for line in app["attention"])
+    with DifyClient(emulator.base_url, emulator.admin.token()) as dify:
+        assert dify.releases.live_version(PROD_HELPDESK) == app["published_version"]
+    assert "Remember topic" in export(emulator, PROD_HELPDESK)  # the draft was kept too
+    assert emulator.admin.stats()[route] == 1  # published once, never again
+
+
+@pytest.mark.generations("s3")
+def test_a_new_app_whose_publish_failed_is_published_by_the_next_apply(
+    invoke, signed_in, emulator: EmulatorHandle
+) -> None:
+    """Issue 14 (faults): the new app stays (it cannot be deleted) as a draft; the next
+    apply under `always` must still make it live, not call it unchanged."""
+    promote = ("promote", "apply", *FROM_TO, "--app", "Release Notes Digest")
+    emulator.admin.fault("server_error", route=emulator.route("publish.console_app"), times=1)
+    failed = invoke(*promote, "--publish", "always", "--json")
+    assert failed.exit_code == 1
+    (app,) = json.loads(failed.stdout)["result"]["apps"]
+    assert app["outcome"] == "failed" and "publishing failed" in app["message"]
+    planned = invoke(
+        "promote", "plan", *FROM_TO, "--app", "Release Notes Digest", "--publish", "always"
+    )
+    assert "~  Release Notes Digest" in planned.stdout and "never published" in planned.stdout
+    again = invoke(*promote, "--publish", "always", "--json")
+    assert again.exit_code == 0, again.output
+    (app,) = json.loads(again.stdout)["result"]["apps"]
+    assert app["outcome"] == "applied" and app["published_version"]
+    assert "never published" in app["message"]
+    with DifyClient(emulator.base_url, emulator.admin.token()) as dify:
+        assert dify.releases.live_version(app["app_id"]) == app["published_version"]
+    done = invoke(*promote, "--publish", "always", "--json")
+    (app,) = json.loads(done.stdout)["result"]["apps"]
+    assert done.exit_code == 0 and app["outcome"] == "unchanged"

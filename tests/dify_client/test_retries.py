@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import email.utils
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -183,3 +185,51 @@ def test_a_400_error_body_is_a_bad_request(make_client) -> None:
     client, _ = make_client(error_body(400, "bad_request", "Cannot operate self."))
     with pytest.raises(BadRequestError, match="Cannot operate self"):
         client.members.remove("ws", "me")
+
+
+def _s3(*answers: object) -> Callable[[httpx.Request], httpx.Response]:
+    """Scripted S3 answers (raised when an exception); no `/_catalog`, so the generation
+    given to the client holds."""
+    queue = list(answers)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/_catalog"):
+            return httpx.Response(404, json={"code": "not_found", "message": "no", "status": 404})
+        got = queue.pop(0)
+        if isinstance(got, Exception):
+            raise got
+        assert isinstance(got, httpx.Response)
+        return got
+
+    return answer
+
+
+def _api(recorder: Any) -> list[httpx.Request]:
+    return [r for r in recorder.requests if not r.url.path.endswith("/_catalog")]
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        pytest.param(error_body(500, "internal_server_error", "x"), id="5xx"),
+        pytest.param(httpx.RemoteProtocolError("peer closed"), id="dropped after sending"),
+    ],
+)
+def test_a_post_that_only_checks_is_retried_like_a_read(make_client, first: object) -> None:
+    """Issue 14 (faults): one 5xx on a DSL check, which imports nothing, failed a whole
+    promotion plan."""
+    checked = httpx.Response(200, json={"valid": True, "issues": []})
+    client, recorder = make_client(_s3(first, checked), generation="s3")
+    assert client.dsl.check("ws", "app: {}\n").valid
+    requests = _api(recorder)
+    assert [r.method for r in requests] == ["POST", "POST"]
+    assert requests[0].url.path.endswith("/apps/imports:check")
+
+
+def test_an_import_is_still_not_retried_on_5xx(make_client) -> None:
+    client, recorder = make_client(
+        _s3(error_body(500, "internal_server_error", "x")), generation="s3"
+    )
+    with pytest.raises(ServerError):
+        client.dsl.import_("ws", yaml_content="app: {}\n")
+    assert len(_api(recorder)) == 1

@@ -24,6 +24,8 @@ class FakeReleaser:
     live: dict[str, str] = field(default_factory=dict)  # app id → live version id
     problems: list[str] = field(default_factory=list)  # failing release checks
     publish_raises: bool = False
+    # The connection lost without an answer, "after" the version went live or "before".
+    publish_unanswered: str | None = None
     publish_tampers: bool = False  # the first publish stores something else
     restore_raises: bool = False
     drops_secrets: bool = False  # the draft's secrets read as empty after the import
@@ -51,8 +53,15 @@ class FakeReleaser:
     def publish(self, app_id: str, *, marked_name: str, marked_comment: str) -> str:
         if self.publish_raises:
             raise TargetError("Internal Server Error", kind="ServerError")
+        unanswered = TargetError(
+            "connection lost during POST …:publish", kind="DifyConnectionError", maybe_applied=True
+        )
+        if self.publish_unanswered == "before":
+            raise unanswered
         self.published.append((app_id, marked_name, marked_comment))
         version = self.publish_draft(app_id)
+        if self.publish_unanswered == "after":
+            raise unanswered
         if self.publish_tampers and len(self.published) == 1:
             data = yaml.safe_load(self.versions[version])
             data["workflow"]["graph"]["nodes"][-1]["data"]["title"] = "Tampered"

@@ -9,8 +9,10 @@ from contextlib import contextmanager
 import pytest
 from pydantic import SecretStr
 
+from dify_client.models import Member
 from reconcile.members.apply import (
     LINK_NOT_KEPT_HINT,
+    READ_BACK,
     UNEXPECTED_HINT,
     WRONG_HOST_HINT,
     apply_members,
@@ -18,7 +20,7 @@ from reconcile.members.apply import (
 from reconcile.members.planner import MembersPlan
 from reconcile.members.ports import CallFailed
 from reconcile.members.run import MembersPlanSet
-from tests.reconcile.test_members_planner import EVERYONE, plan, replaced
+from tests.reconcile.test_members_planner import EVERYONE, LIVE, member, plan, replaced
 
 HOST = "https://dify.test"
 # Katherine promoted, alan removed (prune on), hedy invited — in the order apply makes them.
@@ -385,3 +387,86 @@ def test_links_are_never_in_dumps_or_reprs() -> None:
     )
     assert "token=" not in shown and "secret-token-of" not in shown
     assert "/activate?" not in shown
+
+
+class LosingWriter(FakeWriter):
+    """A server that makes every change but loses the answers to those in `lost` (the
+    connection dropped after its write); `members()` reads the workspace back."""
+
+    def __init__(self, lost: set[str], *, made: bool = True, readable: bool = True) -> None:
+        unanswered = CallFailed(
+            "connection to dify.test failed during POST: RemoteProtocolError",
+            hint="Check the server URL.",
+            maybe_applied=True,
+        )
+        super().__init__(failures={key: unanswered for key in lost})
+        self.live = {m.email: m for m in LIVE}
+        self.made = made
+        self.readable = readable
+        self.reads = 0
+
+    def _call(self, *call: str) -> None:
+        self.calls.append(call)
+        if self.made:
+            action, key, *role = call
+            email = key if action == "invite" else key.removeprefix("id-") + "@acme.example"
+            if action == "remove":
+                self.live.pop(email)
+            else:
+                status = "pending" if action == "invite" else "active"
+                self.live[email] = member(email, role[0], status)
+        if call[1] in self.failures:
+            raise self.failures[call[1]]
+
+    def members(self) -> list[Member]:
+        self.reads += 1
+        if not self.readable:
+            raise CallFailed("connection to dify.test failed during GET")
+        return list(self.live.values())
+
+
+def test_changes_made_whose_answer_was_lost_are_read_back_and_done() -> None:
+    """Issue 14 (faults): a write the server applied before the connection dropped is not
+    reported failed; the workspace is read back."""
+    writer = LosingWriter({"id-katherine", "id-alan", "hedy@acme.example"})
+    result = apply_members(plan_set(workspace(CHANGES)), FakeServer(w1=writer).open)
+    assert writer.calls == APPLY_ORDER  # each change made once, never again
+    assert writer.reads == 3
+    katherine, alan, hedy = result.results[0].outcomes
+    assert [(o.status, o.message) for o in (katherine, alan)] == [("done", READ_BACK)] * 2
+    assert hedy.status == "done" and hedy.message == f"{READ_BACK}; its link never arrived"
+    assert hedy.hint == LINK_NOT_KEPT_HINT
+    assert result.ok and result.summary() == "3 done, 0 already done, 0 failed"
+    assert result.invite_urls == {}  # the link came with the answer that was lost
+
+
+@pytest.mark.parametrize(
+    ("made", "readable"),
+    [
+        pytest.param(False, True, id="read back: not made"),
+        pytest.param(True, False, id="cannot read back"),
+    ],
+)
+def test_a_lost_answer_stays_failed_unless_the_read_back_shows_the_change(
+    made: bool, readable: bool
+) -> None:
+    writer = LosingWriter({"id-katherine", "hedy@acme.example"}, made=made, readable=readable)
+    result = apply_members(plan_set(workspace(CHANGES)), FakeServer(w1=writer).open)
+    assert outcomes(result) == [
+        ("role_change", "katherine@acme.example", "failed"),
+        ("remove", "alan@acme.example", "done"),
+        ("invite", "hedy@acme.example", "failed"),
+    ]
+    katherine = result.results[0].outcomes[0]
+    assert katherine.message.startswith("connection to dify.test failed during POST")
+    assert katherine.hint == "Check the server URL."
+    assert not result.ok
+
+
+def test_an_answer_that_came_is_never_second_guessed_by_a_read_back() -> None:
+    refused = CallFailed("Subscription member limit reached.", http_status=403)
+    writer = LosingWriter(set())
+    writer.failures = {"hedy@acme.example": refused}
+    result = apply_members(plan_set(workspace(CHANGES)), FakeServer(w1=writer).open)
+    assert writer.reads == 0
+    assert outcomes(result)[-1] == ("invite", "hedy@acme.example", "failed")

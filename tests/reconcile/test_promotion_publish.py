@@ -84,6 +84,25 @@ def test_a_failed_publish_puts_the_draft_back_and_nothing_went_live() -> None:
     assert releaser.live == {"t-1": "v1"}
 
 
+def test_a_publish_whose_answer_was_lost_after_it_went_live_is_read_back_as_published() -> None:
+    """Issue 14 (faults): not "rolled back" while the promoted version is live."""
+    result, fake, releaser, _ = promote("always", publish_unanswered="after")
+    app = result.apps[0]
+    assert app.outcome == Outcome.APPLIED and result.ok
+    assert app.published_version == "v2" and app.message.endswith("published as version v2")
+    assert any("the publish got no answer" in a and "v2 live" in a for a in app.attention)
+    assert releaser.live == {"t-1": "v2"} and len(releaser.published) == 1  # published once
+    assert "one sentence" in fake.apps["t-1"] and "one sentence" in releaser.live_text("t-1")
+
+
+def test_a_publish_lost_before_it_went_live_puts_the_draft_back() -> None:
+    result, fake, releaser, before = promote("always", publish_unanswered="before")
+    app = result.apps[0]
+    assert app.outcome == Outcome.ROLLED_BACK and app.published_version is None
+    assert "publishing failed: connection lost" in app.message
+    assert fake.apps["t-1"] == before["t-1"] and releaser.live == {"t-1": "v1"}
+
+
 def test_a_published_version_that_differs_is_rolled_back_live_and_draft() -> None:
     result, fake, releaser, before = promote("always", publish_tampers=True)
     app = result.apps[0]

@@ -49,6 +49,26 @@ def test_no_answer_keeps_its_message_and_hint_and_has_no_status() -> None:
     assert caught.value.message == lost.message and caught.value.hint == lost.hint
 
 
+@pytest.mark.parametrize(
+    ("sent", "maybe_applied"),
+    [
+        pytest.param(True, True, id="sent, no answer: the server may have made it"),
+        pytest.param(False, False, id="never reached the server"),
+    ],
+)
+def test_a_call_sent_without_an_answer_may_have_been_applied(
+    sent: bool, maybe_applied: bool
+) -> None:
+    lost = DifyConnectionError("connection to dify.test failed during POST …", sent=sent)
+    with pytest.raises(CallFailed) as caught:
+        writer_raising(lost).invite("hedy@acme.example", "normal")
+    assert caught.value.maybe_applied is maybe_applied
+    answered = NotFoundError("Member not in tenant.", status=404, code="not_found")
+    with pytest.raises(CallFailed) as refused:
+        writer_raising(answered).remove("m1")
+    assert refused.value.maybe_applied is False
+
+
 def test_other_exceptions_pass_through_for_the_apply_to_name() -> None:
     with pytest.raises(RuntimeError, match="boom"):
         writer_raising(RuntimeError("boom")).invite("hedy@acme.example", "normal")
