@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tests.support.emulator import EmulatorHandle
@@ -44,6 +44,8 @@ __all__ = [
 POLL_SECONDS = 0.01
 # A run that neither ends nor reaches its kill point within this is a hung child.
 RUN_TIMEOUT_SECONDS = 60.0
+# A point that waits longer than this after its count is moved earlier by its delay.
+EARLIER_BY_DELAY = 0.01
 
 
 @dataclass(frozen=True)
@@ -84,9 +86,11 @@ class Run:
         raise AssertionError(f"difyops did not finish within {timeout:.0f} s (killed it)")
 
     def kill(self) -> Finished:
-        """SIGKILL, then reap: nothing of the child runs after this."""
+        """SIGKILL to the child's whole process group (the `git add` or `git commit` it
+        runs too, as when a job's container is killed), then reap: nothing of the run
+        goes on after this."""
         with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
+            os.killpg(self.pid, signal.SIGKILL)
         _, status = os.waitpid(self.pid, 0)
         return self._finished(status)
 
@@ -116,6 +120,7 @@ def start(argv: Sequence[str], *, env: dict[str, str], logs: Path) -> Run:
 def _child(argv: list[str], env: dict[str, str], out: Path, err: Path) -> None:
     code = 70
     try:
+        os.setpgid(0, 0)  # its own process group, so a kill takes its git commands too
         for fd, path in ((1, out), (2, err)):
             opened = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             os.dup2(opened, fd)
@@ -155,11 +160,13 @@ def requests_on(emulator: EmulatorHandle, routes: Sequence[str]) -> int:
 
 @dataclass(frozen=True)
 class KillPoint:
-    """Kill once `after` requests on `routes` were seen, `delay` seconds later."""
+    """Kill once `seen()` reached `after`, `delay` seconds later (`seen` counts requests
+    on some routes, or says whether a file exists); checked every `poll` seconds."""
 
     after: int
     delay: float
     label: str
+    poll: float = POLL_SECONDS
 
     def describe(self) -> str:
         return f"{self.label}: after request {self.after}, +{self.delay * 1000:.0f} ms"
@@ -205,7 +212,7 @@ def run_killed(
         if time.monotonic() > deadline:
             run.kill()
             raise AssertionError(f"the run never reached {point.describe()}")
-        time.sleep(POLL_SECONDS)
+        time.sleep(point.poll)
     time.sleep(point.delay)
     return run.kill()
 
@@ -220,7 +227,10 @@ def killed_at(
         run = attempt(point)
         if run.killed:
             return run, point
-        point = KillPoint(point.after * 2 // 3, point.delay * 2 / 3, point.label)
+        if point.delay > EARLIER_BY_DELAY:
+            point = replace(point, delay=point.delay / 2)
+        elif point.after > 1:
+            point = replace(point, after=point.after * 2 // 3, delay=point.delay / 2)
     return attempt(point), point
 
 

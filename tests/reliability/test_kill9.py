@@ -83,8 +83,15 @@ class BackupCase:
         return ["backup", "run", "--repo", str(repo), "-w", "Acme Dev", *UNPACED, "--json"]
 
     def killed(self, number: int, planned: KillPoint) -> tuple[Finished, KillPoint, Path]:
-        """A backup into a new repository, killed at `planned` (or earlier)."""
+        """A backup into a new repository, killed at `planned` (or earlier). A `git` point
+        counts whether the repository's .git/index.lock exists: `git add` or `git commit`
+        is running."""
         repos: list[Path] = []
+
+        def seen() -> int:
+            if planned.label == "git":
+                return int((repos[-1] / ".git" / "index.lock").exists())
+            return requests_on(self.emulator, self.exports)
 
         def attempt(point: KillPoint) -> Finished:
             repos.append(self.tmp_path / f"killed-{number:02d}-{len(repos)}")
@@ -94,16 +101,52 @@ class BackupCase:
                 env=self.env,
                 logs=self.tmp_path / "logs" / f"{number:02d}",
                 point=point,
-                seen=lambda: 0,
+                seen=seen,
             )
 
         run, point = killed_at(planned, attempt)
         return run, point, repos[-1]
 
 
-def test_backups_killed_at_20_points_recover_to_the_fault_free_tree(
+@dataclass
+class BackupTally:
+    """The backup kills of both tests, for one figure line."""
+
+    kills: int = 0
+    recovered: int = 0
+    identical: int = 0
+    in_export: int = 0
+    locks: int = 0
+
+    def line(self) -> str:
+        trees = "tree identical" if self.identical == self.kills else f"{self.identical} trees"
+        return (
+            f"{self.recovered}/{self.kills} recovered, {trees} ({self.in_export} killed while"
+            f" exporting, {self.kills - self.in_export} while writing or committing;"
+            f" {self.locks} left .git/index.lock)"
+        )
+
+
+_BACKUPS = BackupTally()
+
+
+def test_backups_killed_while_exporting_recover_to_the_fault_free_tree(
     emulator: EmulatorHandle, tmp_path: Path
 ) -> None:
+    """14 kills at times drawn over a fault-free run's exports."""
+    _back_up_killed(emulator, tmp_path, "export", EXPORT_KILLS)
+
+
+def test_backups_killed_while_writing_or_committing_recover_to_the_fault_free_tree(
+    emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    """3 kills after the last export, at times drawn over what a fault-free run spends
+    after it (writing the files, `git add`, `git commit`), and 3 while git holds the
+    index lock (within 10 ms of .git/index.lock appearing)."""
+    _back_up_killed(emulator, tmp_path, "tail", TAIL_KILLS)
+
+
+def _back_up_killed(emulator: EmulatorHandle, tmp_path: Path, phase: str, kills: int) -> None:
     emulator.admin.bulk(DEMO.ACME_DEV, apps=BULK_APPS)
     case = BackupCase(emulator, _credentials(emulator), tmp_path)
 
@@ -119,41 +162,37 @@ def test_backups_killed_at_20_points_recover_to_the_fault_free_tree(
     assert total >= BULK_APPS
     expected = tree(tmp_path / "reference")
 
-    # Kill times drawn over the fault-free run: while it exports, and in its tail (writing
-    # the files, `git add`, `git commit`).
-    rng = random.Random(SEED)  # deterministic kill points, not for secrets
-    times = [KillPoint(0, rng.uniform(0.05, exported_at), "export") for _ in range(EXPORT_KILLS)]
-    times += [
-        KillPoint(0, rng.uniform(exported_at, clean.seconds), "tail") for _ in range(TAIL_KILLS)
-    ]
-
-    recovered = identical = in_export = locks = 0
+    rng = random.Random(f"{SEED}-{phase}")  # deterministic kill points, not for secrets
+    # A time while the fault-free run exported, or a time after its last export.
+    count, start_at, end_at = (
+        (0, 0.05, exported_at) if phase == "export" else (total, 0.0, clean.seconds - exported_at)
+    )
+    points = [KillPoint(count, rng.uniform(start_at, end_at), phase) for _ in range(kills)]
+    if phase == "tail":
+        points[kills // 2 :] = [
+            KillPoint(1, rng.uniform(0, 0.01), "git", poll=0.001) for _ in points[kills // 2 :]
+        ]
+    tally = _BACKUPS
     problems: list[str] = []
-    for number, planned in enumerate(times):
+    for number, planned in enumerate(points):
         killed, point, repo = case.killed(number, planned)
-        in_export += requests_on(emulator, case.exports) < total
-        locks += (repo / ".git" / "index.lock").exists()
+        tally.kills += 1
+        tally.in_export += requests_on(emulator, case.exports) < total
+        tally.locks += (repo / ".git" / "index.lock").exists()
         right_after = fsck(repo) if (repo / ".git").exists() else ""
         rerun = run_to_end(case.argv(repo), env=case.env, logs=tmp_path / f"rerun-{number:02d}")
         after = fsck(repo)
         same = tree(repo) == expected
         ok = killed.killed and rerun.code == 0 and not right_after and not after
-        recovered += ok
-        identical += same
+        tally.recovered += ok
+        tally.identical += same
         if not (ok and same):
             problems.append(
-                f"kill {number} ({point.label}, {point.delay:.2f} s, exit {killed.code}): fsck "
-                f"after the kill {right_after or 'clean'}, after the rerun {after or 'clean'}, "
-                f"tree {'identical' if same else 'DIFFERENT'}; " + _explain("rerun", rerun)
+                f"kill {number} ({point.describe()}, exit {killed.code}): fsck after the kill "
+                f"{right_after or 'clean'}, after the rerun {after or 'clean'}, tree "
+                f"{'identical' if same else 'DIFFERENT'}; " + _explain("rerun", rerun)
             )
-    figures.record(
-        SUITE,
-        "backup",
-        f"{recovered}/{len(times)} recovered, "
-        + ("tree identical" if identical == len(times) else f"{identical} trees identical")
-        + f" ({in_export} killed while exporting, {len(times) - in_export} while writing"
-        f" or committing; {locks} left .git/index.lock)",
-    )
+    figures.record(SUITE, "backup", tally.line())
     assert not problems, "\n\n".join(problems)
 
 
