@@ -433,7 +433,7 @@ def test_promote_apply_killed_at_10_points_is_completed_or_rolled_back(
     rng = random.Random(SEED)  # deterministic kill points, not for secrets
     anywhere = kill_points(SEED, during=5, requests=calls - 4, jitter_seconds=0.005)
     held = [KillPoint(rng.randint(1, changing), 0.02, "held") for _ in range(5)]
-    converged = completed = rolled_back = half = unverified = 0
+    converged = completed = rolled_back = half = unverified = duplicates = 0
     problems: list[str] = []
     for number, planned in enumerate(anywhere + held):
         killed, point, env, original = case.killed(number, planned)
@@ -453,6 +453,7 @@ def test_promote_apply_killed_at_10_points_is_completed_or_rolled_back(
             rolled_back += 1
         else:
             completed += verdict == "completed"
+        duplicates += sum(len(apps) - 1 for apps in now.values())
         ok = killed.killed and verdict == "completed" and now == promoted
         converged += ok
         if not ok:
@@ -464,8 +465,8 @@ def test_promote_apply_killed_at_10_points_is_completed_or_rolled_back(
         SUITE,
         "promote",
         f"{converged}/{len(anywhere) + len(held)} converged ({completed} completed,"
-        f" {rolled_back} rolled back; {unverified} killed between an import and its"
-        f" verification, {half} left the target half-promoted)",
+        f" {rolled_back} rolled back), {duplicates} duplicate apps ({unverified} killed"
+        f" between an import and its verification, {half} left the target half-promoted)",
     )
     assert not problems, "\n\n".join(problems)
 
