@@ -73,6 +73,7 @@ class BackupCase:
     emulator: EmulatorHandle
     env: dict[str, str]
     tmp_path: Path
+    exports_per_run: int = 0
 
     @property
     def exports(self) -> list[str]:
@@ -87,11 +88,19 @@ class BackupCase:
         counts whether the repository's .git/index.lock exists: `git add` or `git commit`
         is running."""
         repos: list[Path] = []
+        exported: list[bool] = []
 
         def seen() -> int:
-            if planned.label == "git":
-                return int((repos[-1] / ".git" / "index.lock").exists())
-            return requests_on(self.emulator, self.exports)
+            if planned.label != "git":
+                return requests_on(self.emulator, self.exports)
+            # Checked often only once the exports are done: it takes the GIL from the
+            # emulator's thread each time.
+            if len(exported) < len(repos):
+                if requests_on(self.emulator, self.exports) < self.exports_per_run:
+                    time.sleep(POLL_SECONDS)
+                    return 0
+                exported.append(True)
+            return int((repos[-1] / ".git" / "index.lock").exists())
 
         def attempt(point: KillPoint) -> Finished:
             repos.append(self.tmp_path / f"killed-{number:02d}-{len(repos)}")
@@ -158,7 +167,7 @@ def _back_up_killed(emulator: EmulatorHandle, tmp_path: Path, phase: str, kills:
     exported_at = time.monotonic() - reference.started
     clean = reference.wait()
     assert clean.code == 0, _explain("the fault-free backup", clean)
-    total = requests_on(emulator, case.exports)
+    total = case.exports_per_run = requests_on(emulator, case.exports)
     assert total >= BULK_APPS
     expected = tree(tmp_path / "reference")
 
@@ -167,7 +176,10 @@ def _back_up_killed(emulator: EmulatorHandle, tmp_path: Path, phase: str, kills:
     count, start_at, end_at = (
         (0, 0.05, exported_at) if phase == "export" else (total, 0.0, clean.seconds - exported_at)
     )
-    points = [KillPoint(count, rng.uniform(start_at, end_at), phase) for _ in range(kills)]
+    points = [
+        KillPoint(count, rng.uniform(start_at, end_at), phase, poll=POLL_SECONDS)
+        for _ in range(kills)
+    ]
     if phase == "tail":
         points[kills // 2 :] = [
             KillPoint(1, rng.uniform(0, 0.01), "git", poll=0.001) for _ in points[kills // 2 :]
