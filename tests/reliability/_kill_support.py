@@ -114,6 +114,9 @@ def start(argv: Sequence[str], *, env: dict[str, str], logs: Path) -> Run:
     pid = os.fork()
     if pid == 0:  # pragma: no cover — the child: never returns into pytest
         _child(list(argv), env, out, err)
+    # Both sides set the group, so a kill right after the fork still finds it.
+    with contextlib.suppress(OSError):
+        os.setpgid(pid, pid)
     return Run(pid=pid, out=out, err=err, started=started)
 
 
