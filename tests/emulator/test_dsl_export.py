@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 
 import pytest
@@ -217,3 +218,28 @@ def test_export_blanks_trigger_and_file_default_fields(emulator, ada):
     assert nodes_by_type(exported, "trigger-webhook")[0]["webhook_debug_url"] == ""
     assert nodes_by_type(exported, "trigger-plugin")[0]["subscription_id"] == ""
     assert nodes_by_type(exported, "trigger-schedule")[0]["config"]["frequency"] == "daily"
+
+
+def test_the_export_text_cache_never_serves_text_of_other_data() -> None:
+    # dump_dsl caches texts by the data's pickle: equal data gets the text yaml.dump
+    # writes, and an edit anywhere (even one nested value) gets its own text.
+    from emulator.backend.dsl_export import dump_dsl
+
+    data = {"version": "0.3.0", "kind": "app", "app": {"name": "Cached", "mode": "workflow"}}
+    first = dump_dsl(data)
+    assert first == yaml.dump(data, allow_unicode=True)
+    assert dump_dsl(copy.deepcopy(data)) == first
+    edited = copy.deepcopy(data)
+    edited["app"]["name"] = "Cached, edited"
+    assert dump_dsl(edited) == yaml.dump(edited, allow_unicode=True) != first
+    typed = copy.deepcopy(data)
+    typed["app"]["name"] = 1  # the same text as "1" would be quoted differently
+    assert dump_dsl(typed) == yaml.dump(typed, allow_unicode=True)
+
+
+def test_an_app_edited_between_two_exports_exports_its_new_text(emulator, ada) -> None:
+    before = export(ada, TRIAGE)
+    emulator.admin.edit_app(TRIAGE, name="Triage, renamed")
+    after = export(ada, TRIAGE)
+    assert "Triage, renamed" in after
+    assert after != before
