@@ -71,9 +71,15 @@ class Run:
     err: Path
     started: float
 
+    ended: Finished | None = None
+
     def poll(self) -> Finished | None:
-        pid, status = os.waitpid(self.pid, os.WNOHANG)
-        return None if pid == 0 else self._finished(status)
+        # A child is reaped once: a poll that saw it end keeps what it saw for wait().
+        if self.ended is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid != 0:
+                self.ended = self._finished(status)
+        return self.ended
 
     def wait(self, timeout: float = RUN_TIMEOUT_SECONDS) -> Finished:
         deadline = time.monotonic() + timeout
@@ -89,10 +95,13 @@ class Run:
         """SIGKILL to the child's whole process group (the `git add` or `git commit` it
         runs too, as when a job's container is killed), then reap: nothing of the run
         goes on after this."""
+        if self.ended is not None:
+            return self.ended
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.pid, signal.SIGKILL)
         _, status = os.waitpid(self.pid, 0)
-        return self._finished(status)
+        self.ended = self._finished(status)
+        return self.ended
 
     def _finished(self, status: int) -> Finished:
         code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)

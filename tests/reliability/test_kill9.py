@@ -160,13 +160,18 @@ def _back_up_killed(emulator: EmulatorHandle, tmp_path: Path, phase: str, kills:
     case = BackupCase(emulator, _credentials(emulator), tmp_path)
 
     # The fault-free run: its tree, and when its exports end (the rest is files and git).
-    emulator.admin.reset_stats()
-    reference = start(case.argv(tmp_path / "reference"), env=case.env, logs=tmp_path / "ref")
-    while requests_on(emulator, case.exports) < BULK_APPS and reference.poll() is None:
-        time.sleep(POLL_SECONDS)
-    exported_at = time.monotonic() - reference.started
-    clean = reference.wait()
-    assert clean.code == 0, _explain("the fault-free backup", clean)
+    # Timed on its second run: the emulator caches export texts, so the killed runs are
+    # as fast as a warm one, and times drawn over a cold run would land after their end.
+    for attempt in ("cold", "reference"):
+        emulator.admin.reset_stats()
+        reference = start(
+            case.argv(tmp_path / attempt), env=case.env, logs=tmp_path / f"{attempt}-logs"
+        )
+        while requests_on(emulator, case.exports) < BULK_APPS and reference.poll() is None:
+            time.sleep(POLL_SECONDS)
+        exported_at = time.monotonic() - reference.started
+        clean = reference.wait()
+        assert clean.code == 0, _explain(f"the fault-free backup ({attempt})", clean)
     total = case.exports_per_run = requests_on(emulator, case.exports)
     assert total >= BULK_APPS
     expected = tree(tmp_path / "reference")
