@@ -257,7 +257,8 @@ def apply(
         # Called only when there is something to change.
         progress.expect(plan_set)
         if reviewed is None and not json_output:
-            print_plan(out, plan_set, show_unchanged=False)
+            # The links' note is the plan's; an apply without the file warns below.
+            print_plan(out, plan_set, show_unchanged=False, advise_links=False)
         if invite_urls is None:
             warn_links_not_kept(out, plan_set)
         if reviewed is None and not auto_approve:

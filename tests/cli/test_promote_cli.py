@@ -91,7 +91,7 @@ def test_restore_a_past_version_from_the_backup(
         ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
     ).stdout.strip()
     before = export(emulator, PROD_HELPDESK)
-    promoted = invoke("promote", "apply", *FROM_TO, "--app", "Policy Helpdesk")
+    promoted = invoke("promote", "apply", "--auto-approve", *FROM_TO, "--app", "Policy Helpdesk")
     assert promoted.exit_code == 0, promoted.output
     assert export(emulator, PROD_HELPDESK) != before
     shown = invoke(
