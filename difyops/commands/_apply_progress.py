@@ -17,7 +17,7 @@ from difyops.exceptions import DifyopsError, ExitCode
 from reconcile.members.plan import MemberItem
 from reconcile.members.run import ChangeOutcome, MembersPlanSet
 from reconcile.promotion.plan import CHANGING, PlannedApp, PromotionPlan
-from reconcile.promotion.result import AppResult
+from reconcile.promotion.result import AppResult, Outcome
 
 
 class ApplyInterrupted(DifyopsError):
@@ -103,7 +103,10 @@ class PromotionProgress:
 
     def finished(self, result: AppResult) -> None:
         change = f"{result.action.value} {result.target_name}"
-        outcome = result.outcome.value + (f" ({result.message})" if result.message else "")
+        # The closing table has every app's message; a line here says what became of it,
+        # with the reason only where something went wrong.
+        ok = result.outcome in (Outcome.APPLIED, Outcome.UNCHANGED)
+        outcome = result.outcome.value + ("" if ok or not result.message else f": {result.message}")
         self.tally.finish(change, outcome)
 
     def stopping(self) -> None:
