@@ -54,7 +54,8 @@ class _Tally:
                 self.running.remove(change)
             self.done.append(f"{change}: {outcome}")
             count = len(self.done)
-        total = len(self.planned) or count
+        # Re-issued invitations are not in the plan's changes: never print 4/3.
+        total = max(len(self.planned), count)
         self.out.note(f"[{count}/{total}] {change}: {outcome}")
 
     def interrupted(self, *, rerun: str, under_way: str) -> ApplyInterrupted:

@@ -8,6 +8,7 @@ fresh); `export` writes the current membership as a manifest to start from.
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -252,9 +253,12 @@ def apply(
         manifest, plan_file, _only(out, only, old_only), overrides, rate_limit
     )
     progress = MembersProgress(out)
+    planning = ExitStack()
+    planning.enter_context(out.busy("planning the member changes…"))
 
     def approve(plan_set: MembersPlanSet) -> None:
         # Called only when there is something to change.
+        planning.close()
         progress.expect(plan_set)
         if reviewed is None and not json_output:
             # The links' note is the plan's; an apply without the file warns below.
@@ -266,14 +270,15 @@ def apply(
         progress.applying = True
 
     try:
-        run = run_members_apply(
-            settings,
-            Source(profile=profile),
-            reviewed=reviewed,
-            before_apply=approve,
-            invite_urls_file=str(invite_urls) if invite_urls is not None else None,
-            progress=progress,
-        )
+        with planning:
+            run = run_members_apply(
+                settings,
+                Source(profile=profile),
+                reviewed=reviewed,
+                before_apply=approve,
+                invite_urls_file=str(invite_urls) if invite_urls is not None else None,
+                progress=progress,
+            )
     except KeyboardInterrupt:
         if not progress.applying:
             raise  # still planning: nothing was changed

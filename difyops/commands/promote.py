@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -258,8 +259,11 @@ def apply(
             rate_limit=rate_limit,
         )
     progress = PromotionProgress(out_)
+    planning = ExitStack()
+    planning.enter_context(out_.busy("planning the promotion…"))
 
     def approve(fresh: PromotionPlan) -> None:
+        planning.close()
         progress.expect(fresh)
         if plan_file_path is not None:
             return  # reviewed already: its checksum is checked before the first change
@@ -270,7 +274,8 @@ def apply(
         progress.applying = True
 
     try:
-        fresh, result = run_apply(request, expected or None, approve=approve, progress=progress)
+        with planning:
+            fresh, result = run_apply(request, expected or None, approve=approve, progress=progress)
     except KeyboardInterrupt:
         if not progress.applying:
             raise  # still planning: nothing was changed
