@@ -65,6 +65,7 @@ class _Tally:
         finished = {line.rsplit(": ", 1)[0] for line in done}
         not_started = [c for c in self.planned if c not in finished and c not in running]
         if not self.out.json_mode:
+            self.out.note("")  # off the line a terminal's ^C was echoed on
             self._section("made", done)
             self._section(f"under way when interrupted ({under_way})", running)
             self._section("not made", not_started)

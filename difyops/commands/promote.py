@@ -377,7 +377,9 @@ def show_result(out: Output, fresh: PromotionPlan, result: PromotionResult) -> N
         ["APP", "ACTION", "OUTCOME", "MESSAGE"],
         [[a.target_name, a.action.value, a.outcome.value, a.message] for a in result.apps],
     )
-    show_reports(out, [a.smoke for a in result.apps if a.smoke is not None])
+    reports = [a.smoke for a in result.apps if a.smoke is not None]
+    if reports:  # else the empty table would say "nothing to show" after every apply
+        show_reports(out, reports)
     for app_result in result.apps:
         for item in app_result.follow_ups:
             out.warn(f"{app_result.target_name}: {item}")

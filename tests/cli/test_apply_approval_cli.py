@@ -64,6 +64,7 @@ def test_on_a_terminal_apply_shows_the_plan_and_yes_applies_it(
     assert {"Onboarding Buddy", "Product Copywriter"} <= prod_apps(emulator)
     # A line per app as it is done.
     assert "[1/2] create " in result.stderr and "[2/2] create " in result.stderr
+    assert "nothing to show" not in result.stderr  # no empty smoke table without cases
 
 
 @pytest.mark.parametrize("answer", ["no\n", "y\n", "YES please\n", ""])
