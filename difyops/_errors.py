@@ -50,7 +50,8 @@ def _classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[
     if isinstance(exc, KeyboardInterrupt | DeviceFlowCancelled):
         return ExitCode.CANCELLED, "cancelled", "cancelled", None, {}
     if isinstance(exc, DifyopsError):
-        return exc.exit_code, exc.code, exc.message, exc.hint, {}
+        # An interrupted apply lists what it made and what not (`extra`), for --json too.
+        return exc.exit_code, exc.code, exc.message, exc.hint, dict(getattr(exc, "extra", {}))
     if isinstance(exc, APIStatusError):
         extra: dict[str, Any] = {"status": exc.status}
         if exc.details:

@@ -154,8 +154,11 @@ def edit_in_console(admin: httpx.Client, base_url: str) -> None:
 def members_as_code(workdir: Path) -> None:
     say("Workspace members as code: plan and apply examples/members.yml to Acme Dev")
     manifest = str(Path(__file__).resolve().parents[1] / "examples" / "members.yml")
-    run("members", "plan", "-f", manifest)
-    run("members", "apply", "-f", manifest, "--invite-urls", str(workdir / "invites.tsv"))
+    plan = str(workdir / "members-plan.json")
+    # The reviewed plan is applied as it is, without a question (an apply from the manifest
+    # would show a fresh plan and ask for `yes`, or need --auto-approve).
+    run("members", "plan", "-f", manifest, "--out", plan)
+    run("members", "apply", "--plan", plan, "--invite-urls", str(workdir / "invites.tsv"))
     say("A second members plan has no changes")
     run("members", "plan", "-f", manifest, "--detailed-exitcode")
 

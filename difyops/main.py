@@ -48,7 +48,8 @@ CI), then run `difyops <noun> <verb>`. Every command takes --json for scripts.
 
 Exit codes: 0 ok · 1 error · 2 usage · 3 refused by a guard (nothing changed; the
 message names the override) · 4 authentication (not signed in, token rejected, sign-in
-denied or expired) · 7 rate limited (retry later) · 130 cancelled.
+denied or expired) · 7 rate limited (retry later) · 130 cancelled (Ctrl-C, or an
+apply not approved).
 """
 
 

@@ -29,6 +29,7 @@ from reconcile.promotion.plan import (
     PublishPolicy,
 )
 from reconcile.promotion.planner import Selection
+from reconcile.promotion.ports import ApplyProgress
 from reconcile.promotion.render import plan_markdown, result_markdown
 from reconcile.promotion.result import PromotionResult
 from reconcile.smoke.cases import SmokeCases, SmokePolicy
@@ -46,7 +47,7 @@ class PromotionSteps:
     """The promotion's steps, typed as the tasks are; `plain()` or `prefect()` runs them."""
 
     plan: Callable[[PromotionRequest], Planned]
-    apply: Callable[[PromotionRequest, Planned, str | None], PromotionResult]
+    apply: Callable[[PromotionRequest, Planned, str | None, ApplyProgress | None], PromotionResult]
 
     @classmethod
     def plain(cls) -> PromotionSteps:
@@ -57,13 +58,23 @@ class PromotionSteps:
         return cls(as_task(plan_promotion_task), as_task(apply_promotion_task))
 
 
+# Sees the fresh plan before anything is applied; raises to stop there (nothing changed).
+Approve = Callable[[PromotionPlan], None]
+
+
 def _run(
-    steps: PromotionSteps, request: PromotionRequest, expected_checksum: str | None
+    steps: PromotionSteps,
+    request: PromotionRequest,
+    expected_checksum: str | None,
+    approve: Approve | None = None,
+    progress: ApplyProgress | None = None,
 ) -> tuple[PromotionPlan, PromotionResult]:
     """Plan afresh, then apply (refusing a plan that is not the reviewed one). The flow
     takes the same two steps with the plan's artifact published between them."""
     planned = steps.plan(request)
-    return planned.plan, steps.apply(request, planned, expected_checksum)
+    if approve is not None:
+        approve(planned.plan)
+    return planned.plan, steps.apply(request, planned, expected_checksum, progress)
 
 
 def run_plan(request: PromotionRequest) -> PromotionPlan:
@@ -72,10 +83,16 @@ def run_plan(request: PromotionRequest) -> PromotionPlan:
 
 
 def run_apply(
-    request: PromotionRequest, expected_checksum: str | None = None
+    request: PromotionRequest,
+    expected_checksum: str | None = None,
+    *,
+    approve: Approve | None = None,
+    progress: ApplyProgress | None = None,
 ) -> tuple[PromotionPlan, PromotionResult]:
-    """Plan afresh and apply (what `difyops promote apply` runs)."""
-    return _run(PromotionSteps.plain(), request, expected_checksum)
+    """Plan afresh and apply (what `difyops promote apply` runs). `approve` sees the plan
+    before its first change and may stop the run there by raising; `progress` hears of
+    each changing app as its apply starts and ends."""
+    return _run(PromotionSteps.plain(), request, expected_checksum, approve, progress)
 
 
 @flow(name="promote", description="Plan, and on confirm apply, a promotion of Dify apps.")
@@ -142,7 +159,7 @@ async def promote_flow(
                 logger.info("not applied: run again with confirm=true to apply this plan")
                 return {"plan": planned.plan.model_dump(mode="json"), "applied": False}
             check_reviewed_promotion(plan_checksum, planned.plan, PLAN_ARTIFACT_KEY)
-            result = steps.apply(request, planned, plan_checksum)
+            result = steps.apply(request, planned, plan_checksum, None)
             await acreate_markdown_artifact(
                 key=RESULT_ARTIFACT_KEY,
                 markdown=result_markdown(result),

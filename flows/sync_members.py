@@ -25,6 +25,7 @@ from jobs import MembersSyncSettings, Source
 from reconcile.errors import PlanError
 from reconcile.freshness import Freshness
 from reconcile.members.planner import PlanOverrides
+from reconcile.members.ports import ChangeProgress
 from reconcile.members.render import apply_markdown, plan_markdown
 from reconcile.members.run import (
     MembersApplyResult,
@@ -77,7 +78,10 @@ class MembersSteps:
     """The members job's steps, typed as the tasks are; `plain()` or `prefect()` runs them."""
 
     plan: Callable[[MembersSyncSettings, Source], MembersPlanSet]
-    apply: Callable[[MembersPlanSet, Source, int | None, str | None], MembersApplyResult]
+    apply: Callable[
+        [MembersPlanSet, Source, int | None, str | None, ChangeProgress | None],
+        MembersApplyResult,
+    ]
     export: Callable[[Source, str], str]
 
     @classmethod
@@ -121,6 +125,7 @@ def _run(
     publish: Publisher | None = None,
     before_apply: BeforeApply | None = None,
     invite_urls_file: str | None = None,
+    progress: ChangeProgress | None = None,
 ) -> MembersSync:
     plan_set = steps.plan(settings, source)
     if publish is not None:
@@ -131,7 +136,7 @@ def _run(
         return MembersSync(plan=plan_set)
     if before_apply is not None:
         before_apply(plan_set)
-    applied = steps.apply(plan_set, source, settings.rate_limit, invite_urls_file)
+    applied = steps.apply(plan_set, source, settings.rate_limit, invite_urls_file, progress)
     if publish is not None:
         publish.applied(applied)
     return MembersSync(plan=plan_set, applied=applied)
@@ -149,6 +154,7 @@ def run_members_apply(
     reviewed: MembersPlanSet | None = None,
     before_apply: BeforeApply | None = None,
     invite_urls_file: str | None = None,
+    progress: ChangeProgress | None = None,
 ) -> MembersSync:
     """Plan afresh and apply (what `difyops members apply` runs).
 
@@ -156,7 +162,8 @@ def run_members_apply(
     (`StalePlanError` otherwise), unless its changes are in place already: then nothing
     is done (`already_applied`). `before_apply` sees the plan about to be applied;
     `invite_urls_file` receives each invitation link as its invite succeeds (see
-    `tasks.members.invite_links.InviteLinkFile`).
+    `tasks.members.invite_links.InviteLinkFile`). `before_apply` may stop the run
+    before its first change by raising; `progress` hears of each change as it is made.
     """
     return _run(
         MembersSteps.plain(),
@@ -166,6 +173,7 @@ def run_members_apply(
         check=None if reviewed is None else partial(ensure_fresh, reviewed),
         before_apply=before_apply,
         invite_urls_file=invite_urls_file,
+        progress=progress,
     )
 
 

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from flows.sync_members import MembersSync
 
 
-def print_plan(out: Output, plan_set: MembersPlanSet, *, show_unchanged: bool) -> None:
+def print_plan(
+    out: Output, plan_set: MembersPlanSet, *, show_unchanged: bool, advise_links: bool = True
+) -> None:
     for plan in plan_set.plans:
         out.out.print(plan_heading(plan), markup=False)
         out.table(
@@ -39,7 +41,7 @@ def print_plan(out: Output, plan_set: MembersPlanSet, *, show_unchanged: bool) -
     verdict = "changes to apply" if plan_set.has_changes else "no changes"
     out.line(f"{verdict} · checksum {plan_set.checksum}")
     invites = invite_count(plan_set)
-    if invites:
+    if invites and advise_links:
         # Said now, while it can still be acted on: once invited, a member is pending and
         # is never invited again, so a link not saved by that apply is never saved.
         out.note(

@@ -8,13 +8,14 @@ fresh); `export` writes the current membership as a manifest to start from.
 from __future__ import annotations
 
 import sys
-from functools import partial
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 
+from difyops._confirm import AutoApproveOption, ask_approval, check_can_approve
 from difyops._options import JsonOption, ProfileOption, RateLimitOption, WorkspaceOption
 from difyops._output import Output
 from difyops._plans import (
@@ -25,6 +26,7 @@ from difyops._plans import (
     read_plan_file,
     write_plan_file,
 )
+from difyops.commands._apply_progress import MembersProgress
 from difyops.commands._members_report import print_plan, report_apply, warn_links_not_kept
 from difyops.connection import open_client, resolve_workspace
 from difyops.exceptions import DifyopsError, UsageError
@@ -209,14 +211,21 @@ def apply(
     allow_no_admin: NoAdminOption = False,
     skip_untouchable: UntouchableOption = False,
     invite_urls: InviteUrlsOption = None,
+    auto_approve: AutoApproveOption = False,
     rate_limit: RateLimitOption = 50,
     profile: ProfileOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Apply the manifest: plan afresh, then make each change with one API call.
 
-    With --plan FILE, the fresh plan must be identical to the reviewed one (same
-    checksum), else nothing changes (nothing to do if its changes are all made already).
+    Without --plan, the fresh plan is shown as `members plan` shows it and apply asks for
+    `yes` before the first change (--auto-approve skips the question; without a terminal,
+    or with --json, one of --auto-approve or --plan is required). Anything but `yes`:
+    "Apply cancelled.", nothing changed, exit 130. With --plan FILE, the fresh plan must
+    be identical to the reviewed one (same checksum), else nothing changes (nothing to do
+    if its changes are all made already); no question is asked.
+    Each change is reported on stderr as it is made; after Ctrl-C, apply lists the
+    changes made and not made (exit 130; running it again continues).
     A change that fails (e.g. member_limit_exceeded) is reported with Dify's message
     and hint and the others still run; exit 1 if any failed.
     Invitation links are never printed: --invite-urls FILE saves each one (mode 0600)
@@ -227,6 +236,12 @@ def apply(
     from flows.sync_members import run_members_apply  # noqa: PLC0415
 
     out = Output(json_mode=json_output)
+    check_can_approve(
+        auto_approve=auto_approve,
+        reviewed=plan_file is not None,
+        json_mode=json_output,
+        plan_command="difyops members plan -f MANIFEST",
+    )
     overrides = PlanOverrides(
         prune=prune,
         max_removal_ratio=max_removal_ratio,
@@ -237,13 +252,37 @@ def apply(
     settings, reviewed = _apply_settings(
         manifest, plan_file, _only(out, only, old_only), overrides, rate_limit
     )
-    run = run_members_apply(
-        settings,
-        Source(profile=profile),
-        reviewed=reviewed,
-        before_apply=partial(warn_links_not_kept, out) if invite_urls is None else None,
-        invite_urls_file=str(invite_urls) if invite_urls is not None else None,
-    )
+    progress = MembersProgress(out)
+    planning = ExitStack()
+    planning.enter_context(out.busy("planning the member changes…"))
+
+    def approve(plan_set: MembersPlanSet) -> None:
+        # Called only when there is something to change.
+        planning.close()
+        progress.expect(plan_set)
+        if reviewed is None and not json_output:
+            # The links' note is the plan's; an apply without the file warns below.
+            print_plan(out, plan_set, show_unchanged=False, advise_links=False)
+        if invite_urls is None:
+            warn_links_not_kept(out, plan_set)
+        if reviewed is None and not auto_approve:
+            ask_approval(out, what="make these member changes")
+        progress.applying = True
+
+    try:
+        with planning:
+            run = run_members_apply(
+                settings,
+                Source(profile=profile),
+                reviewed=reviewed,
+                before_apply=approve,
+                invite_urls_file=str(invite_urls) if invite_urls is not None else None,
+                progress=progress,
+            )
+    except KeyboardInterrupt:
+        if not progress.applying:
+            raise  # still planning: nothing was changed
+        raise progress.interrupted() from None
     report_apply(out, run, invite_urls, json_output=json_output)
     if not run.ok:
         raise DifyopsError(

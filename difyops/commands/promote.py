@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
+from difyops._confirm import AutoApproveOption, ask_approval, check_can_approve
 from difyops._options import JsonOption, RateLimitOption
 from difyops._output import Output
 from difyops._plans import (
@@ -20,6 +22,7 @@ from difyops._plans import (
     write_plan_file,
 )
 from difyops._sides import side_from_flag
+from difyops.commands._apply_progress import PromotionProgress
 from difyops.commands._smoke_report import (
     OnSmokeFailureOption,
     SmokeFileOption,
@@ -186,15 +189,22 @@ def apply(
     publish: PublishOption = None,
     smoke_file: SmokeFileOption = None,
     on_smoke_failure: OnSmokeFailureOption = None,
+    auto_approve: AutoApproveOption = False,
     rate_limit: RateLimitOption = 50,
     json_output: JsonOption = False,
 ) -> None:
     """Apply a promotion: import, confirm per policy, verify, smoke-test, roll back on failure.
 
-    With --plan, the reviewed plan is applied only if a fresh plan is identical (its
-    checksum); a plan already applied is a no-op. Without --plan, this plans and applies
-    in one go. Smoke cases (--smoke, or the manifest's) run on the target after import:
-    workflow apps run their published version, as Dify's imports change only the draft.
+    Without --plan, this plans afresh, shows the plan as `promote plan` does and asks for
+    `yes` before the first change (--auto-approve skips the question; without a terminal,
+    or with --json, one of --auto-approve or --plan is required). Anything but `yes`:
+    "Apply cancelled.", nothing changed, exit 130. With --plan, the reviewed plan is
+    applied without a question, only if a fresh plan is identical (its checksum); a plan
+    already applied is a no-op. Each app is reported on stderr as it is done; after
+    Ctrl-C the apps under way finish, and the command lists what was applied and what
+    was not (exit 130; running it again continues). Smoke cases (--smoke, or the
+    manifest's) run on the target after import: workflow apps run their published
+    version, as Dify's imports change only the draft.
     Exit 1 if any app failed, was rolled back, waits for a decision or failed its cases.
     """
     # Over 60 lines because Typer declares every option as a parameter and --plan has to
@@ -203,6 +213,12 @@ def apply(
     from flows.promote import run_apply  # noqa: PLC0415
 
     out_ = Output(json_mode=json_output)
+    check_can_approve(
+        auto_approve=auto_approve,
+        reviewed=plan_file_path is not None,
+        json_mode=json_output,
+        plan_command="difyops promote plan …",
+    )
     expected = None
     if plan_file_path is not None:
         given = {
@@ -242,7 +258,28 @@ def apply(
             on_smoke_failure=on_smoke_failure,
             rate_limit=rate_limit,
         )
-    fresh, result = run_apply(request, expected or None)
+    progress = PromotionProgress(out_)
+    planning = ExitStack()
+    planning.enter_context(out_.busy("planning the promotion…"))
+
+    def approve(fresh: PromotionPlan) -> None:
+        planning.close()
+        progress.expect(fresh)
+        if plan_file_path is not None:
+            return  # reviewed already: its checksum is checked before the first change
+        if not json_output:
+            show_plan(out_, fresh)
+        if fresh.has_changes and not auto_approve:
+            ask_approval(out_, what=f"apply them to {fresh.target.label()}")
+        progress.applying = True
+
+    try:
+        with planning:
+            fresh, result = run_apply(request, expected or None, approve=approve, progress=progress)
+    except KeyboardInterrupt:
+        if not progress.applying:
+            raise  # still planning: nothing was changed
+        raise progress.interrupted() from None
     if json_output:
         out_.json({"plan": plan_file(fresh, request), "result": result})
     else:
@@ -340,7 +377,9 @@ def show_result(out: Output, fresh: PromotionPlan, result: PromotionResult) -> N
         ["APP", "ACTION", "OUTCOME", "MESSAGE"],
         [[a.target_name, a.action.value, a.outcome.value, a.message] for a in result.apps],
     )
-    show_reports(out, [a.smoke for a in result.apps if a.smoke is not None])
+    reports = [a.smoke for a in result.apps if a.smoke is not None]
+    if reports:  # else the empty table would say "nothing to show" after every apply
+        show_reports(out, reports)
     for app_result in result.apps:
         for item in app_result.follow_ups:
             out.warn(f"{app_result.target_name}: {item}")

@@ -19,6 +19,7 @@ from reconcile.errors import PlanError
 from reconcile.members.planner import MemberItem, MembersPlan
 from reconcile.members.ports import (
     CallFailed,
+    ChangeProgress,
     InviteJournal,
     InviteLinkSink,
     MemberWriter,
@@ -48,6 +49,7 @@ def apply_members(
     open_writer: OpenWriter,
     links: InviteLinkSink | None = None,
     relink: Collection[str] = (),
+    progress: ChangeProgress | None = None,
 ) -> MembersApplyResult:
     """Make every change of every workspace plan, one call each, carrying on past failures.
 
@@ -55,10 +57,13 @@ def apply_members(
     invitee just before the call). `relink` names invitees an earlier run invited without
     keeping the link: those still pending are invited again, which makes Dify issue a new
     link (contract §3.3: re-inviting a pending member re-issues its token, role unchanged).
+    `progress` hears of each change as its call starts and ends.
     """
     kept = _KeptLinks(links) if links is not None else None
     wanted = set(relink) if kept is not None else set()
-    results = [_apply_workspace(plan, open_writer, kept, wanted) for plan in plan_set.plans]
+    results = [
+        _apply_workspace(plan, open_writer, kept, wanted, progress) for plan in plan_set.plans
+    ]
     return MembersApplyResult(
         results=results, invite_links_saved=kept.saved if kept is not None else 0
     )
@@ -90,7 +95,11 @@ def reinvites(plan: MembersPlan, relink: Collection[str]) -> list[MemberItem]:
 
 
 def _apply_workspace(
-    plan: MembersPlan, open_writer: OpenWriter, links: _KeptLinks | None, relink: set[str]
+    plan: MembersPlan,
+    open_writer: OpenWriter,
+    links: _KeptLinks | None,
+    relink: set[str],
+    progress: ChangeProgress | None = None,
 ) -> WorkspaceApplyResult:
     result = WorkspaceApplyResult(
         workspace_id=plan.workspace_id, workspace_name=plan.workspace_name
@@ -114,13 +123,27 @@ def _apply_workspace(
             result.outcomes += [_failure(change, wrong_host) for change in changes]
             return result
         for change in plan.changes:
+            _started(progress, plan, change)
             result.outcomes.append(_apply_change(writer, change, result, links))
+            _finished(progress, plan, result.outcomes[-1])
         for change in again:
+            _started(progress, plan, change)
             outcome = _apply_change(writer, change, result, links)
             if outcome.status == "done" and outcome.message is None:
                 outcome = outcome.model_copy(update={"message": REISSUED})
             result.outcomes.append(outcome)
+            _finished(progress, plan, outcome)
     return result
+
+
+def _started(progress: ChangeProgress | None, plan: MembersPlan, change: MemberItem) -> None:
+    if progress is not None:
+        progress.started(plan.workspace_name, change)
+
+
+def _finished(progress: ChangeProgress | None, plan: MembersPlan, outcome: ChangeOutcome) -> None:
+    if progress is not None:
+        progress.finished(plan.workspace_name, outcome)
 
 
 def _apply_change(

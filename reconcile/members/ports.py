@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pydantic import SecretStr
 
 from dify_client.models import Account, AssignableRole, Member
 from reconcile.members.manifest import WorkspaceManifest
-from reconcile.members.planner import MembersPlan
+from reconcile.members.planner import MemberItem, MembersPlan
+
+if TYPE_CHECKING:
+    from reconcile.members.run import ChangeOutcome
 
 
 class CallFailed(Exception):
@@ -115,3 +118,12 @@ class MembersReader(Protocol):
 
 # One reader per manifest workspace, reached with the entry's profile.
 OpenReader = Callable[[WorkspaceManifest], AbstractContextManager[MembersReader]]
+
+
+class ChangeProgress(Protocol):
+    """Hears of each change as its call starts and ends, so a long apply can show where it
+    is and, once interrupted, say what was done and what was not."""
+
+    def started(self, workspace_name: str, change: MemberItem) -> None: ...
+
+    def finished(self, workspace_name: str, outcome: ChangeOutcome) -> None: ...

@@ -20,7 +20,7 @@ from dsl import DEFAULT_DSL_VERSION, DslError, canonical_text, diff_documents, l
 from dsl.compat import is_minor_step
 from dsl.graph import environment_variables
 from reconcile.promotion.plan import CHANGING, Action, PendingPolicy, PlannedApp, PromotionPlan
-from reconcile.promotion.ports import PromotionTarget, Releaser, TargetError
+from reconcile.promotion.ports import ApplyProgress, PromotionTarget, Releaser, TargetError
 from reconcile.promotion.publish_gate import (
     GRAPH_MODES,
     PublishFailed,
@@ -64,16 +64,25 @@ def apply_plan(
     each: EachApp = _one_after_another,
     runner: AppRunner | None = None,
     releaser: Releaser | None = None,
+    progress: ApplyProgress | None = None,
 ) -> PromotionResult:
     """Apply every changing app of the plan; the others are reported as planned. With a
     `runner`, each app's smoke cases run on the target once it is imported and verified;
     with a `releaser` (a server that can publish), the verified draft is published under
-    the plan's policy (reconcile.promotion.publish_gate)."""
+    the plan's policy (reconcile.promotion.publish_gate). `progress` hears of each
+    changing app as it starts and ends."""
 
     def one(app: PlannedApp) -> AppResult:
+        if app.action not in CHANGING:
+            return apply_app(target, plan, app, "", runner=runner, releaser=releaser)
         # Only changing apps have (and need) a source text.
-        text = source_texts[app.name] if app.action in CHANGING else ""
-        return apply_app(target, plan, app, text, runner=runner, releaser=releaser)
+        if progress is not None:
+            progress.started(app)
+        text = source_texts[app.name]
+        result = apply_app(target, plan, app, text, runner=runner, releaser=releaser)
+        if progress is not None:
+            progress.finished(result)
+        return result
 
     return PromotionResult(checksum=plan.checksum, apps=list(each(one, plan.apps)))
 

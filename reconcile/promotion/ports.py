@@ -8,9 +8,13 @@ adapter makes from the client's own error so the reported message stays Dify's.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from dify_client.models import Import
+
+if TYPE_CHECKING:
+    from reconcile.promotion.plan import PlannedApp
+    from reconcile.promotion.result import AppResult
 
 
 class TargetError(Exception):
@@ -100,4 +104,18 @@ class Releaser(Protocol):
 
     def set_secret(self, app_id: str, env_id: str, *, name: str, value: str) -> None:
         """Give one secret environment variable of the draft its value."""
+        ...
+
+
+class ApplyProgress(Protocol):
+    """Hears of each changing app as its apply starts and ends, so a long apply can show
+    where it is and, once interrupted, say what was done. Called from the threads that
+    apply the apps side by side: implementations must be thread-safe."""
+
+    def started(self, app: PlannedApp) -> None: ...
+
+    def finished(self, result: AppResult) -> None: ...
+
+    def stopping(self) -> None:
+        """The apply was interrupted: apps under way finish; the others do not start."""
         ...

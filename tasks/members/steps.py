@@ -24,6 +24,7 @@ from reconcile.members.apply import apply_members, reinvites
 from reconcile.members.export import manifest_from_members
 from reconcile.members.loader import load_manifest
 from reconcile.members.manifest import MembersManifest
+from reconcile.members.ports import ChangeProgress
 from reconcile.members.run import MembersApplyResult, MembersPlanSet
 from tasks.members.adapters import reader_opener, writer_opener
 from tasks.members.invite_links import InviteLinkFile, lost_links
@@ -76,6 +77,7 @@ def apply_members_sync(
     source: Source,
     rate_limit: int | None = 50,
     invite_urls_file: str | None = None,
+    progress: ChangeProgress | None = None,
 ) -> MembersApplyResult:
     """Make every change of the plan, one API call each, carrying on past failures.
 
@@ -83,14 +85,15 @@ def apply_members_sync(
     before its invite counts as done; the file is opened before the first change, so a
     path that cannot be written stops the apply before anything changed. Pending
     invitees an earlier apply with the file invited but whose link it lost (a kill in
-    between) are invited again, for a new link.
+    between) are invited again, for a new link. `progress` (plain runs only) hears of
+    each change as its call starts and ends.
     """
     relink = lost_links(invite_urls_file)
     with ExitStack() as stack:
         links = None
         if invite_urls_file and (relink or any(plan.count("invite") for plan in plan_set.plans)):
             links = stack.enter_context(InviteLinkFile(invite_urls_file))
-        return apply_members(plan_set, writer_opener(source, rate_limit), links, relink)
+        return apply_members(plan_set, writer_opener(source, rate_limit), links, relink, progress)
 
 
 def links_to_reissue(plan_set: MembersPlanSet, invite_urls_file: str | None) -> int:

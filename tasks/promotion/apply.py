@@ -14,7 +14,7 @@ from dify_client import DifyClient, DifyConnectionError, DifyError
 from dify_client.models import Import
 from reconcile.promotion import apply
 from reconcile.promotion.plan import PromotionPlan
-from reconcile.promotion.ports import TargetError
+from reconcile.promotion.ports import ApplyProgress, TargetError
 from reconcile.promotion.result import PromotionResult
 from tasks.smoke.runner import runner_for
 
@@ -114,13 +114,19 @@ def apply_plan(
     source_texts: Mapping[str, str],
     *,
     concurrency: int = 4,
+    progress: ApplyProgress | None = None,
 ) -> PromotionResult:
     """Apply the plan to its target workspace; apps are independent of one another, so
     they run side by side (bounded), and results keep the plan's order. Apps with smoke
-    cases run them on the target once imported and verified."""
+    cases run them on the target once imported and verified.
+
+    Interrupted (Ctrl-C), the apps not yet started are dropped and the ones under way
+    finish (a half-imported app would be worse than either state) before the interrupt
+    goes on up; `progress` hears of both."""
     target = ClientTarget(client, plan.target.workspace_id or "")
     runner = runner_for(client) if plan.options.smoke else None
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+    pool = ThreadPoolExecutor(max_workers=concurrency)
+    try:
         return apply.apply_plan(
             target,
             plan,
@@ -128,4 +134,12 @@ def apply_plan(
             each=pool.map,
             runner=runner,
             releaser=releaser_for(client, plan),
+            progress=progress,
         )
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        if progress is not None:
+            progress.stopping()
+        raise
+    finally:
+        pool.shutdown(wait=True)

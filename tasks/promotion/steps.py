@@ -11,6 +11,7 @@ from prefect import task
 from jobs import PromotionRequest
 from reconcile.freshness import Freshness, check_fresh, short_checksum
 from reconcile.promotion.plan import PromotionPlan
+from reconcile.promotion.ports import ApplyProgress
 from reconcile.promotion.result import PromotionResult
 from tasks.promotion.apply import apply_plan
 from tasks.promotion.compare import compare_sides
@@ -41,14 +42,24 @@ def plan_promotion_task(request: PromotionRequest) -> Planned:
 
 @task(name="apply-promotion")
 def apply_promotion_task(
-    request: PromotionRequest, planned: Planned, expected_checksum: str | None = None
+    request: PromotionRequest,
+    planned: Planned,
+    expected_checksum: str | None = None,
+    progress: ApplyProgress | None = None,
 ) -> PromotionResult:
-    """Apply a fresh plan, refusing it when it is not the reviewed one (its checksum)."""
+    """Apply a fresh plan, refusing it when it is not the reviewed one (its checksum).
+    `progress` (plain runs only) hears of each changing app as it starts and ends."""
     plan = planned.plan
     if expected_checksum and _is_already_applied(expected_checksum, plan):
         return PromotionResult(checksum=plan.checksum, nothing_to_do=True)
     with open_target(request.target, rate_limit=request.rate_limit) as client:
-        return apply_plan(client, plan, planned.source_texts, concurrency=request.concurrency)
+        return apply_plan(
+            client,
+            plan,
+            planned.source_texts,
+            concurrency=request.concurrency,
+            progress=progress,
+        )
 
 
 def _is_already_applied(reviewed: str, fresh: PromotionPlan) -> bool:

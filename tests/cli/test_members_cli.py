@@ -79,7 +79,7 @@ def test_the_example_invites_promotes_demotes_and_then_plans_nothing(
     assert [*newhire, "invited, awaiting acceptance"] in rows
     assert "Plan: 1 to invite, 2 role change(s), 0 to remove" in planned.stdout
 
-    applied = invoke("members", "apply", "-f", str(EXAMPLE))
+    applied = invoke("members", "apply", "--auto-approve", "-f", str(EXAMPLE))
     assert applied.exit_code == 0, applied.output
     assert "Apply: 3 done, 0 already done, 0 failed." in applied.stdout
     assert "Dify e-mails each invitee" in flat(applied.stderr)
@@ -91,7 +91,7 @@ def test_the_example_invites_promotes_demotes_and_then_plans_nothing(
     again = invoke("members", "plan", "-f", str(EXAMPLE), "--detailed-exitcode")
     assert again.exit_code == 0, again.output
     assert "no changes" in again.stdout
-    rerun = invoke("members", "apply", "-f", str(EXAMPLE), "--json")
+    rerun = invoke("members", "apply", "--auto-approve", "-f", str(EXAMPLE), "--json")
     assert rerun.exit_code == 0 and json.loads(rerun.stdout)["applied"] is None
 
 
@@ -117,12 +117,12 @@ def test_prune_is_off_unless_asked(
     invoke, signed_in, emulator: EmulatorHandle, write_manifest
 ) -> None:
     path = write_manifest(without("katherine@acme.example"))
-    left_alone = invoke("members", "apply", "-f", path)
+    left_alone = invoke("members", "apply", "--auto-approve", "-f", path)
     assert left_alone.exit_code == 0, left_alone.output
     assert "1 member(s) not in the manifest are left alone" in flat(left_alone.stderr)
     assert "katherine@acme.example" in roles(emulator)
 
-    pruned = invoke("members", "apply", "-f", path, "--prune")
+    pruned = invoke("members", "apply", "--auto-approve", "-f", path, "--prune")
     assert pruned.exit_code == 0, pruned.output
     assert ["done", "remove", "katherine@acme.example", "normal → (removed)"] in table(
         pruned.stdout
@@ -144,7 +144,9 @@ def test_removing_too_many_is_refused_and_the_flag_lets_it_through(
         "max_removal_ratio in the manifest) to allow it\n"
         "hint: Change the manifest, or override with --max-removal-ratio.\n"
     )
-    applied = invoke("members", "apply", "-f", path, "--max-removal-ratio", "0.29")
+    applied = invoke(
+        "members", "apply", "--auto-approve", "-f", path, "--max-removal-ratio", "0.29"
+    )
     assert applied.exit_code == 0, applied.output
     assert not {"katherine@acme.example", "newhire@acme.example"} & set(roles(emulator))
 
@@ -159,7 +161,9 @@ def test_the_owner_and_the_acting_account_are_refused_with_their_flag(
     assert error["code"] == "unsafe_plan_error"
     assert "ada@acme.example is the workspace owner" in error["message"]
     assert error["hint"] == "Change the manifest, or override with --skip-untouchable."
-    skipped = invoke("members", "apply", "-f", write_manifest(members), "--skip-untouchable")
+    skipped = invoke(
+        "members", "apply", "--auto-approve", "-f", write_manifest(members), "--skip-untouchable"
+    )
     assert skipped.exit_code == 0, skipped.output
     assert roles(emulator)["ada@acme.example"] == ("owner", "active")
 
@@ -174,7 +178,7 @@ def test_seat_limit_reached_mid_apply_keeps_going_and_reports_dify_words(
         ("ida@acme.example", "normal"),
     ]
     path = write_manifest(members)
-    result = invoke("members", "apply", "-f", path, "--json")
+    result = invoke("members", "apply", "--auto-approve", "-f", path, "--json")
     assert result.exit_code == 1
     outcomes = {
         o["email"]: o for o in json.loads(result.stdout)["applied"]["results"][0]["outcomes"]
@@ -199,7 +203,7 @@ def test_seat_limit_reached_mid_apply_keeps_going_and_reports_dify_words(
         "some member changes failed"
     )
 
-    human = invoke("members", "apply", "-f", path)
+    human = invoke("members", "apply", "--auto-approve", "-f", path)
     assert human.exit_code == 1
     assert [
         "failed",
@@ -210,7 +214,7 @@ def test_seat_limit_reached_mid_apply_keeps_going_and_reports_dify_words(
         "invite more members or remove an existing member first.",
     ] in table(human.stdout)
     emulator.admin.settings(member_limit=0)
-    finished = invoke("members", "apply", "-f", path)
+    finished = invoke("members", "apply", "--auto-approve", "-f", path)
     assert finished.exit_code == 0, finished.output
     assert "Apply: 1 done" in finished.stdout  # only the invite that failed before
     assert roles(emulator)["ida@acme.example"] == ("normal", "pending")
@@ -270,11 +274,11 @@ def test_only_filters_the_manifest_and_the_old_w_spelling_still_works(
     assert unknown.exit_code == 1
     assert f"error: {path}: no workspace 'Nope' in the manifest" in unknown.stderr
 
-    elsewhere = invoke("members", "apply", "-f", str(path), "-w", "Partner Lab")
+    elsewhere = invoke("members", "apply", "--auto-approve", "-f", str(path), "-w", "Partner Lab")
     assert elsewhere.exit_code == 0, elsewhere.output
     assert flat(elsewhere.stderr).count(note) == 1
     assert roles(emulator)["katherine@acme.example"] == ("normal", "active")
-    applied = invoke("members", "apply", "-f", str(path), "--only", "Acme Dev")
+    applied = invoke("members", "apply", "--auto-approve", "-f", str(path), "--only", "Acme Dev")
     assert applied.exit_code == 0, applied.output
     assert note not in applied.stderr
     assert roles(emulator)["katherine@acme.example"] == ("admin", "active")
@@ -403,7 +407,9 @@ def test_invite_links_reach_only_the_0600_file(
     for args in (("--json",), ()):
         emulator.admin.reset("demo")
         monkeypatch.setenv("DIFY_TOKEN", emulator.admin.token("ada@acme.example"))
-        result = invoke("members", "apply", "-f", path, "--invite-urls", str(links), *args)
+        result = invoke(
+            "members", "apply", "--auto-approve", "-f", path, "--invite-urls", str(links), *args
+        )
         assert result.exit_code == 0, result.output
         outputs.append(result.stdout + result.stderr)
     assert stat.S_IMODE(links.stat().st_mode) == 0o600
@@ -433,7 +439,10 @@ def test_the_acting_account_is_never_demoted(
         "pass --skip-untouchable to leave them as they are",
         "hint: Change the manifest, or override with --skip-untouchable.",
     ]
-    assert invoke("members", "apply", "-f", path, "--skip-untouchable").exit_code == 0
+    assert (
+        invoke("members", "apply", "--auto-approve", "-f", path, "--skip-untouchable").exit_code
+        == 0
+    )
     assert roles(emulator)["grace@acme.example"] == ("admin", "active")
 
 
@@ -466,7 +475,7 @@ def test_without_invite_urls_apply_says_before_it_starts_that_links_are_not_kept
 
     with monkeypatch.context() as patch:
         interrupt_at(patch, "update_role", "katherine@acme.example")  # the first change
-        interrupted = invoke("members", "apply", "-f", str(EXAMPLE))
+        interrupted = invoke("members", "apply", "--auto-approve", "-f", str(EXAMPLE))
     assert interrupted.exit_code == 130
     assert (
         "warning: 1 invitation(s) to send and no --invite-urls: the invitation links will not "
@@ -474,7 +483,7 @@ def test_without_invite_urls_apply_says_before_it_starts_that_links_are_not_kept
     ) in flat(interrupted.stderr)
     assert roles(emulator)["katherine@acme.example"] == ("normal", "active")
 
-    applied = invoke("members", "apply", "-f", str(EXAMPLE))
+    applied = invoke("members", "apply", "--auto-approve", "-f", str(EXAMPLE))
     assert applied.exit_code == 0, applied.output
     stderr = flat(applied.stderr)
     closing = stderr[stderr.index("1 invitation(s) sent") :]
@@ -487,7 +496,7 @@ def test_without_invite_urls_apply_says_before_it_starts_that_links_are_not_kept
     # any more, so nothing suggests it.
     assert "--invite-urls" not in closing
 
-    as_json = invoke("members", "apply", "-f", str(EXAMPLE), "--json")
+    as_json = invoke("members", "apply", "--auto-approve", "-f", str(EXAMPLE), "--json")
     assert as_json.exit_code == 0 and "warning" not in as_json.stderr  # nothing to invite
 
 
@@ -508,7 +517,9 @@ def test_invite_links_issued_before_a_failure_are_already_in_the_file(
 
     # The seat limit is reached at ida; joan's invite is interrupted (Ctrl-C).
     interrupt_at(monkeypatch, "invite", "joan@acme.example")
-    result = invoke("members", "apply", "-f", path, "--invite-urls", str(links), "--json")
+    result = invoke(
+        "members", "apply", "--auto-approve", "-f", path, "--invite-urls", str(links), "--json"
+    )
     assert result.exit_code == 130  # cancelled: the process never reached its report
     assert stat.S_IMODE(links.stat().st_mode) == 0o600
     (line,) = links.read_text().splitlines()
@@ -534,7 +545,9 @@ def test_invite_links_of_a_partly_failed_apply_reach_only_the_file(
     links = tmp_path / "invites.tsv"
     outputs = []
     for args in (("--json",), ()):
-        result = invoke("members", "apply", "-f", path, "--invite-urls", str(links), *args)
+        result = invoke(
+            "members", "apply", "--auto-approve", "-f", path, "--invite-urls", str(links), *args
+        )
         assert result.exit_code == 1
         outputs += [result.stdout, result.stderr]
         if args:
@@ -564,7 +577,9 @@ def test_an_unwritable_invite_urls_file_stops_apply_before_any_change(
     invoke, signed_in, emulator: EmulatorHandle, tmp_path: Path
 ) -> None:
     target = tmp_path / "missing-dir" / "invites.tsv"
-    result = invoke("members", "apply", "-f", str(EXAMPLE), "--invite-urls", str(target))
+    result = invoke(
+        "members", "apply", "--auto-approve", "-f", str(EXAMPLE), "--invite-urls", str(target)
+    )
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-2].startswith(
         f"error: cannot write the invitation links to {target}:"
@@ -613,7 +628,7 @@ def test_a_fault_on_one_change_fails_only_that_change(
     # Five: the first change's four attempts (one try, three retries), then one more that
     # the next change on the same route survives by retrying.
     emulator.admin.fault(scenario, route=emulator.route("set.workspace.member_role"), times=5)
-    result = invoke("members", "apply", "-f", str(EXAMPLE), "--json")
+    result = invoke("members", "apply", "--auto-approve", "-f", str(EXAMPLE), "--json")
     assert result.exit_code == 1
     outcomes = json.loads(result.stdout)["applied"]["results"][0]["outcomes"]
     assert [(o["email"], o["status"]) for o in outcomes] == [
@@ -632,7 +647,7 @@ def test_a_fault_on_one_change_fails_only_that_change(
     assert live["hedy@acme.example"] == ("normal", "pending")
 
     emulator.admin.clear_faults()
-    finished = invoke("members", "apply", "-f", str(EXAMPLE))
+    finished = invoke("members", "apply", "--auto-approve", "-f", str(EXAMPLE))
     assert finished.exit_code == 0, finished.output
     assert "Apply: 1 done, 0 already done, 0 failed." in finished.stdout
 
@@ -648,7 +663,7 @@ def test_an_unexpected_exception_from_one_change_is_that_change_failure(
         return original(self, workspace_id, member_id, role)  # type: ignore[arg-type]
 
     monkeypatch.setattr(MembersResource, "update_role", update_role)
-    result = invoke("members", "apply", "-f", str(EXAMPLE))
+    result = invoke("members", "apply", "--auto-approve", "-f", str(EXAMPLE))
     assert result.exit_code == 1
     rows = table(result.stdout)
     failed = next(
@@ -673,11 +688,14 @@ def test_the_invite_urls_file_is_0600_before_the_first_invite_is_sent(
         return original(self, workspace_id, email, role)  # type: ignore[arg-type]
 
     monkeypatch.setattr(MembersResource, "invite", invite)
-    result = invoke("members", "apply", "-f", str(EXAMPLE), "--invite-urls", str(links))
+    result = invoke(
+        "members", "apply", "--auto-approve", "-f", str(EXAMPLE), "--invite-urls", str(links)
+    )
     assert result.exit_code == 0, result.output
     assert seen == [0o600]
     assert "warning" not in result.stderr
-    assert flat(result.stderr) == f"1 invitation link(s) added to {links} (mode 0600)"
+    # After a line per change as it was made.
+    assert flat(result.stderr).endswith(f"1 invitation link(s) added to {links} (mode 0600)")
 
 
 def test_an_invite_whose_answer_was_lost_is_read_back_as_done_and_not_sent_again(
@@ -687,11 +705,11 @@ def test_an_invite_whose_answer_was_lost_is_read_back_as_done_and_not_sent_again
     route = emulator.route("invite.workspace.member")
     emulator.admin.fault("drop_after_write", route=route, times=1)
     path = write_manifest([*ACME_DEV, ("hedy@acme.example", "normal")])
-    applied = invoke("members", "apply", "-f", path)
+    applied = invoke("members", "apply", "--auto-approve", "-f", path)
     assert applied.exit_code == 0, applied.output
     assert "Apply: 1 done, 0 already done, 0 failed." in applied.stdout
     assert "reading the members back showed the change made" in flat(applied.stdout)
     assert roles(emulator)["hedy@acme.example"] == ("normal", "pending")
-    again = invoke("members", "apply", "-f", path)
+    again = invoke("members", "apply", "--auto-approve", "-f", path)
     assert again.exit_code == 0 and "no changes" in again.output
     assert emulator.admin.stats()[route] == 1  # sent once, never again

@@ -35,14 +35,24 @@ def test_a_link_lost_to_a_kill_is_reissued_by_the_next_apply(
     with monkeypatch.context() as patched:
         patched.setattr(InviteLinkFile, "add", killed)
         with pytest.raises(Killed):
-            invoke("members", "apply", "-f", str(manifest), "--invite-urls", str(links))
+            invoke(
+                "members",
+                "apply",
+                "--auto-approve",
+                "-f",
+                str(manifest),
+                "--invite-urls",
+                str(links),
+            )
     assert roles(emulator)["hedy@acme.example"] == ("admin", "pending")  # Dify invited her
     assert "hedy@acme.example" not in _links(links)  # … and the link was lost
 
     planned = invoke("members", "plan", "-f", str(manifest))
     assert planned.exit_code == 0 and "no changes" in planned.stdout
 
-    rerun = invoke("members", "apply", "-f", str(manifest), "--invite-urls", str(links))
+    rerun = invoke(
+        "members", "apply", "--auto-approve", "-f", str(manifest), "--invite-urls", str(links)
+    )
     assert rerun.exit_code == 0, rerun.output
     kept = _links(links)
     assert set(kept) == {"hedy@acme.example"}  # newhire, pending from before, is not touched
@@ -54,7 +64,9 @@ def test_a_link_lost_to_a_kill_is_reissued_by_the_next_apply(
     assert stat.S_IMODE(links.stat().st_mode) == 0o600
 
     # Once kept, the link is not re-issued again.
-    third = invoke("members", "apply", "-f", str(manifest), "--invite-urls", str(links))
+    third = invoke(
+        "members", "apply", "--auto-approve", "-f", str(manifest), "--invite-urls", str(links)
+    )
     assert third.exit_code == 0, third.output
     assert "invited again" not in flat(third.stdout + third.stderr)
     assert len(links.read_text().splitlines()) == 1
@@ -69,9 +81,19 @@ def test_without_the_same_file_nothing_is_invited_again(
     with monkeypatch.context() as patched:
         patched.setattr(InviteLinkFile, "add", lambda *args: (_ for _ in ()).throw(Killed()))
         with pytest.raises(Killed):
-            invoke("members", "apply", "-f", str(manifest), "--invite-urls", str(links))
+            invoke(
+                "members",
+                "apply",
+                "--auto-approve",
+                "-f",
+                str(manifest),
+                "--invite-urls",
+                str(links),
+            )
     emulator.admin.reset_stats()
     other = tmp_path / "other.tsv"
-    rerun = invoke("members", "apply", "-f", str(manifest), "--invite-urls", str(other))
+    rerun = invoke(
+        "members", "apply", "--auto-approve", "-f", str(manifest), "--invite-urls", str(other)
+    )
     assert rerun.exit_code == 0, rerun.output
     assert not other.exists() or _links(other) == {}

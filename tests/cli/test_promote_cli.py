@@ -94,7 +94,7 @@ def test_restore_a_past_version_from_the_backup(
         ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
     ).stdout.strip()
     before = export(emulator, PROD_HELPDESK)
-    promoted = invoke("promote", "apply", *FROM_TO, "--app", "Policy Helpdesk")
+    promoted = invoke("promote", "apply", "--auto-approve", *FROM_TO, "--app", "Policy Helpdesk")
     assert promoted.exit_code == 0, promoted.output
     assert export(emulator, PROD_HELPDESK) != before
     shown = invoke(
@@ -161,7 +161,15 @@ def test_a_publish_whose_answer_was_lost_is_read_back_as_published_not_rolled_ba
     route = emulator.route("publish.console_app")
     emulator.admin.fault("drop_after_write", route=route, times=1)
     applied = invoke(
-        "promote", "apply", *FROM_TO, "--app", "Policy Helpdesk", "--publish", "always", "--json"
+        "promote",
+        "apply",
+        "--auto-approve",
+        *FROM_TO,
+        "--app",
+        "Policy Helpdesk",
+        "--publish",
+        "always",
+        "--json",
     )
     assert applied.exit_code == 0, applied.output
     result = json.loads(applied.stdout)["result"]
@@ -180,7 +188,7 @@ def test_a_new_app_whose_publish_failed_is_published_by_the_next_apply(
 ) -> None:
     """Issue 14 (faults): the new app stays (it cannot be deleted) as a draft; the next
     apply under `always` must still make it live, not call it unchanged."""
-    promote = ("promote", "apply", *FROM_TO, "--app", "Release Notes Digest")
+    promote = ("promote", "apply", "--auto-approve", *FROM_TO, "--app", "Release Notes Digest")
     emulator.admin.fault("server_error", route=emulator.route("publish.console_app"), times=1)
     failed = invoke(*promote, "--publish", "always", "--json")
     assert failed.exit_code == 1

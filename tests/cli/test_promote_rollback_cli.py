@@ -11,7 +11,15 @@ def test_a_tampered_rollback_fails_loudly(invoke, signed_in, emulator: EmulatorH
     change_dev(emulator, DEV_TRIAGE, "Tampered twice")
     emulator.admin.fault("tamper_import", times=2)  # the import, then its rollback
     result = invoke(
-        "promote", "apply", "--from", "Acme Dev", "--to", "Acme Prod", "--app", "Support*"
+        "promote",
+        "apply",
+        "--auto-approve",
+        "--from",
+        "Acme Dev",
+        "--to",
+        "Acme Prod",
+        "--app",
+        "Support*",
     )
     assert result.exit_code == 1
     assert "rollback failed" in result.stdout and "rolled back to" not in result.stdout

@@ -161,7 +161,14 @@ def test_promote_apply_rolls_back_an_app_whose_smoke_cases_fail(
     before = export(emulator, PROD_HELPDESK, include_secret=True)
     reply(emulator, "no idea")
     result = invoke(
-        "promote", "apply", *FROM_TO, "--app", "Policy Helpdesk", "--smoke", smoke_file(tmp_path)
+        "promote",
+        "apply",
+        "--auto-approve",
+        *FROM_TO,
+        "--app",
+        "Policy Helpdesk",
+        "--smoke",
+        smoke_file(tmp_path),
     )
     assert result.exit_code == 1
     assert "rolled back" in result.stdout
@@ -176,6 +183,7 @@ def test_promote_apply_under_report_keeps_the_import_and_still_exits_1(
     result = invoke(
         "promote",
         "apply",
+        "--auto-approve",
         *FROM_TO,
         "--app",
         "Policy Helpdesk",
@@ -201,7 +209,14 @@ def test_promote_apply_passing_smoke_says_the_published_version_ran(
     invoke, signed_in, published: EmulatorHandle, tmp_path: Path
 ) -> None:
     result = invoke(
-        "promote", "apply", *FROM_TO, "--app", "Policy Helpdesk", "--smoke", smoke_file(tmp_path)
+        "promote",
+        "apply",
+        "--auto-approve",
+        *FROM_TO,
+        "--app",
+        "Policy Helpdesk",
+        "--smoke",
+        smoke_file(tmp_path),
     )
     assert result.exit_code == 0, result.output
     if published.generation == "s2":

@@ -44,7 +44,16 @@ SEED = 14
 BACKUP_APPS = 200
 BULK_MEMBERS = 40
 REMOVALS, ROLE_CHANGES, INVITES = 10, 15, 25  # 50 changes
-PROMOTE = ("promote", "apply", "--from", "Acme Dev", "--to", "Acme Prod", "--json")
+PROMOTE = (
+    "promote",
+    "apply",
+    "--auto-approve",
+    "--from",
+    "Acme Dev",
+    "--to",
+    "Acme Prod",
+    "--json",
+)
 # Runs a user would make before calling it broken. Members apply and the backup (one
 # export at a time) meet the same seeded faults in the same order on every run; promote
 # apply runs its apps side by side, so its faults fall differently each time. About one
@@ -175,7 +184,7 @@ def members_fault_free(
     fresh(emulator, monkeypatch)
     emulator.admin.bulk(DEMO.ACME_DEV, members=BULK_MEMBERS)
     manifest = members_manifest(emulator, tmp_path / "members.yml")
-    apply = ("members", "apply", "-f", str(manifest))
+    apply = ("members", "apply", "--auto-approve", "-f", str(manifest))
     clean = cli(*apply)
     assert clean.exit_code == 0, clean.output
     assert f"Apply: {CHANGES} done, 0 already done" in clean.stdout

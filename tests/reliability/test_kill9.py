@@ -284,7 +284,16 @@ class MembersCase:
 
     @staticmethod
     def argv(manifest: Path, links: Path) -> list[str]:
-        return ["members", "apply", "-f", str(manifest), "--invite-urls", str(links), *UNPACED]
+        return [
+            "members",
+            "apply",
+            "--auto-approve",
+            "-f",
+            str(manifest),
+            "--invite-urls",
+            str(links),
+            *UNPACED,
+        ]
 
     def killed(
         self, number: int, planned: KillPoint, links: Path
@@ -363,7 +372,17 @@ PROMOTE_CALLS = (
     "check.console_app.dependency",
     "export.console_app.dsl",
 )
-APPLY = ["promote", "apply", "--from", "Acme Dev", "--to", "Acme Prod", *UNPACED, "--json"]
+APPLY = [
+    "promote",
+    "apply",
+    "--auto-approve",
+    "--from",
+    "Acme Dev",
+    "--to",
+    "Acme Prod",
+    *UNPACED,
+    "--json",
+]
 
 State = dict[str, list[str]]
 

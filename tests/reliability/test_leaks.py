@@ -227,7 +227,7 @@ def run_the_commands(  # type: ignore[no-untyped-def]
     cli("promote", "plan", *source, *APPS)
     prod_digest = leaks.app_named(emulator, leaks.DEMO.ACME_PROD, "Release Notes Digest")
     leaks.retitle_llm(emulator, prod_digest, "Changed in Prod")
-    cli("promote", "apply", *source, "--app", "Release Notes Digest")
+    cli("promote", "apply", "--auto-approve", *source, "--app", "Release Notes Digest")
     digest_kept = REDACTED_PLACEHOLDER not in emulator.export(prod_digest, include_secret=True)
     assert digest_kept, "promoting the redacted backup wrote <redacted> into Prod"
     at = ("--at", "HEAD~1", "--repo", str(repo), "--path", f"{host}/acme-prod")
@@ -251,7 +251,16 @@ def run_the_commands(  # type: ignore[no-untyped-def]
     emulator.admin.clear_faults()
     emulator.admin.edit_app(leaks.DEV_DIGEST, description="Edited to have something to promote")
     emulator.admin.fault("drop_connection", route=emulator.route(IMPORT))
-    cli("promote", "apply", *FROM_TO, "--app", "Release Notes Digest", "--json", code=None)
+    cli(
+        "promote",
+        "apply",
+        "--auto-approve",
+        *FROM_TO,
+        "--app",
+        "Release Notes Digest",
+        "--json",
+        code=None,
+    )
     emulator.admin.clear_faults()
     # A token store damaged by a hand edit (the token one level too high): one line, and
     # not the token.
