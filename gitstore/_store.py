@@ -8,6 +8,9 @@ committing are here.
 from __future__ import annotations
 
 import fcntl
+import os
+import shutil
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +26,9 @@ from gitstore._recovery import clear_orphan_temp_files, clear_stale_index_lock
 from gitstore._remote import RemoteSync
 
 _LOCK_FILE = "difyops.lock"
+# `git init` runs here, and its .git is moved into place when whole: a run killed during
+# `git init` leaves this directory, not a half-made .git that no later run could open.
+_INIT_PREFIX = ".difyops-init-"
 
 
 class RepositoryBusyError(GitStoreError):
@@ -62,13 +68,13 @@ class GitStore(RemoteSync, History):
                     f"{path} is not a git repository",
                     hint="Point --repo at a git work tree, or at an empty directory to create one.",
                 ) from exc
-            if path.exists() and any(path.iterdir()):
+            if path.exists() and any(p for p in path.iterdir() if not _is_init_dir(p)):
                 raise GitStoreError(
                     f"{path} exists, is not empty, and is not a git repository",
                     hint="Use an empty or new directory for the backup repository.",
                 ) from exc
-            path.mkdir(parents=True, exist_ok=True)
-            repo = git.Repo.init(path, initial_branch=branch)
+            repo = _init(path, branch)
+        _clear_dead_inits(path)
         if repo.bare:
             repo.close()
             raise GitStoreError(f"{path} is a bare repository; clone it and point at the clone")
@@ -234,3 +240,44 @@ class GitStore(RemoteSync, History):
         finally:
             message_file.unlink(missing_ok=True)
         return self._repo.head.commit.hexsha
+
+
+def _is_init_dir(entry: Path) -> bool:
+    return entry.name.startswith(_INIT_PREFIX) and entry.is_dir()
+
+
+def _init(path: Path, branch: str) -> git.Repo:
+    """`git init` in a directory of its own under `path`, its .git then renamed into
+    place (one atomic step); when another run got there first, its repository is used."""
+    path.mkdir(parents=True, exist_ok=True)
+    scratch = path / f"{_INIT_PREFIX}{os.getpid()}-{threading.get_ident()}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    git.Repo.init(scratch, initial_branch=branch).close()
+    try:
+        (scratch / ".git").rename(path / ".git")
+    except OSError:
+        if not (path / ".git" / "HEAD").is_file():
+            raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return git.Repo(path)
+
+
+def _clear_dead_inits(path: Path) -> None:
+    """Remove the init directories of runs that are no longer running."""
+    for entry in path.iterdir():
+        if not _is_init_dir(entry):
+            continue
+        pid = entry.name.removeprefix(_INIT_PREFIX).split("-")[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -672,3 +672,26 @@ def test_a_lock_not_released_in_time_says_how_long_it_waited(store: GitStore) ->
         pytest.raises(GitStoreError, match=r"is writing .*; waited 0 s"),
     ):
         second.lock(wait=0.01, poll=0.01)
+
+
+def test_a_run_killed_during_git_init_leaves_a_directory_the_next_open_accepts(
+    tmp_path: Path,
+) -> None:
+    """kill -9 suite: a backup killed 160 ms in left a half-made .git, and every later
+    run refused the directory as 'not empty, and not a git repository'."""
+    target = tmp_path / "backup"
+    dead = subprocess.Popen(["true"])  # a pid that is surely not running any more
+    dead.wait()
+    unfinished = target / f".difyops-init-{dead.pid}-1" / ".git"
+    (unfinished / "objects").mkdir(parents=True)  # `git init` killed before HEAD
+    with GitStore.open(target):
+        pass
+    assert sorted(p.name for p in target.iterdir()) == [".git"]
+    assert git(target, "symbolic-ref", "HEAD").strip() == "refs/heads/main"
+
+
+def test_open_creates_the_repository_without_leaving_its_scratch_directory(
+    tmp_path: Path,
+) -> None:
+    GitStore.open(tmp_path / "new").close()
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == [".git"]
