@@ -265,6 +265,7 @@ PUBLIC_API: dict[str, list[str]] = {
     ],
     "flows.backup": [
         "ARTIFACT_KEY",
+        "BackupProgress",
         "BackupSteps",
         "back_up_targets",
         "backup_flow",
