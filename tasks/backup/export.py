@@ -76,6 +76,9 @@ def export_all(
         except (DifyError, DslError) as exc:
             result = ExportFailed(str(exc))
             breaker.failed(exc, ticket)
+        except KeyboardInterrupt:
+            breaker.interrupt()  # at once: the other workers start nothing new
+            raise
         if progress is not None:
             progress(app.name)
         return app.id, result
