@@ -163,7 +163,11 @@ def list_backup_targets(sources: list[Source], rate_limit: int | None = None) ->
                     source=source.describe(),
                     profile=source.profile,
                     host=urlsplit(base_url).netloc if base_url else None,
-                    message=exc.message,
+                    message=(
+                        f"the server rejected its token ({exc.status} {exc.code})"
+                        if isinstance(exc, AuthenticationError)
+                        else str(exc)
+                    ),
                     auth=isinstance(exc, AuthenticationError | CredentialsNotFoundError),
                 )
             )
