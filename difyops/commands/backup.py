@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
@@ -196,6 +198,8 @@ class _Watch:
                 transient=True,
             )
         self._task: TaskID | None = None
+        self._lock = threading.Lock()
+        self._announced_until = 0.0
 
     def __enter__(self) -> _Watch:
         if self.bar is not None:
@@ -221,8 +225,7 @@ class _Watch:
                     watch.bar.advance(watch._task)
 
             def waiting(self, seconds: float, why: str) -> None:
-                if seconds >= LONG_WAIT_SECONDS:
-                    watch._say(f"waiting {seconds:.0f} s: {why}")
+                watch._waiting(seconds, why)
 
             def interrupting(self) -> None:
                 watch._update(description="cancelling…", total=None)
@@ -237,6 +240,17 @@ class _Watch:
     def _update(self, *, description: str, total: int | None) -> None:
         if self.bar is not None and self._task is not None:
             self.bar.reset(self._task, description=description, total=total)
+
+    def _waiting(self, seconds: float, why: str) -> None:
+        """One line per long wait: the workers waiting together are one wait to a person."""
+        if seconds < LONG_WAIT_SECONDS:
+            return
+        with self._lock:
+            ends = time.monotonic() + seconds
+            if ends <= self._announced_until + LONG_WAIT_SECONDS:
+                return
+            self._announced_until = ends
+        self._say(f"waiting {seconds:.0f} s: {why}")
 
     def _say(self, text: str) -> None:
         if not self.lines:

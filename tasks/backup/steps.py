@@ -223,6 +223,7 @@ def backup_workspace(
             host=host, workspace_id=target.workspace_id, workspace_name=target.workspace_name
         )
         with open_client(target.source, rate_limit=settings.rate_limit) as client:
+            client.on_wait = watcher.waiting
             try:
                 listings, result.reported_total = _list_apps(client, target.workspace_id)
             except KeyboardInterrupt:

@@ -155,3 +155,18 @@ def test_failed_exports_are_not_counted_as_exported(
     assert "error: 1 app could not be backed up: Support Ticket Triage" in done.stderr
     # No green tick on a run with a failure.
     assert "✓" not in done.stderr
+
+
+def test_a_long_wait_for_the_servers_rate_limit_is_said_once(
+    invoke, signed_in: str, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    # Two exports answered 429 with Retry-After: 38 (at once, from two workers).
+    emulator.admin.fault(
+        "rate_limit", route=emulator.route("export.console_app.dsl"), retry_after=38, times=2
+    )
+    done = invoke("backup", "run", "--repo", str(tmp_path / "backup"), "-w", "Acme Dev")
+    assert done.exit_code == 0, done.output
+    host = emulator.base_url.split("://", 1)[1]
+    waits = [line for line in done.stderr.splitlines() if line.startswith("waiting ")]
+    assert waits == [f"waiting 38 s: rate limited by {host} (Retry-After)"], done.stderr
+    assert "✓ committed" in done.stderr
