@@ -228,7 +228,8 @@ class _Watch:
                 watch._waiting(seconds, why)
 
             def interrupting(self) -> None:
-                watch._update(description="cancelling…", total=None)
+                if watch.bar is not None and watch._task is not None:
+                    watch.bar.update(watch._task, description="cancelling…")
                 watch._say("cancelling… (the exports under way finish; what is done is committed)")
 
             def workspace_finished(self, result: WorkspaceResult) -> None:

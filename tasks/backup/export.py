@@ -30,6 +30,8 @@ from dify_client import (
     DifyConnectionError,
     DifyError,
     DifyTimeoutError,
+    interrupt_waits,
+    resume_waits,
 )
 from dsl import DslError, canonical_text, find_secrets, load_text, may_contain_secrets, redact
 from reconcile.backup.files import Export, ExportFailed, LiveExport, PreparedExport
@@ -74,6 +76,9 @@ def export_all(
             result: Export = draft
             breaker.succeeded(ticket)
         except (DifyError, DslError) as exc:
+            if breaker.interrupted:  # its wait was cut short by the Ctrl-C: not tried
+                breaker.skip(app.id)
+                return app.id, ExportFailed(f"not exported: {breaker.why}")
             result = ExportFailed(str(exc))
             breaker.failed(exc, ticket)
         except KeyboardInterrupt:
@@ -94,7 +99,11 @@ def export_all(
         breaker.interrupt()
         if on_interrupt is not None:
             on_interrupt()
-        pool.shutdown(wait=True, cancel_futures=True)
+        interrupt_waits()  # a worker sleeping out the rate limit wakes up now
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            resume_waits()
         return dict(
             _settled(future, decision, breaker)
             for future, decision in zip(futures, decisions, strict=True)
