@@ -3,6 +3,7 @@ commits the exports that finished; the next run backs up the rest."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import threading
 from pathlib import Path
@@ -91,3 +92,36 @@ def test_ctrl_c_commits_the_finished_exports_and_the_next_run_does_the_rest(
     assert again.exit_code == 0, again.output
     assert len(app_files(repo)) == listed
     assert git(repo, "log", "-1", "--format=%s").startswith("Backup: ")
+
+
+def test_ctrl_c_while_the_workers_wait_out_the_rate_limit_ends_their_waits(
+    invoke, signed_in: str, emulator: EmulatorHandle, tmp_path: Path, monkeypatch
+) -> None:
+    """The real clock, a rate limit that makes every worker sleep, and a real SIGINT to
+    the main thread once they do: no export is sent after it (the waits end at once
+    instead of running out and sending one more export each)."""
+    from dify_client._clock import SystemClock
+
+    monkeypatch.setattr("dify_client._client._SYSTEM_CLOCK", SystemClock())
+    emulator.admin.bulk(DEMO.ACME_DEV, apps=BULK)
+    export_route = emulator.route("export.console_app.dsl")
+    real_sleep = SystemClock.sleep
+    sent = threading.Event()
+    exports_at_ctrl_c: list[int] = []
+
+    def sleep(self: SystemClock, seconds: float) -> None:
+        if seconds > 5 and not sent.is_set():  # the first long pacing wait
+            sent.set()
+            exports_at_ctrl_c.append(emulator.admin.stats().get(export_route, 0))
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+        real_sleep(self, seconds)
+
+    monkeypatch.setattr(SystemClock, "sleep", sleep)
+    repo = tmp_path / "backup"
+    done = invoke("backup", "run", "--repo", str(repo), "-w", "Acme Dev", "--rate-limit", "12")
+
+    assert sent.is_set()
+    assert done.exit_code == 130, done.output
+    assert "cancelling" in done.stderr
+    assert emulator.admin.stats().get(export_route, 0) == exports_at_ctrl_c[0]
+    assert git(repo, "log", "--format=%s").startswith("Backup (interrupted): ")
