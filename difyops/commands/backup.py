@@ -90,7 +90,12 @@ def run(
     any app could not be exported (the others are still committed; the failed one keeps
     its last good file); when the server stops answering, the run stops exporting after
     a few failures in a row. Exit 4 if the token is rejected mid-run (nothing is
-    committed then).
+    committed then). Ctrl-C stops within a second, commits the exports that finished
+    (`Backup (interrupted): …`) and exits 130; the next run does the rest. With several
+    `-p`, a profile that cannot be read is reported and the others are backed up (exit
+    4 when only sign-ins failed).
+
+    Example: `difyops backup run --repo ~/dify-backup -p default -p staging`
     """
     out = Output(json_mode=json_output)
     if include_secret:
