@@ -87,6 +87,7 @@ def _run(
     targets = listing.targets
     for source in listing.unreachable:
         say(f"{source.source} ({source.host or 'no server'}) cannot be read: {source.message}")
+        as_progress(progress).source_unreachable(source)
     say(f"{len(targets)} workspace(s) to back up: " + ", ".join(_names(targets)))
     with holding_repository(settings, note=note):
         report = back_up_targets(steps, settings, targets, progress, note)

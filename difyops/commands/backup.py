@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
@@ -23,7 +25,14 @@ from difyops._options import JsonOption, RateLimitOption
 from difyops._output import Output
 from difyops.exceptions import DifyopsError, ExitCode
 from jobs import BackupSettings, Source
-from reconcile.backup.plan import HIDDEN_APPS_NOTE, BackupReport, WorkspaceResult, few, totals
+from reconcile.backup.plan import (
+    HIDDEN_APPS_NOTE,
+    BackupReport,
+    UnreachableSource,
+    WorkspaceResult,
+    few,
+    totals,
+)
 from tasks.backup.history import app_history, backup_status
 
 if TYPE_CHECKING:
@@ -222,6 +231,11 @@ class _Watch:
         watch = self
 
         class Shown(BackupProgress):
+            def source_unreachable(self, source: UnreachableSource) -> None:
+                if watch.lines:
+                    where = f" ({source.host})" if source.host else ""
+                    watch.out.warn(f"{source.source}{where} not backed up: {source.message}")
+
             def workspace_started(self, name: str, base_url: str, to_export: int) -> None:
                 watch._update(description=f"{host_port(base_url)} {name}", total=to_export)
 
@@ -239,9 +253,24 @@ class _Watch:
 
             def workspace_finished(self, result: WorkspaceResult) -> None:
                 if watch.lines:
-                    watch._workspace(result)
+                    with watch._bar_hidden():
+                        watch._workspace(result)
 
         return Shown()
+
+    @contextmanager
+    def _bar_hidden(self) -> Iterator[None]:
+        """The bar off the screen while lines go to stdout (another stream than the bar's:
+        Rich keeps only its own console's prints above the bar)."""
+        if self.bar is None:
+            yield
+            return
+        with self._lock:
+            self.bar.stop()
+            try:
+                yield
+            finally:
+                self.bar.start()
 
     def _update(self, *, description: str, total: int | None) -> None:
         if self.bar is not None and self._task is not None:
@@ -303,9 +332,6 @@ def _print_summary(out: Output, report: BackupReport, repo: Path) -> None:
     counts = totals(report.results)
     left = sum(len(r.not_exported) for r in report.results if r.interrupted)
     counts["failed"] -= left
-    for source in report.unreachable:
-        where = f" ({source.host})" if source.host else ""
-        out.warn(f"{source.source}{where} not backed up: {source.message}")
     if report.not_reached:
         out.note(few(report.not_reached, "workspace", "not reached (interrupted)"))
     summary = ", ".join(f"{v} {k}" for k, v in counts.items() if v)

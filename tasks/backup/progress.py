@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reconcile.backup.plan import WorkspaceResult
+from reconcile.backup.plan import UnreachableSource, WorkspaceResult
 
 
 class BackupProgress:
@@ -13,6 +13,9 @@ class BackupProgress:
     They are called from the run's threads (`exported` from the export workers): an
     implementation that draws must be thread-safe (Rich's Progress is).
     """
+
+    def source_unreachable(self, source: UnreachableSource) -> None:
+        """A source of several could not be read; the others are backed up."""
 
     def workspace_started(self, name: str, base_url: str, to_export: int) -> None:
         """A workspace's apps are listed: `to_export` of them are exported now."""
