@@ -134,8 +134,8 @@ def run(
             "cancelled: the backup was interrupted"
             + (
                 f"; the {report.exported} finished export(s) are committed ({report.commit[:12]})"
-                if report.commit
-                else "; nothing had finished, no commit"
+                if report.commit and report.exported
+                else "; no export had finished"
             ),
             hint="Run the same command again to back up the rest (finished apps are not "
             "exported again).",
