@@ -236,7 +236,8 @@ async def backup_flow(
     `server`, or a local `profile`, or DIFY_SERVER/DIFY_TOKEN in the worker's environment.
     `sources` backs up several hosts or profiles in one run and overrides the single-source
     parameters. The run fails (after committing what succeeded) if any app could not be
-    exported, so an automation can notify someone. A run of a repository another run is
+    exported, or one of several sources could not be read (the others are backed up), so
+    an automation can notify someone. A run of a repository another run is
     writing waits for it.
     """
     logger = get_run_logger()
