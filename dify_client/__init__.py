@@ -4,7 +4,7 @@ Imports nothing from the rest of difyops: it is usable on its own.
 """
 
 from dify_client._client import DifyClient, default_user_agent, normalize_base_url
-from dify_client._clock import Clock, SystemClock
+from dify_client._clock import Clock, SystemClock, WaitInterrupted, interrupt_waits, resume_waits
 from dify_client._constants import MAX_PAGE_LIMIT
 from dify_client._device_flow import DeviceFlow, PollUpdate
 from dify_client._errors import (
@@ -86,13 +86,16 @@ __all__ = [
     "UnprocessableEntityError",
     "UnsupportedClientError",
     "UnsupportedMediaTypeError",
+    "WaitInterrupted",
     "WorkspaceLookupError",
     "__version__",
     "default_user_agent",
     "find_workspace",
     "find_workspaces",
+    "interrupt_waits",
     "is_uuid",
     "normalize_base_url",
     "redact_headers",
+    "resume_waits",
     "write_atomic",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+from collections.abc import Callable
 from functools import cached_property
 from types import TracebackType
 from typing import Self
@@ -126,6 +127,16 @@ class DifyClient:
             verbose=verbose,
             generation=generation if generation is not None else generation_from_env(),
         )
+
+    @property
+    def on_wait(self) -> Callable[[float, str], None] | None:
+        """Told `(seconds, why)` before each wait of this client: its own pacing under
+        `rate_limit`, a server's Retry-After, a retry's back-off (to say why it is quiet)."""
+        return self._http.on_wait
+
+    @on_wait.setter
+    def on_wait(self, callback: Callable[[float, str], None] | None) -> None:
+        self._http.on_wait = callback
 
     # Resources are built on first use; each is a thin view over the shared HttpCore.
     @cached_property

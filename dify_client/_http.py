@@ -7,7 +7,7 @@ import json
 import logging
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -109,6 +109,8 @@ class HttpCore:
             follow_redirects=False,
         )
         self.requests_sent = 0
+        # Told (seconds, why) before each wait: client pacing, Retry-After, a retry.
+        self.on_wait: Callable[[float, str], None] | None = None
         self.router = Router(self.api_url, self._fetch_catalog, generation=generation)
 
     def _fetch_catalog(self) -> tuple[int, Any, bytes, str | None]:
@@ -161,7 +163,7 @@ class HttpCore:
                 method, path, params=clean_params, json=json_body, headers=headers, files=files
             )
             if self.rate_limiter is not None:
-                self.rate_limiter.acquire()
+                self.rate_limiter.acquire(on_wait=self._pacing_wait)
             try:
                 response = self._send(
                     request, authenticated=authenticated, stream=stream, shown=shown_path
@@ -173,7 +175,11 @@ class HttpCore:
                     and self.retry.may_retry_transport_error(retried_as, sent=exc.sent)
                 ):
                     self._wait(
-                        self.retry.backoff(attempt), method, shown, reason=type(exc).__name__
+                        self.retry.backoff(attempt),
+                        method,
+                        shown,
+                        reason=type(exc).__name__,
+                        why=f"no answer from {self._host}, trying again",
                     )
                     continue
                 raise
@@ -191,7 +197,13 @@ class HttpCore:
             ):
                 delay = self._delay_for(error, attempt)
                 if delay is not None:
-                    self._wait(delay, method, shown, reason=str(response.status_code))
+                    self._wait(
+                        delay,
+                        method,
+                        shown,
+                        reason=str(response.status_code),
+                        why=self._why_retry(error),
+                    )
                     continue
             raise error
 
@@ -254,9 +266,25 @@ class HttpCore:
             return None
         return retry_after
 
-    def _wait(self, delay: float, method: str, path: str, *, reason: str) -> None:
+    def _wait(self, delay: float, method: str, path: str, *, reason: str, why: str) -> None:
         logger.debug("retrying %s %s in %.2f s after %s", method, path, delay, reason)
+        if self.on_wait is not None:
+            self.on_wait(delay, why)
         self.clock.sleep(delay)
+
+    def _pacing_wait(self, delay: float) -> None:
+        if self.on_wait is not None and self.rate_limiter is not None:
+            self.on_wait(delay, f"pacing at {self.rate_limiter.requests} requests/min")
+
+    @property
+    def _host(self) -> str:
+        return httpx.URL(self.api_url).netloc.decode() or self.api_url
+
+    def _why_retry(self, error: APIStatusError) -> str:
+        if isinstance(error, RateLimitError):
+            said = " (Retry-After)" if error.retry_after is not None else ""
+            return f"rate limited by {self._host}{said}"
+        return f"HTTP {error.status} from {self._host}, trying again"
 
 
 def _query_value(value: Any) -> Any:

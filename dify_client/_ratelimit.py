@@ -12,6 +12,7 @@ import hashlib
 import threading
 import weakref
 from collections import deque
+from collections.abc import Callable
 
 from dify_client._clock import Clock
 
@@ -29,7 +30,8 @@ class RequestRateLimiter:
         self._lock = threading.Lock()
         self.waited = 0.0
 
-    def acquire(self) -> None:
+    def acquire(self, on_wait: Callable[[float], None] | None = None) -> None:
+        """Wait until a request may start (`on_wait` is told each wait's length first)."""
         while True:
             with self._lock:
                 now = self._clock.monotonic()
@@ -40,6 +42,8 @@ class RequestRateLimiter:
                     return
                 wait = self._starts[0] + self.period - now
             self.waited += wait
+            if on_wait is not None:
+                on_wait(wait)
             self._clock.sleep(wait)
 
 

@@ -20,8 +20,10 @@ from flows.wording import failed_run, worded_failures
 from jobs import BackupSettings, Concurrency, RateLimit, Source, Text
 from reconcile.backup.layout import host_dir
 from reconcile.backup.plan import BackupReport, WorkspaceResult, backup_markdown
+from tasks.backup.progress import BackupProgress, ProgressArg, as_progress
 from tasks.backup.steps import (
     BackupTarget,
+    BackupTargets,
     CommitResult,
     backup_workspace,
     commit_backup,
@@ -32,18 +34,23 @@ from tasks.backup.steps import (
 
 ARTIFACT_KEY = "dify-backup"
 
-__all__ = ["ARTIFACT_KEY", "BackupSteps", "back_up_targets", "backup_flow", "run_backup"]
+__all__ = [
+    "ARTIFACT_KEY",
+    "BackupProgress",
+    "BackupSteps",
+    "back_up_targets",
+    "backup_flow",
+    "run_backup",
+]
 
 
 @dataclass(frozen=True)
 class BackupSteps:
     """The backup's steps, typed as the tasks are; `plain()` or `prefect()` runs them."""
 
-    list_targets: Callable[[list[Source], int | None], list[BackupTarget]]
+    list_targets: Callable[[list[Source], int | None], BackupTargets]
     prepare_repository: Callable[[BackupSettings, list[str]], list[str]]
-    backup_workspace: Callable[
-        [BackupSettings, BackupTarget, Callable[[str], None] | None], WorkspaceResult
-    ]
+    backup_workspace: Callable[[BackupSettings, BackupTarget, ProgressArg], WorkspaceResult]
     commit: Callable[[BackupSettings, list[WorkspaceResult]], CommitResult]
 
     @classmethod
@@ -69,7 +76,7 @@ def _run(
     steps: BackupSteps,
     settings: BackupSettings,
     sources: list[Source],
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressArg = None,
     note: Callable[[str], None] | None = None,
     repository_note: Callable[[str], None] | None = None,
 ) -> BackupReport:
@@ -80,17 +87,23 @@ def _run(
     `repository_note` (default: `note`) hears only about the repository itself: waiting
     for another run's lock, and what a killed run left in .git."""
     say = note or (lambda _: None)
-    targets = steps.list_targets(sources, settings.rate_limit)
+    listing = steps.list_targets(sources, settings.rate_limit)
+    targets = listing.targets
+    for source in listing.unreachable:
+        say(f"{source.source} ({source.host or 'no server'}) cannot be read: {source.message}")
+        as_progress(progress).source_unreachable(source)
     say(f"{len(targets)} workspace(s) to back up: " + ", ".join(_names(targets)))
     with holding_repository(settings, note=repository_note or note):
-        return back_up_targets(steps, settings, targets, progress, note)
+        report = back_up_targets(steps, settings, targets, progress, note)
+    report.unreachable = listing.unreachable
+    return report
 
 
 def back_up_targets(
     steps: BackupSteps,
     settings: BackupSettings,
     targets: list[BackupTarget],
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressArg = None,
     note: Callable[[str], None] | None = None,
 ) -> BackupReport:
     """The steps that write the repository, for a caller holding `holding_repository`."""
@@ -99,18 +112,32 @@ def back_up_targets(
     recovered = steps.prepare_repository(settings, hosts)
     if recovered:
         say(f"redoing {len(recovered)} file(s) an interrupted run left uncommitted")
+    watcher = as_progress(progress)
     results = []
-    for target in targets:
-        result = steps.backup_workspace(settings, target, progress)
+    for number, target in enumerate(targets):
+        result = steps.backup_workspace(settings, target, None if progress is None else watcher)
         say(_workspace_line(result))
         results.append(result)
+        watcher.workspace_finished(result)
+        if result.interrupted:
+            # Ctrl-C: what finished is committed (below); the rest waits for the next run.
+            not_reached = [t.workspace_name for t in targets[number + 1 :]]
+            say("interrupted: committing what finished")
+            break
+    else:
+        not_reached = []
     commit = steps.commit(settings, results)
     if commit.sha:
         say(f"committed {commit.sha[:12]} to {settings.branch}" + _pushed(settings, commit))
     else:
         say("nothing changed: no commit" + _pushed(settings, commit))
     return BackupReport(
-        results=results, commit=commit.sha, pushed=commit.pushed, recovered=recovered
+        results=results,
+        commit=commit.sha,
+        pushed=commit.pushed,
+        recovered=recovered,
+        interrupted=any(r.interrupted for r in results),
+        not_reached=not_reached,
     )
 
 
@@ -137,7 +164,7 @@ def _pushed(settings: BackupSettings, commit: CommitResult) -> str:
 def run_backup(
     settings: BackupSettings,
     sources: list[Source],
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressArg = None,
     repository_note: Callable[[str], None] | None = None,
 ) -> BackupReport:
     """The backup as plain function calls (what the CLI runs). `repository_note` hears
@@ -215,7 +242,8 @@ async def backup_flow(
     `server`, or a local `profile`, or DIFY_SERVER/DIFY_TOKEN in the worker's environment.
     `sources` backs up several hosts or profiles in one run and overrides the single-source
     parameters. The run fails (after committing what succeeded) if any app could not be
-    exported, so an automation can notify someone. A run of a repository another run is
+    exported, or one of several sources could not be read (the others are backed up), so
+    an automation can notify someone. A run of a repository another run is
     writing waits for it.
     """
     logger = get_run_logger()

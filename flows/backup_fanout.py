@@ -127,7 +127,8 @@ async def backup_fanout_flow(
                 rate_limit=rate_limit,
             )
             steps = BackupSteps.prefect()
-            targets = steps.list_targets(chosen, settings.rate_limit)
+            listing = steps.list_targets(chosen, settings.rate_limit)
+            targets = listing.targets
             with holding_repository(settings, note=get_run_logger().info):
                 recovered = steps.prepare_repository(
                     settings, sorted({host_dir(t.base_url) for t in targets})
@@ -142,7 +143,11 @@ async def backup_fanout_flow(
                 results = as_task(collect_group_results)(settings, plan, failed)
                 commit = steps.commit(settings, results)
             report = BackupReport(
-                results=results, commit=commit.sha, pushed=commit.pushed, recovered=recovered
+                results=results,
+                commit=commit.sha,
+                pushed=commit.pushed,
+                recovered=recovered,
+                unreachable=listing.unreachable,
             )
             await acreate_markdown_artifact(
                 key=ARTIFACT_KEY, markdown=backup_markdown(report), description="Dify backup run"

@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
+from urllib.parse import urlsplit
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from difyops._options import JsonOption, RateLimitOption
 from difyops._output import Output
-from difyops.exceptions import DifyopsError
+from difyops.exceptions import DifyopsError, ExitCode
 from jobs import BackupSettings, Source
-from reconcile.backup.plan import HIDDEN_APPS_NOTE, BackupReport, totals
+from reconcile.backup.plan import (
+    HIDDEN_APPS_NOTE,
+    BackupReport,
+    UnreachableSource,
+    WorkspaceResult,
+    few,
+    totals,
+)
 from tasks.backup.history import app_history, backup_status
+
+if TYPE_CHECKING:
+    from flows.backup import BackupProgress
 
 app = typer.Typer(help="Back up app DSLs into a git repository.", no_args_is_help=True)
 
@@ -76,7 +99,12 @@ def run(
     any app could not be exported (the others are still committed; the failed one keeps
     its last good file); when the server stops answering, the run stops exporting after
     a few failures in a row. Exit 4 if the token is rejected mid-run (nothing is
-    committed then).
+    committed then). Ctrl-C stops within a second, commits the exports that finished
+    (`Backup (interrupted): …`) and exits 130; the next run does the rest. With several
+    `-p`, a profile that cannot be read is reported and the others are backed up (exit
+    4 when only sign-ins failed).
+
+    Example: `difyops backup run --repo ~/dify-backup -p default -p staging`
     """
     out = Output(json_mode=json_output)
     if include_secret:
@@ -95,11 +123,25 @@ def run(
     )
     chosen: list[str | None] = list(profiles) if profiles else [None]
     sources = [Source(profile=p, workspaces=workspace or []) for p in chosen]
-    report = _run_job(out, settings, sources, spinner=out.interactive and not json_output)
+    watch = _Watch(out, bar=out.interactive and not json_output, lines=not json_output)
+    report = _run_job(settings, sources, watch)
     if json_output:
         out.json(report.model_dump(mode="json"))
     else:
-        _print_report(out, report, repo)
+        _print_summary(out, report, repo)
+    if report.interrupted:
+        raise BackupInterrupted(
+            "cancelled: the backup was interrupted"
+            + (
+                f"; the {report.exported} finished export(s) are committed ({report.commit[:12]})"
+                if report.commit and report.exported
+                else "; no export had finished"
+            ),
+            hint="Run the same command again to back up the rest (finished apps are not "
+            "exported again).",
+        )
+    if report.unreachable and not report.failed and not any(r.error for r in report.results):
+        raise _unreachable_error(report)
     if not report.ok:
         stopped = any(r.stopped for r in report.results)
         raise DifyopsError(
@@ -111,48 +153,159 @@ def run(
                 "Check that the server is up and reachable, then run again."
             )
             if stopped
-            else "They kept their last good file; see the messages above and run again.",
+            else _unreachable_hint(report)
+            or "They kept their last good file; see the messages above and run again.",
         )
 
 
-def _run_job(
-    out: Output, settings: BackupSettings, sources: list[Source], *, spinner: bool
-) -> BackupReport:
+class BackupInterrupted(DifyopsError):
+    exit_code = ExitCode.CANCELLED
+    code = "cancelled"
+
+
+class _SourcesUnreachable(DifyopsError):
+    exit_code = ExitCode.AUTH
+    code = "not_signed_in"
+
+
+def _unreachable_hint(report: BackupReport) -> str | None:
+    logins = [u.profile for u in report.unreachable if u.auth and u.profile]
+    if not logins:
+        return None
+    return "Sign in again: " + "; ".join(f"`difyops auth login -p {p}`" for p in logins)
+
+
+def _unreachable_error(report: BackupReport) -> DifyopsError:
+    """Only whole sources failed: exit 4 when each failed at sign-in, else 1."""
+    kind = _SourcesUnreachable if all(u.auth for u in report.unreachable) else DifyopsError
+    backed_up = "the other sources were backed up" if report.results else "nothing was backed up"
+    return kind(f"{report.failure_line()}; {backed_up}", hint=_unreachable_hint(report))
+
+
+def _run_job(settings: BackupSettings, sources: list[Source], watch: _Watch) -> BackupReport:
     # Imported here: the flow loads Prefect (about a second), which status and log never need.
     from flows.backup import run_backup  # noqa: PLC0415
 
     # Said on stderr: a run waiting for another backup of the repository is not hung.
-    if not spinner:
-        return run_backup(settings, sources, None, out.note)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=out.err,
-        transient=True,
-    ) as progress:
-        job = progress.add_task("listing apps…", total=None)
-        exported: list[str] = []
-
-        def tick(name: str) -> None:
-            exported.append(name)
-            progress.update(job, description=f"exported {len(exported)}: {name}")
-
-        return run_backup(settings, sources, tick, out.note)
+    with watch:
+        return run_backup(settings, sources, watch.progress(), watch.out.note)
 
 
-def _print_report(out: Output, report: BackupReport, repo: Path) -> None:
-    counts = totals(report.results)
-    for result in report.results:
-        failed = result.count("failed")
-        out.note(
-            f"{result.workspace_name}: {result.listed} app(s), {result.exports} exported"
+class _Watch:
+    """What a person sees while a backup runs: on a terminal, a bar per workspace once the
+    apps to export are counted (with counts and ETA); everywhere, the workspace's lines as
+    soon as it is done (a run under `tee` is not minutes of silence); a line when the
+    client waits long, and "cancelling…" at Ctrl-C."""
+
+    def __init__(self, out: Output, *, bar: bool, lines: bool) -> None:
+        self.out = out
+        self.lines = lines
+        self.bar: Progress | None = None
+        if bar:
+            self.bar = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(bar_width=20),
+                MofNCompleteColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=out.err,
+                transient=True,
+            )
+        self._task: TaskID | None = None
+        self._lock = threading.Lock()
+        self._announced_until = 0.0
+
+    def __enter__(self) -> _Watch:
+        if self.bar is not None:
+            self.bar.start()
+            self._task = self.bar.add_task("listing workspaces…", total=None)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def progress(self) -> BackupProgress | None:
+        from flows.backup import BackupProgress  # noqa: PLC0415
+
+        watch = self
+
+        class Shown(BackupProgress):
+            def source_unreachable(self, source: UnreachableSource) -> None:
+                if watch.lines:
+                    where = f" ({source.host})" if source.host else ""
+                    watch.out.warn(f"{source.source}{where} not backed up: {source.message}")
+
+            def workspace_started(self, name: str, base_url: str, to_export: int) -> None:
+                watch._update(description=f"{host_port(base_url)} {name}", total=to_export)
+
+            def exported(self, name: str) -> None:
+                if watch.bar is not None and watch._task is not None:
+                    watch.bar.advance(watch._task)
+
+            def waiting(self, seconds: float, why: str) -> None:
+                watch._waiting(seconds, why)
+
+            def interrupting(self) -> None:
+                if watch.bar is not None and watch._task is not None:
+                    watch.bar.update(watch._task, description="cancelling…")
+                watch._say("cancelling… (the exports under way finish; what is done is committed)")
+
+            def workspace_finished(self, result: WorkspaceResult) -> None:
+                if watch.lines:
+                    with watch._bar_hidden():
+                        watch._workspace(result)
+
+        return Shown()
+
+    @contextmanager
+    def _bar_hidden(self) -> Iterator[None]:
+        """The bar off the screen while lines go to stdout (another stream than the bar's:
+        Rich keeps only its own console's prints above the bar)."""
+        if self.bar is None:
+            yield
+            return
+        with self._lock:
+            self.bar.stop()
+            try:
+                yield
+            finally:
+                self.bar.start()
+
+    def _update(self, *, description: str, total: int | None) -> None:
+        if self.bar is not None and self._task is not None:
+            self.bar.reset(self._task, description=description, total=total)
+
+    def _waiting(self, seconds: float, why: str) -> None:
+        """One line per long wait: the workers waiting together are one wait to a person."""
+        if seconds < LONG_WAIT_SECONDS:
+            return
+        with self._lock:
+            ends = time.monotonic() + seconds
+            if ends <= self._announced_until + LONG_WAIT_SECONDS:
+                return
+            self._announced_until = ends
+        self._say(f"waiting {seconds:.0f} s: {why}")
+
+    def _say(self, text: str) -> None:
+        if not self.lines:
+            return
+        self.out.note(text)
+
+    def _workspace(self, result: WorkspaceResult) -> None:
+        # Header and its lines on one stream (stdout: they are the run's results).
+        out = self.out
+        failed = result.count("failed") - (len(result.not_exported) if result.interrupted else 0)
+        out.line(
+            f"{host_port(result.base_url)}  {result.workspace_name}: {result.listed} app(s), "
+            f"{result.exports} exported"
             + (f", {failed} failed" if failed else "")
             + (f" — {result.error}" if result.error else "")
         )
         skipped = result.skipped_line()
         if skipped:
-            out.line(f"  stopped  {skipped}")
+            out.line(f"  stopped  {skipped}" + (" (interrupted)" if result.interrupted else ""))
         for outcome in result.listed_outcomes():
             detail = outcome.summary or outcome.error or outcome.mode
             out.line(f"  {outcome.status:<8} {outcome.name}: {detail}")
@@ -163,12 +316,37 @@ def _print_report(out: Output, report: BackupReport, repo: Path) -> None:
             if outcome.changed_without_timestamp:
                 out.warn(f"{outcome.name} changed although its updated_at did not move")
         if result.unlisted_modes:
-            out.note(f"  {result.unlisted_modes} app(s) of modes the API does not list")
-    summary = ", ".join(f"{v} {k}" for k, v in counts.items() if v) or "no changes"
-    if report.commit:
-        out.success(f"committed {report.commit[:12]} in {repo} ({summary})")
+            out.line(f"  {result.unlisted_modes} app(s) of modes the API does not list")
+
+
+# Waits shorter than this are the client's normal pacing: not worth a line.
+LONG_WAIT_SECONDS = 5.0
+
+
+def host_port(base_url: str) -> str:
+    """`host:port` of a base URL, as people type it (not the repository's directory)."""
+    parts = urlsplit(base_url)
+    return parts.netloc or base_url
+
+
+def _print_summary(out: Output, report: BackupReport, repo: Path) -> None:
+    counts = totals(report.results)
+    left = sum(len(r.not_exported) for r in report.results if r.interrupted)
+    counts["failed"] -= left
+    if report.not_reached:
+        out.note(few(report.not_reached, "workspace", "not reached (interrupted)"))
+    summary = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
+    summary += (", " if summary else "") + (f"{left} not exported" if left else "")
+    summary = summary.rstrip(", ") or "no changes"
+    done = (
+        f"committed {report.commit[:12]} in {repo} ({summary})"
+        if report.commit
+        else (f"nothing to commit in {repo} ({summary})")
+    )
+    if report.ok:
+        out.success(done)
     else:
-        out.success(f"nothing to commit in {repo} ({summary})")
+        out.note(done)  # no green tick on a run that failed somewhere
     if report.pushed:
         out.success("pushed to origin")
     out.note(f"note: {HIDDEN_APPS_NOTE}")

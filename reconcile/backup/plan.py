@@ -141,6 +141,9 @@ class WorkspaceResult(BaseModel):
     not_exported: list[str] = Field(default_factory=list)
     # Whether this run wrote anything under the workspace directory (commit needed).
     wrote: bool = False
+    # The user interrupted the run (Ctrl-C) while this workspace was backed up: `stopped`
+    # says when, `not_exported` lists the apps left for the next run.
+    interrupted: bool = False
 
     def count(self, status: OutcomeStatus) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -202,10 +205,22 @@ def commit_message(results: list[WorkspaceResult]) -> str:
         # Apps saved again in Dify without a change: only their updated_at moved, so only
         # the index changes (recording it spares the next run from exporting them again).
         parts.append(f"index refreshed ({resaved} app(s) re-saved without changes)")
-    if counts["failed"]:
-        parts.append(f"{counts['failed']} failed")
-    subject = "Backup: " + (", ".join(parts) if parts else "no changes")
+    left = sum(len(r.not_exported) for r in results if r.interrupted)
+    if counts["failed"] - left:
+        parts.append(f"{counts['failed'] - left} failed")
+    interrupted = any(r.interrupted for r in results)
+    if left:
+        parts.append(f"{left} not exported")
+    subject = ("Backup (interrupted): " if interrupted else "Backup: ") + (
+        ", ".join(parts) if parts else "no changes"
+    )
     body: list[str] = []
+    if interrupted:
+        body += [
+            "The run was interrupted: this commit holds the exports that finished before;",
+            "the apps and workspaces not reached keep their last backup until the next run.",
+            "",
+        ]
     for result in results:
         lines = [_outcome_line(o) for o in result.listed_outcomes()]
         skipped = result.skipped_line()
@@ -249,6 +264,17 @@ def _failure_effect(outcome: AppOutcome) -> str:
     return "kept the last good file" if outcome.kept_last_good else "no file stored yet"
 
 
+class UnreachableSource(BaseModel):
+    """A source of a run over several whose workspaces could not even be listed."""
+
+    source: str  # how the source is described ("profile 'other'")
+    profile: str | None = None
+    host: str | None = None  # host:port, when the credentials named a server
+    message: str
+    # The failure is the sign-in (no token, or the server rejected it).
+    auth: bool = False
+
+
 class BackupReport(BaseModel):
     """The outcome of a whole run, for the CLI, the flow's return value and its artifact."""
 
@@ -257,6 +283,11 @@ class BackupReport(BaseModel):
     pushed: bool = False
     # Paths a killed earlier run had left uncommitted (thrown away and redone).
     recovered: list[str] = Field(default_factory=list)
+    # The user interrupted the run (Ctrl-C); the workspaces it never reached.
+    interrupted: bool = False
+    not_reached: list[str] = Field(default_factory=list)
+    # Sources (profiles, hosts) that could not be read at all; the others were backed up.
+    unreachable: list[UnreachableSource] = Field(default_factory=list)
 
     @property
     def failed(self) -> list[tuple[WorkspaceResult, AppOutcome]]:
@@ -264,7 +295,7 @@ class BackupReport(BaseModel):
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not any(r.error for r in self.results)
+        return not self.failed and not any(r.error for r in self.results) and not self.unreachable
 
     @property
     def exported(self) -> int:
@@ -278,7 +309,9 @@ class BackupReport(BaseModel):
             return "; ".join(dict.fromkeys(stopped))
         names = [o.name for _, o in self.failed]
         unread = [r.workspace_name for r in self.results if r.error]
-        parts = [few(names, "app", "could not be backed up")] if names else []
+        parts = [f"{u.source} ({u.host})" if u.host else u.source for u in self.unreachable]
+        parts = [few(parts, "source", "could not be read")] if parts else []
+        parts += [few(names, "app", "could not be backed up")] if names else []
         if unread:
             parts.append(few(unread, "workspace", "could not be listed"))
         return "; ".join(parts) or "nothing failed"

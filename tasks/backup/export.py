@@ -21,7 +21,7 @@ import dataclasses
 import re
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from dify_client import (
     APIStatusError,
@@ -30,6 +30,8 @@ from dify_client import (
     DifyConnectionError,
     DifyError,
     DifyTimeoutError,
+    interrupt_waits,
+    resume_waits,
 )
 from dsl import DslError, canonical_text, find_secrets, load_text, may_contain_secrets, redact
 from reconcile.backup.files import Export, ExportFailed, LiveExport, PreparedExport
@@ -45,11 +47,14 @@ def export_all(
     no_redact: set[str],
     progress: Callable[[str], None] | None = None,
     breaker: Breaker | None = None,
+    on_interrupt: Callable[[], None] | None = None,
 ) -> dict[str, Export]:
     """app id → its prepared export, or why there is none.
 
     Once `breaker` opens, the exports not yet started are not attempted (an ExportFailed
-    each, their ids in `breaker.skipped`); the caller reads why from the breaker.
+    each, their ids in `breaker.skipped`); the caller reads why from the breaker. A Ctrl-C
+    opens it too (`breaker.interrupted`; `on_interrupt` is told at once): the exports
+    finished by then are returned, the others are "not exported".
     """
     breaker = breaker or Breaker()
 
@@ -71,14 +76,50 @@ def export_all(
             result: Export = draft
             breaker.succeeded(ticket)
         except (DifyError, DslError) as exc:
+            if breaker.interrupted:  # its wait was cut short by the Ctrl-C: not tried
+                breaker.skip(app.id)
+                return app.id, ExportFailed(f"not exported: {breaker.why}")
             result = ExportFailed(str(exc))
             breaker.failed(exc, ticket)
+        except KeyboardInterrupt:
+            breaker.interrupt()  # at once: the other workers start nothing new
+            raise
         if progress is not None:
             progress(app.name)
         return app.id, result
 
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        return dict(pool.map(work, decisions))
+    pool = ThreadPoolExecutor(max_workers=concurrency)
+    futures = [pool.submit(work, decision) for decision in decisions]
+    try:
+        results = [future.result() for future in futures]
+    except KeyboardInterrupt:
+        # Ctrl-C (it lands here, in the thread waiting on the pool, or comes back from a
+        # worker): no export starts any more, the ones under way finish (a request each),
+        # and what is done is kept for the caller to store.
+        breaker.interrupt()
+        if on_interrupt is not None:
+            on_interrupt()
+        interrupt_waits()  # a worker sleeping out the rate limit wakes up now
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            resume_waits()
+        return dict(
+            _settled(future, decision, breaker)
+            for future, decision in zip(futures, decisions, strict=True)
+        )
+    pool.shutdown()
+    return dict(results)
+
+
+def _settled(
+    future: Future[tuple[str, Export]], decision: ExportDecision, breaker: Breaker
+) -> tuple[str, Export]:
+    """An export's result after an interruption: what it gave, or "not exported"."""
+    if not future.cancelled() and future.exception() is None:
+        return future.result()
+    breaker.skip(decision.app.id)
+    return decision.app.id, ExportFailed(f"not exported: {breaker.why}")
 
 
 # Exports in a row that found the server gone before a backup stops exporting.
@@ -103,6 +144,8 @@ class Breaker:
         # Why the server counts as gone ("connection refused"), once it does.
         self.gone: str | None = None
         self.skipped: list[str] = []
+        # Whether the user interrupted the run (Ctrl-C).
+        self.interrupted = False
         self._in_a_row = 0
         self._started = 0
         self._streak_from = 0  # the number of the streak's first failed export
@@ -110,10 +153,12 @@ class Breaker:
 
     @property
     def is_open(self) -> bool:
-        return self.rejected is not None or self.gone is not None
+        return self.rejected is not None or self.gone is not None or self.interrupted
 
     @property
     def why(self) -> str:
+        if self.interrupted:
+            return "the run was interrupted"
         if self.rejected is not None:
             return "the token was rejected"
         return f"the server stopped answering ({self.gone})"
@@ -149,6 +194,10 @@ class Breaker:
         started before the streak did."""
         if self._in_a_row == 0 or ticket > self._streak_from:
             self._in_a_row = 0
+
+    def interrupt(self) -> None:
+        with self._lock:
+            self.interrupted = True
 
     def skip(self, app_id: str) -> None:
         with self._lock:

@@ -11,12 +11,14 @@ import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from prefect import task
 from pydantic import BaseModel
 
 from dify_client import (
     AuthenticationError,
+    CredentialsNotFoundError,
     DifyClient,
     DifyError,
     WorkspaceLookupError,
@@ -35,10 +37,16 @@ from reconcile.backup.layout import (
     parse_index,
     workspace_dir,
 )
-from reconcile.backup.plan import WorkspaceResult, commit_message, decide_exports
+from reconcile.backup.plan import (
+    UnreachableSource,
+    WorkspaceResult,
+    commit_message,
+    decide_exports,
+)
 from tasks.backup.export import Breaker, export_all
 from tasks.backup.files import apply_files
 from tasks.backup.last_run import record_last_run
+from tasks.backup.progress import ProgressArg, as_progress
 from tasks.sources import open_client
 
 # The op that lists published versions: only servers that have it (S3) keep live versions.
@@ -124,13 +132,46 @@ def refuse_foreign_checkout(work_tree: Path) -> None:
         )
 
 
+class BackupTargets(BaseModel):
+    """The workspaces to back up, and the sources that could not be read at all."""
+
+    targets: list[BackupTarget]
+    unreachable: list[UnreachableSource] = []
+
+
 @task(name="list-backup-targets")
-def list_backup_targets(sources: list[Source], rate_limit: int | None = None) -> list[BackupTarget]:
-    """The workspaces to back up: every one each source can see, or the chosen ones."""
+def list_backup_targets(sources: list[Source], rate_limit: int | None = None) -> BackupTargets:
+    """The workspaces to back up: every one each source can see, or the chosen ones.
+
+    Of several sources, one that cannot be read (no token, a rejected one, a server that
+    does not answer) is reported in `unreachable` and the others are backed up; when none
+    can be read, the first one's error is raised (nothing is backed up then).
+    """
     targets: list[BackupTarget] = []
+    unreachable: list[UnreachableSource] = []
+    first_error: DifyError | None = None
     for source in sources:
-        with open_client(source, rate_limit=rate_limit) as client:
-            workspaces = client.workspaces.list()
+        base_url: str | None = None
+        try:
+            with open_client(source, rate_limit=rate_limit) as client:
+                base_url = client.base_url
+                workspaces = client.workspaces.list()
+        except DifyError as exc:
+            first_error = first_error or exc
+            unreachable.append(
+                UnreachableSource(
+                    source=source.describe(),
+                    profile=source.profile,
+                    host=urlsplit(base_url).netloc if base_url else None,
+                    message=(
+                        f"the server rejected its token ({exc.status} {exc.code})"
+                        if isinstance(exc, AuthenticationError)
+                        else str(exc)
+                    ),
+                    auth=isinstance(exc, AuthenticationError | CredentialsNotFoundError),
+                )
+            )
+            continue
         chosen = workspaces
         if source.workspaces:
             try:
@@ -147,7 +188,9 @@ def list_backup_targets(sources: list[Source], rate_limit: int | None = None) ->
             for w in chosen
             if w.status == "normal"
         ]
-    return targets
+    if first_error is not None and len(unreachable) == len(sources):
+        raise first_error
+    return BackupTargets(targets=targets, unreachable=unreachable)
 
 
 @task(
@@ -157,9 +200,15 @@ def list_backup_targets(sources: list[Source], rate_limit: int | None = None) ->
 def backup_workspace(
     settings: BackupSettings,
     target: BackupTarget,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressArg = None,
 ) -> WorkspaceResult:
-    """Export a workspace's apps into the repository (files and index; no commit)."""
+    """Export a workspace's apps into the repository (files and index; no commit).
+
+    A Ctrl-C while the apps are listed or exported ends the workspace early
+    (`result.interrupted`): the exports finished by then are stored as usual, the others
+    keep their last good file (as failed exports do), so what was done can be committed.
+    """
+    watcher = as_progress(progress)
     host = host_dir(target.base_url)
     result = WorkspaceResult(
         host=host,
@@ -174,8 +223,14 @@ def backup_workspace(
             host=host, workspace_id=target.workspace_id, workspace_name=target.workspace_name
         )
         with open_client(target.source, rate_limit=settings.rate_limit) as client:
+            client.on_wait = watcher.waiting
             try:
                 listings, result.reported_total = _list_apps(client, target.workspace_id)
+            except KeyboardInterrupt:
+                watcher.interrupting()
+                result.interrupted = True
+                result.stopped = "the run was interrupted before its apps were listed"
+                return result
             except AuthenticationError:
                 raise  # every later request would be rejected too: the run stops here
             except DifyError as exc:
@@ -193,19 +248,28 @@ def backup_workspace(
                 track_live=client.supports(LIVE_VERSIONS_OP),
             )
             breaker = Breaker()
+            watcher.workspace_started(target.workspace_name, target.base_url, len(decisions))
             exports = export_all(
                 client,
                 decisions,
                 concurrency=settings.concurrency,
                 include_secret=settings.include_secret,
                 no_redact=set(settings.no_redact),
-                progress=progress,
+                progress=watcher.exported,
                 breaker=breaker,
+                on_interrupt=watcher.interrupting,
             )
             if breaker.rejected is not None:
                 raise token_rejected(target.base_url, breaker.rejected, breaker.exported)
             result.exports = sum(not isinstance(e, ExportFailed) for e in exports.values())
-            if breaker.gone is not None:
+            if breaker.interrupted:
+                result.interrupted = True
+                result.stopped = (
+                    f"the run was interrupted after {breaker.exported} export(s); "
+                    "nothing more was exported"
+                )
+                result.not_exported = list(breaker.skipped)
+            elif breaker.gone is not None:
                 result.stopped = (
                     f"Dify at {target.base_url} stopped answering after {breaker.exported} "
                     f"export(s) ({breaker.gone}); nothing more was exported"

@@ -131,7 +131,8 @@ def test_a_server_that_stops_answering_ends_the_run_after_a_few_exports(
     assert len(done.stdout.splitlines()) < 20
     # The five exported apps are committed; the counts do not call the others exported.
     assert head(repo) != before
-    assert "Acme Dev: " in done.stderr and ", 5 exported, 35 failed" in done.stderr
+    host = emulator.base_url.split("://", 1)[1]
+    assert f"{host}  Acme Dev: " in done.stdout and ", 5 exported, 35 failed" in done.stdout
 
 
 def test_failed_exports_are_not_counted_as_exported(
@@ -145,7 +146,27 @@ def test_failed_exports_are_not_counted_as_exported(
     )
     done = invoke("backup", "run", "--repo", str(tmp_path / "backup"), "-w", "Acme Dev")
     assert done.exit_code == 1, done.output
-    line = next(x for x in done.stderr.splitlines() if x.startswith("Acme Dev:"))
+    # The workspace's header names the host as people type it, on the stream of its lines.
+    host = emulator.base_url.split("://", 1)[1]
+    line = next(x for x in done.stdout.splitlines() if x.startswith(f"{host}  Acme Dev:"))
     listed = int(line.split(": ")[1].split(" ")[0])
-    assert line == f"Acme Dev: {listed} app(s), {listed - 1} exported, 1 failed"
+    assert line == f"{host}  Acme Dev: {listed} app(s), {listed - 1} exported, 1 failed"
+    assert "failed   Support Ticket Triage" in done.stdout
     assert "error: 1 app could not be backed up: Support Ticket Triage" in done.stderr
+    # No green tick on a run with a failure.
+    assert "✓" not in done.stderr
+
+
+def test_a_long_wait_for_the_servers_rate_limit_is_said_once(
+    invoke, signed_in: str, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    # Two exports answered 429 with Retry-After: 38 (at once, from two workers).
+    emulator.admin.fault(
+        "rate_limit", route=emulator.route("export.console_app.dsl"), retry_after=38, times=2
+    )
+    done = invoke("backup", "run", "--repo", str(tmp_path / "backup"), "-w", "Acme Dev")
+    assert done.exit_code == 0, done.output
+    host = emulator.base_url.split("://", 1)[1]
+    waits = [line for line in done.stderr.splitlines() if line.startswith("waiting ")]
+    assert waits == [f"waiting 38 s: rate limited by {host} (Retry-After)"], done.stderr
+    assert "✓ committed" in done.stderr

@@ -67,5 +67,5 @@ def test_backup_sources_report_every_missing_workspace(monkeypatch: pytest.Monke
 
 def test_backup_sources_choose_in_listing_order(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(steps, "open_client", lambda source, rate_limit=None: FakeClient())
-    targets = steps.list_backup_targets.fn([Source(workspaces=["Acme Prod", "w1"])])
+    targets = steps.list_backup_targets.fn([Source(workspaces=["Acme Prod", "w1"])]).targets
     assert [t.workspace_id for t in targets] == ["w1", "w2"]
