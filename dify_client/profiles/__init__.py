@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pydantic import SecretStr
 
 from dify_client._client import DifyClient, normalize_base_url
-from dify_client._errors import AuthenticationError, CredentialsNotFoundError
+from dify_client._errors import AuthenticationError, CredentialsNotFoundError, DifyError
 from dify_client.profiles._credentials import KEYRING_SERVICE, CredentialStore
 from dify_client.profiles._paths import config_dir
 from dify_client.profiles._profiles import ConfigFile, Profile, ProfileStore, TokenStorage
@@ -91,7 +91,8 @@ class Credentials:
         else:
             exc.message = f"DIFY_TOKEN for {self.host} {why} ({exc.message})"
             prose = ("Set DIFY_TOKEN to a live token for ", self.host, ".")
-        exc.hint_prose, exc.hint = prose, say(prose)
+        error: DifyError = exc  # AuthenticationError's class default is narrower than Prose
+        error.hint_prose, error.hint = prose, say(prose)
         return exc
 
 
