@@ -36,7 +36,6 @@ def _keep_names_whole() -> None:
             wrapping = 2 if len(self.columns) >= 5 else 1
             for column in self.columns[:-wrapping]:
                 column.no_wrap = True
-            self.columns[-1].overflow = "fold"  # a long word folds, not cut with "…"
 
     setattr(rich_utils, "Table", HelpTable)  # noqa: B010 — the name Typer's tables use
     _patched = True

@@ -22,6 +22,7 @@ from typer.core import TyperGroup
 from typer.main import get_command_from_info, get_group_from_info
 from typer.models import CommandInfo, TyperInfo
 
+from difyops._examples import epilog
 from difyops._help import install as install_help
 from difyops._options import JSON_META_KEY
 from difyops.exceptions import ExitCode
@@ -76,7 +77,20 @@ MARKUP: Literal["markdown"] = "markdown"
 
 
 def load_command(name: str) -> ClickCommand:
-    """The click command of `name`, importing its module now."""
+    """The click command of `name`, importing its module now, with its examples."""
+    command = _build_command(name)
+    _add_examples(command, name)
+    return command
+
+
+def _add_examples(command: ClickCommand, path: str) -> None:
+    if command.epilog is None:
+        command.epilog = epilog(path)
+    for sub_name, sub in getattr(command, "commands", {}).items():
+        _add_examples(sub, f"{path} {sub_name}")
+
+
+def _build_command(name: str) -> ClickCommand:
     module = importlib.import_module(f"difyops.commands.{COMMANDS[name][0]}")
     if name == "restore":
         return get_command_from_info(
