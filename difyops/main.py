@@ -8,8 +8,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as package_version
 from typing import Annotated, Any, Literal
 
 import typer
@@ -191,6 +189,10 @@ app = typer.Typer(
 
 
 def version_text() -> str:
+    # Imported here: importlib.metadata costs ~0.1 s of every start-up otherwise.
+    from importlib.metadata import PackageNotFoundError  # noqa: PLC0415
+    from importlib.metadata import version as package_version  # noqa: PLC0415
+
     try:
         return package_version("difyops")
     except PackageNotFoundError:  # pragma: no cover — run from a tree never installed
