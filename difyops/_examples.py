@@ -10,14 +10,15 @@ from __future__ import annotations
 
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "restore": (
-        'difyops restore "Policy Helpdesk" --to "Acme Dev" --at HEAD~1 \\',
+        'difyops restore "Policy Helpdesk" --to "Acme Dev" --at HEAD \\',
         "    --repo backup --path 127.0.0.1_5001/acme-dev",
         'difyops restore "Policy Helpdesk" --to "Acme Dev" --at HEAD~1 \\',
         "    --repo backup --path 127.0.0.1_5001/acme-dev --apply",
     ),
     "drift": (
         'difyops drift -w "Acme Prod" --desired "Acme Dev"',
-        'difyops drift -w "Acme Dev" --desired git:HEAD --repo backup --markdown',
+        'difyops drift -w "Acme Dev" --desired git:HEAD:127.0.0.1_5001/acme-dev \\',
+        "    --repo backup --markdown",
     ),
     "auth login": (
         "difyops auth login --host http://127.0.0.1:5001",
