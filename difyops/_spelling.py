@@ -27,7 +27,9 @@ def command(step: Step) -> str:
         return "difyops auth login"
     if step.remedy is Remedy.SIGN_IN_FIRST:
         return "difyops auth login --host URL"
-    return f"difyops auth login --host {step.host or 'URL'} --profile {step.profile}"
+    if step.host:  # the profile exists: `login` reuses its host
+        return f"difyops auth login -p {step.profile}"
+    return f"difyops auth login --host URL --profile {step.profile}"
 
 
 def cli_step(step: Step) -> str:

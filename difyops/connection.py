@@ -14,7 +14,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from dify_client import DifyClient, WorkspaceLookupError, find_workspace, is_uuid
+from dify_client import (
+    AuthenticationError,
+    DifyClient,
+    WorkspaceLookupError,
+    find_workspace,
+    is_uuid,
+)
 from dify_client.models import Workspace
 from dify_client.profiles import Credentials, resolve_credentials
 from difyops.exceptions import UsageError
@@ -28,7 +34,12 @@ def open_client(profile: str | None = None) -> Iterator[tuple[Connection, DifyCl
     """The connection for `profile` and a client on it, closed afterwards."""
     connection = resolve_credentials(profile)
     with connection.client() as client:
-        yield connection, client
+        try:
+            yield connection, client
+        except AuthenticationError as exc:
+            # Say which profile's token was refused, and why, so the hint can name it.
+            connection.explain_rejection(exc)
+            raise
 
 
 @dataclass(frozen=True)

@@ -5,35 +5,24 @@ Wiring only; each group lives in `difyops/commands/`.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import typer
 
 # typer vendors click since 0.29; TyperGroup.invoke is typed with the vendored Context.
+from typer._click.core import Command as ClickCommand
 from typer._click.core import Context as ClickContext
 from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
+from typer.main import get_command_from_info, get_group_from_info
+from typer.models import CommandInfo, TyperInfo
 
-from difyops._errors import render_error
+from difyops._examples import epilog
+from difyops._help import install as install_help
 from difyops._options import JSON_META_KEY
-from difyops.commands import (
-    apps,
-    auth,
-    backup,
-    drift,
-    dsl,
-    emulator,
-    members,
-    promote,
-    releases,
-    restore,
-    runs,
-    sessions,
-    smoke,
-    workspaces,
-)
 from difyops.exceptions import ExitCode
 
 DETAILED_EXITCODE = "--detailed-exitcode"
@@ -53,8 +42,106 @@ apply not approved).
 """
 
 
+install_help()
+
+# Every command, in the order `difyops --help` lists them, with its one-line help: the
+# root help and the start-up of any one command import no other command's module (and
+# so not the client, the DSL engine or git). tests/cli/test_startup_cli.py checks that
+# these lines are the commands' own.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "restore": ("restore", "Re-import a past version of an app from the backup repository."),
+    "drift": (
+        "drift",
+        "Compare a workspace's live apps with their desired state; exit 2 when anything drifted.",
+    ),
+    "auth": ("auth", "Sign in and out, and see who you are signed in as."),
+    "sessions": ("sessions", "List and revoke your sessions (devices signed in)."),
+    "workspaces": ("workspaces", "See and choose workspaces."),
+    "members": ("members", "Workspace members."),
+    "apps": (
+        "apps",
+        "Apps: list, describe, export and import DSL; run them and answer their forms.",
+    ),
+    "dsl": ("dsl", "Understand app DSLs: semantic diff and checks."),
+    "backup": ("backup", "Back up app DSLs into a git repository."),
+    "promote": (
+        "promote",
+        "Promote apps from a workspace (or a backup's git ref) to another workspace.",
+    ),
+    "smoke": ("smoke", "Smoke tests: run apps with known inputs and check what comes back."),
+    "emulator": ("emulator", "The bundled local emulator of Dify's OpenAPI v1."),
+}
+SINGLE_COMMANDS = {"restore", "drift"}  # commands of their own, not groups of verbs
+MARKUP: Literal["markdown"] = "markdown"
+
+
+def load_command(name: str) -> ClickCommand:
+    """The click command of `name`, importing its module now, with its examples."""
+    command = _build_command(name)
+    _add_examples(command, name)
+    return command
+
+
+def _add_examples(command: ClickCommand, path: str) -> None:
+    if command.epilog is None:
+        command.epilog = epilog(path)
+    for sub_name, sub in getattr(command, "commands", {}).items():
+        _add_examples(sub, f"{path} {sub_name}")
+
+
+def _build_command(name: str) -> ClickCommand:
+    module = importlib.import_module(f"difyops.commands.{COMMANDS[name][0]}")
+    if name == "restore":
+        return get_command_from_info(
+            CommandInfo(name="restore", callback=module.restore),
+            pretty_exceptions_short=True,
+            rich_markup_mode=MARKUP,
+        )
+    if name == "drift":
+        return get_command_from_info(
+            CommandInfo(name="drift", callback=module.drift, help=module.HELP),
+            pretty_exceptions_short=True,
+            rich_markup_mode=MARKUP,
+        )
+    sub: typer.Typer = module.app
+    if name == "apps" and not sub.registered_groups:
+        # Runs and releases are verbs of `apps`, kept in modules of their own.
+        for extra in ("runs", "releases"):
+            importlib.import_module(f"difyops.commands.{extra}").register(sub)
+    return get_group_from_info(
+        TyperInfo(sub, name=name),
+        pretty_exceptions_short=True,
+        suggest_commands=True,
+        rich_markup_mode=MARKUP,
+    )
+
+
 class DifyopsGroup(TyperGroup):
-    """The root group: every command's exceptions are rendered here, once."""
+    """The root group: loads a command's module when it is used, and renders every
+    command's exceptions here, once."""
+
+    _listing = False  # while the root help is drawn: one-line stubs, no imports
+    _loaded: dict[str, ClickCommand]
+
+    def list_commands(self, ctx: ClickContext) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: ClickContext, cmd_name: str) -> ClickCommand | None:
+        if cmd_name not in COMMANDS:
+            return None
+        if self._listing:
+            return TyperGroup(name=cmd_name, help=COMMANDS[cmd_name][1])
+        loaded: dict[str, ClickCommand] = self.__dict__.setdefault("_loaded", {})
+        if cmd_name not in loaded:
+            loaded[cmd_name] = load_command(cmd_name)
+        return loaded[cmd_name]
+
+    def format_help(self, ctx: ClickContext, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
 
     def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
         # Looked for in the whole command line, before any subcommand parses it: a usage
@@ -85,6 +172,9 @@ class DifyopsGroup(TyperGroup):
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(int(ExitCode.OK))
         except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 — the single boundary
+            # Imported on failure only: it knows every layer's exceptions.
+            from difyops._errors import render_error  # noqa: PLC0415
+
             code = render_error(exc, json_mode=bool(ctx.meta.get(JSON_META_KEY)))
             ctx.exit(int(ExitCode.ERROR) if detailed and code == ExitCode.USAGE else code)
 
@@ -97,20 +187,48 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(auth.app, name="auth")
-app.add_typer(sessions.app, name="sessions")
-app.add_typer(workspaces.app, name="workspaces")
-app.add_typer(members.app, name="members")
-runs.register(apps.app)
-releases.register(apps.app)
-app.add_typer(apps.app, name="apps")
-app.add_typer(dsl.app, name="dsl")
-app.add_typer(backup.app, name="backup")
-app.add_typer(promote.app, name="promote")
-app.command("restore")(restore.restore)
-app.add_typer(smoke.app, name="smoke")
-app.command("drift", help=drift.HELP)(drift.drift)
-app.add_typer(emulator.app, name="emulator")
+
+
+def version_text() -> str:
+    # Imported here: importlib.metadata costs ~0.1 s of every start-up otherwise.
+    from importlib.metadata import PackageNotFoundError  # noqa: PLC0415
+    from importlib.metadata import version as package_version  # noqa: PLC0415
+
+    try:
+        return package_version("difyops")
+    except PackageNotFoundError:  # pragma: no cover — run from a tree never installed
+        return "unknown"
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    show_version: Annotated[
+        bool, typer.Option("--version", help="Print the version of difyops and exit.")
+    ] = False,
+    server: Annotated[
+        bool,
+        typer.Option(
+            "--server",
+            help="With --version: also the version of the server (--profile, else the default).",
+        ),
+    ] = False,
+    profile: Annotated[
+        str | None, typer.Option("--profile", "-p", help="With --version --server: the profile.")
+    ] = None,
+) -> None:
+    if not show_version:
+        if server or profile or ctx.invoked_subcommand is None:
+            raise typer.BadParameter(
+                "--server and --profile before a command go with --version only"
+            )
+        return
+    typer.echo(f"difyops {version_text()}")
+    if server:
+        from difyops.commands.version import print_server_version  # noqa: PLC0415
+
+        print_server_version(profile or os.environ.get("DIFYOPS_PROFILE") or None)
+    raise typer.Exit(int(ExitCode.OK))
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ human-readable lines follow.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -22,13 +23,26 @@ from emulator.settings import (
     EmulatorSettings,
 )
 
+# The command a front end runs the emulator as (`difyops emulator` sets it), so the help
+# names the command the reader typed.
+PROG_ENV = "DIFY_EMULATOR_PROG"
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m emulator", description="Dify OpenAPI v1 emulator"
-    )
+    prog = os.environ.get(PROG_ENV) or "python -m emulator"
+    parser = argparse.ArgumentParser(prog=prog, description="Dify OpenAPI v1 emulator")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the emulator")
+    serve = commands.add_parser(
+        "serve",
+        help="run the emulator",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=(
+            "Examples:\n"
+            f"  {prog} serve --seed demo --port 5001\n"
+            f"  {prog} serve --seed demo --port 5001 --db state.sqlite3\n"
+            f"  {prog} serve --seed demo --admin-token s3cret --generation s3"
+        ),
+    )
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default)")
     serve.add_argument("--db", default=":memory:", help="SQLite file keeping state across restarts")

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from pydantic import SecretStr
 
 from dify_client._client import DifyClient, normalize_base_url
-from dify_client._errors import CredentialsNotFoundError
+from dify_client._errors import AuthenticationError, CredentialsNotFoundError, DifyError
 from dify_client.profiles._credentials import KEYRING_SERVICE, CredentialStore
 from dify_client.profiles._paths import config_dir
 from dify_client.profiles._profiles import ConfigFile, Profile, ProfileStore, TokenStorage
-from dify_client.remedies import Remedy, Step
+from dify_client.remedies import Prose, Remedy, Step, say
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,60 @@ class Credentials:
 
     def __repr__(self) -> str:
         return f"Credentials(host={self.host!r}, source={self.source!r}, token=[redacted])"
+
+    def token_state(self, exc: AuthenticationError) -> str:
+        """Why the server refused this token: "expired" (the server's `token_expired`, or
+        the expiry recorded at sign-in has passed) or "revoked" (revoked, or unknown to the
+        server: the S2 server answers both, and expiry too, with one 401)."""
+        if exc.code == "token_expired":
+            return "expired"
+        expires = _parse_time(self.profile.token_expires_at if self.profile else None)
+        if expires is not None and expires <= datetime.now(UTC):
+            return "expired"
+        return "revoked"
+
+    def explain_rejection(self, exc: AuthenticationError) -> AuthenticationError:
+        """`exc` (a 401 for this token) reworded to name the profile, the host, and whether
+        the token expired or was revoked, with a hint to sign in as that profile again."""
+        if exc.code not in {"unauthorized", "token_expired"} or "account" in exc.message.lower():
+            return exc  # not about the token: e.g. the account behind it is gone
+        state = self.token_state(exc)
+        if state == "expired":
+            when = self.profile.token_expires_at if self.profile else None
+            why = f"expired{f' at {when}' if when else ''}"
+        else:
+            why = "was revoked or is unknown to the server"
+        prose: Prose
+        if self.profile_name and self.profile:
+            exc.message = (
+                f"the token of profile {self.profile_name!r} ({self.profile.email} on "
+                f"{self.host}) {why} ({exc.message})"
+            )
+            prose = (
+                Step(
+                    Remedy.SIGN_IN_PROFILE,
+                    "Sign in again",
+                    host=self.host,
+                    profile=self.profile_name,
+                ),
+                ".",
+            )
+        else:
+            exc.message = f"DIFY_TOKEN for {self.host} {why} ({exc.message})"
+            prose = ("Set DIFY_TOKEN to a live token for ", self.host, ".")
+        error: DifyError = exc  # AuthenticationError's class default is narrower than Prose
+        error.hint_prose, error.hint = prose, say(prose)
+        return exc
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def resolve_credentials(profile: str | None = None) -> Credentials:

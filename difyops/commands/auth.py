@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 import sys
@@ -28,6 +29,7 @@ from dify_client import (
 from dify_client.models import DeviceToken
 from dify_client.profiles import (
     ConfigFile,
+    Credentials,
     CredentialStore,
     Profile,
     ProfileStore,
@@ -74,6 +76,11 @@ def login(
     store = ProfileStore()
     config = store.load()
     host_url = _login_host(host, profile, config)
+    if _cleartext(host_url):
+        out.warn(
+            f"{host_url} is plain http: the sign-in code and the token cross the network "
+            "unencrypted; use https:// for anything but this machine"
+        )
     label = device_label or f"difyops on {socket.gethostname()}"
     clock = make_clock()
     with DifyClient(host_url, clock=clock) as client:
@@ -125,10 +132,20 @@ def logout(profile: ProfileOption = None, json_output: JsonOption = False) -> No
             hint="`difyops auth status` lists profiles.",
         )
     name, chosen = found
+    # Tokens are stored per host and account: profiles of the same account on the same host
+    # share one (a new sign-in of the account replaces its token on the server). Signing
+    # one of them out must leave the token to the others.
+    sharing = [
+        other
+        for other, kept in store.load().profiles.items()
+        if other != name and kept.host == chosen.host and kept.email == chosen.email
+    ]
     credentials = CredentialStore()
     token = credentials.load(chosen.host, chosen.email, chosen.token_storage)
     revoked = "no token stored"
-    if token is not None:
+    if sharing:
+        revoked = f"token kept: profile {', '.join(map(repr, sharing))} uses it"
+    elif token is not None:
         try:
             with DifyClient(chosen.host, token, max_retries=1) as client:
                 client.sessions.revoke_current()
@@ -139,7 +156,8 @@ def logout(profile: ProfileOption = None, json_output: JsonOption = False) -> No
             # Unreachable, 5xx, or anything else: local state is cleared all the same.
             revoked = "not revoked on the server"
             out.warn(f"{exc}; the token stays valid on the server until it expires")
-    credentials.delete(chosen.host, chosen.email)
+    if not sharing:
+        credentials.delete(chosen.host, chosen.email)
     store.remove(name)
     out.result(
         {"profile": name, "host": chosen.host, "email": chosen.email, "server": revoked},
@@ -169,6 +187,9 @@ def status(
         return
     config = ProfileStore().load()
     names = [profile] if profile else list(config.profiles)
+    # The exit code answers for the profile commands would use: the one asked for, else
+    # the default; the others are listed for information.
+    chosen_name = profile or config.default_profile
     if not names or (profile and profile not in config.profiles):
         raise NotSignedInError(
             f"no profile {profile!r}" if profile else "not signed in",
@@ -193,22 +214,53 @@ def status(
             entry["valid"] = False
             entry["problem"] = "no stored token"
         elif not offline:
-            entry.update(_check(chosen.host, token))
+            entry.update(_check(chosen.host, token, Credentials(chosen.host, token, name, chosen)))
         entries.append(entry)
     if json_output:
         out.json(entries)
     else:
         for entry in entries:
             out.line(_status_line(entry))
-    _exit_if_invalid(entries)
+    _exit_if_invalid([e for e in entries if e["profile"] == chosen_name])
 
 
-def _check(host: str, token: SecretStr) -> dict[str, object]:
+@app.command("use")
+def use(
+    name: Annotated[
+        str, typer.Argument(metavar="PROFILE", help="The profile to make the default.")
+    ],
+    json_output: JsonOption = False,
+) -> None:
+    """Make PROFILE the default profile (used when no --profile is given)."""
+    out = Output(json_mode=json_output)
+    store = ProfileStore()
+    config = store.load()
+    if name not in config.profiles:
+        known = ", ".join(sorted(config.profiles)) or "none"
+        raise UsageError(
+            f"no profile {name!r} (profiles: {known})",
+            hint="`difyops auth status` lists profiles; `difyops auth login -p NAME` adds one.",
+        )
+    previous = config.default_profile
+    config.default_profile = name
+    store.save(config)
+    chosen = config.profiles[name]
+    out.result(
+        {"default_profile": name, "previous": previous, "host": chosen.host, "email": chosen.email},
+        f"Default profile: {name} ({chosen.email} on {chosen.host})",
+    )
+
+
+def _check(
+    host: str, token: SecretStr, credentials: Credentials | None = None
+) -> dict[str, object]:
     try:
         with DifyClient(host, token, max_retries=1) as client:
             account = client.account.get()
     except AuthenticationError as exc:
-        return {"valid": False, "problem": f"token rejected ({exc.message})"}
+        state = (credentials or Credentials(host, token, None, None)).token_state(exc)
+        said = "token expired" if state == "expired" else "token revoked or unknown to the server"
+        return {"valid": False, "token_state": state, "problem": f"{said} ({exc.message})"}
     except DifyConnectionError as exc:
         return {"valid": None, "problem": exc.message}
     email = account.account.email if account.account else account.subject_email
@@ -229,6 +281,22 @@ def _status_line(entry: dict[str, object]) -> str:
 def _exit_if_invalid(entries: list[dict[str, object]]) -> None:
     if any(entry.get("valid") is False for entry in entries):
         raise typer.Exit(int(ExitCode.AUTH))
+    if any("valid" in entry and entry["valid"] is None for entry in entries):
+        raise typer.Exit(int(ExitCode.ERROR))  # the server could not be asked
+
+
+def _cleartext(host: str) -> bool:
+    """An http:// URL to anything but this machine."""
+    parts = urlsplit(host)
+    if parts.scheme != "http":
+        return False
+    name = (parts.hostname or "").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return True
 
 
 def _login_host(host: str | None, profile: str | None, config: ConfigFile) -> str:

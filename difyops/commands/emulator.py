@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -31,7 +32,9 @@ def serve(ctx: typer.Context) -> None:
     # passed on to the emulator, and the command returns only once it has stopped, so
     # stopping `difyops emulator serve` never leaves the emulator listening.
     command = [sys.executable, "-m", "emulator", "serve", *ctx.args]
-    child = subprocess.Popen(command)  # noqa: S603 — our own interpreter and module
+    # Its help then reads `difyops emulator serve`, the command that was typed.
+    env = {**os.environ, "DIFY_EMULATOR_PROG": "difyops emulator"}
+    child = subprocess.Popen(command, env=env)  # noqa: S603 — our own interpreter and module
     received: list[int] = []
 
     def _forward(signum: int, frame: FrameType | None) -> None:

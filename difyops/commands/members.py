@@ -168,8 +168,8 @@ def plan(
     role the API cannot set. Members missing from the manifest are left alone unless
     prune is on (--prune).
     """
-    # Imported here: the flow module loads Prefect (~1 s), which `members list` must not pay.
-    from flows.sync_members import run_members_plan  # noqa: PLC0415
+    # Planning reads only: the reads themselves, not the flow (which loads Prefect, ~1 s).
+    from tasks.members.reading import plan_members  # noqa: PLC0415
 
     out = Output(json_mode=json_output)
     settings = MembersSyncSettings(
@@ -184,7 +184,7 @@ def plan(
         ),
         rate_limit=rate_limit,
     )
-    plan_set = run_members_plan(settings, Source(profile=profile))
+    plan_set = plan_members(settings, Source(profile=profile))
     if out_file is not None:
         write_plan_file(out_file, plan_set)
     if json_output:
@@ -309,15 +309,15 @@ def export(
 
     Planning the exported manifest right away shows no changes; edit it from there.
     """
-    # Imported here: the flow module loads Prefect (~1 s), which `members list` must not pay.
-    from flows.sync_members import export_members_manifest  # noqa: PLC0415
+    # The read itself, not the flow (which loads Prefect, ~1 s).
+    from tasks.members.reading import export_manifest  # noqa: PLC0415
 
     out = Output(json_mode=json_output)
     if out_file is not None and out_file.exists() and not force:
         raise UsageError(f"{out_file} exists", hint="Pass --force to overwrite it.")
     with open_client(profile) as (connection, client):
         choice = resolve_workspace(client, connection, workspace)
-    text = export_members_manifest(Source(profile=profile), choice.id)
+    text = export_manifest(Source(profile=profile), choice.id)
     if out_file is not None:
         try:
             out_file.write_text(text, encoding="utf-8")

@@ -10,63 +10,33 @@ policy of both is in `reconcile.members` (`live`, `apply`); these bind it to the
 from __future__ import annotations
 
 from contextlib import ExitStack
-from datetime import UTC, datetime
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from dify_client import MAX_PAGE_LIMIT
-from dsl import DslError, DslParseError, read_text_file
 from jobs import MembersSyncSettings, Source
-from reconcile.errors import ManifestError
-from reconcile.members import live
 from reconcile.members.apply import apply_members, reinvites
-from reconcile.members.export import manifest_from_members
-from reconcile.members.loader import load_manifest
-from reconcile.members.manifest import MembersManifest
 from reconcile.members.ports import ChangeProgress
 from reconcile.members.run import MembersApplyResult, MembersPlanSet
-from tasks.members.adapters import reader_opener, writer_opener
+from tasks.members.adapters import writer_opener
 from tasks.members.invite_links import InviteLinkFile, lost_links
-from tasks.sources import open_client
+from tasks.members.reading import export_manifest, plan_manifest, plan_members, read_manifest
 
-
-def read_manifest(path: str) -> MembersManifest:
-    """The manifest at `path`; a `ManifestError` naming the file (and the place in it) when
-    it cannot be read, is above 10 MB or is not UTF-8, or does not validate."""
-    try:
-        text = read_text_file(path, dsl=False)
-    except DslParseError as error:
-        raise ManifestError(
-            f"{path}:{error.line}:{error.column}: {error.message}", hint=error.hint
-        ) from None
-    except DslError as error:
-        reason = str(error).removeprefix(f"{path}: cannot read file: ")
-        raise ManifestError(
-            f"{path}: cannot read the members manifest: {reason}",
-            hint="Give the path of a members manifest; exporting a workspace's members writes one.",
-        ) from None
-    return load_manifest(text, source=path)
+# Re-exported: the reads live in `tasks.members.reading` (no Prefect there).
+__all__ = [
+    "apply_members_sync",
+    "export_members",
+    "links_to_reissue",
+    "plan_manifest",
+    "plan_members_sync",
+    "read_manifest",
+]
 
 
 @task(name="plan-members")
 def plan_members_sync(settings: MembersSyncSettings, source: Source) -> MembersPlanSet:
     """Read the manifest and the live members of each of its workspaces; plan them all."""
-    return plan_manifest(read_manifest(settings.manifest), settings, source)
-
-
-def plan_manifest(
-    manifest: MembersManifest, settings: MembersSyncSettings, source: Source
-) -> MembersPlanSet:
-    """Plan an already loaded manifest (the live reads and the planning, nothing local)."""
-    return live.plan_manifest(
-        manifest,
-        reader_opener(source, settings.rate_limit),
-        manifest_path=settings.manifest,
-        only=settings.only,
-        overrides=settings.overrides,
-        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
-    )
+    return plan_members(settings, source)
 
 
 # Invitation links are secrets: this task's result is never persisted or cached, and the
@@ -106,7 +76,4 @@ def links_to_reissue(plan_set: MembersPlanSet, invite_urls_file: str | None) -> 
 @task(name="export-members")
 def export_members(source: Source, workspace_id: str) -> str:
     """The workspace's current membership as manifest text (adoption)."""
-    with open_client(source) as client:
-        workspace = client.workspaces.get(workspace_id)
-        members = list(client.members.list(workspace.id, limit=MAX_PAGE_LIMIT))
-        return manifest_from_members(workspace, members, base_url=client.base_url)
+    return export_manifest(source, workspace_id)

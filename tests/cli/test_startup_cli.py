@@ -1,0 +1,97 @@
+"""Start-up (issue 15): `difyops --help` loads no command module, and the read-only
+commands run without importing Prefect (only `backup run`, the applies and the flows
+pay for it). Each runs in a fresh interpreter, which then reports what it imported."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from difyops.main import COMMANDS, load_command
+
+ROOT = Path(__file__).resolve().parents[2]
+HELPDESK_DEV = "a0000000-0000-4000-8000-000000000103"
+
+SCRIPT = """\
+import json, sys
+from typer.testing import CliRunner
+from difyops.main import app
+result = CliRunner().invoke(app, sys.argv[1:])
+roots = {m.split('.')[0] for m in sys.modules}
+print(json.dumps({
+    "exit_code": result.exit_code,
+    "output": result.output[-2000:],
+    "prefect": sorted(roots & {"prefect", "flows"}),
+    "commands": sorted(m for m in sys.modules if m.startswith("difyops.commands.")),
+    "heavy": sorted(roots & {"dify_client", "dsl", "reconcile", "gitstore", "git", "httpx"}),
+}))
+"""
+
+
+def run_fresh(*args: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "80"},
+    )
+    report: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
+
+
+def test_help_imports_no_command_and_no_lower_layer() -> None:
+    report = run_fresh("--help")
+    assert report["exit_code"] == 0
+    assert report["commands"] == []
+    assert report["heavy"] == []
+    assert report["prefect"] == []
+    for name in COMMANDS:
+        assert name in str(report["output"])
+
+
+def test_a_command_imports_only_its_own_module() -> None:
+    report = run_fresh("auth", "--help")
+    assert report["commands"] == ["difyops.commands.auth"]
+    assert report["prefect"] == []
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_the_root_help_lines_are_the_commands_own(name: str) -> None:
+    # The root help lists commands without importing them, from a table in main.py:
+    # that table must say what each command's own help says.
+    command = load_command(name)
+    assert COMMANDS[name][1] == command.get_short_help_str(limit=200)
+
+
+@pytest.fixture
+def backup_repo(invoke, signed_in, tmp_path: Path) -> Path:
+    repo = tmp_path / "backup"
+    assert invoke("backup", "run", "--repo", str(repo), "-w", "Acme Dev").exit_code == 0
+    return repo
+
+
+def test_read_only_commands_do_not_import_prefect(
+    invoke, signed_in, backup_repo: Path, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "members.yaml"
+    exported = invoke("members", "export", "-w", "Acme Dev", "-o", str(manifest))
+    assert exported.exit_code == 0, exported.output
+    commands = [
+        ("backup", "status", "--repo", str(backup_repo)),
+        ("backup", "log", HELPDESK_DEV, "--repo", str(backup_repo)),
+        ("members", "export", "-w", "Acme Dev"),
+        ("members", "plan", "-f", str(manifest)),
+        ("auth", "status"),
+        ("--help",),
+        ("--version",),
+    ]
+    for args in commands:
+        report = run_fresh(*args)
+        assert report["exit_code"] == 0, (args, report["output"])
+        assert report["prefect"] == [], args
