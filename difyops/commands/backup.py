@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -10,10 +11,10 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from difyops._options import JsonOption, RateLimitOption
 from difyops._output import Output
-from difyops.exceptions import DifyopsError
+from difyops.exceptions import DifyopsError, UsageError
 from jobs import BackupSettings, Source
 from reconcile.backup.plan import HIDDEN_APPS_NOTE, BackupReport, totals
-from tasks.backup.history import app_history, backup_status
+from tasks.backup.history import AmbiguousAppError, app_history, backup_status
 
 app = typer.Typer(help="Back up app DSLs into a git repository.", no_args_is_help=True)
 
@@ -210,7 +211,21 @@ def log(
 ) -> None:
     """One app's history: each commit that changed it, with what changed semantically."""
     out = Output(json_mode=json_output)
-    found, entries = app_history(str(repo), app_ref, workspace=workspace, max_count=max_count)
+    try:
+        found, entries = app_history(
+            str(repo), app_ref, workspace=workspace, max_count=max_count
+        )
+    except AmbiguousAppError as exc:
+        # A usage mistake, as an ambiguous name is in `apps`; the hint is a command to paste.
+        names = sorted({a.workspace_name for a in exc.matches})
+        hint = "Give the app id (the name repeats within a workspace)."
+        if len(names) == len(exc.matches):
+            example = shlex.join(
+                ["difyops", "backup", "log", app_ref, "--workspace", names[0], "--repo", str(repo)]
+            )
+            others = ", ".join(repr(n) for n in names[1:])
+            hint = f"Name the workspace: `{example}` (or {others}), or give the app id."
+        raise UsageError(exc.message, hint=hint) from None
     if json_output:
         out.json({"app": found, "history": entries})
         return

@@ -26,6 +26,7 @@ from difyops.exceptions import DifyopsError, UsageError
 from jobs import GitSide, PromotionRequest, WorkspaceSide
 from reconcile.promotion.plan import PromotionOptions
 from reconcile.promotion.planner import Selection
+from tasks.backup.history import workspaces_at
 
 
 def restore(
@@ -36,7 +37,11 @@ def restore(
     ],
     repo: RepoOption = Path("."),
     path: Annotated[
-        str | None, typer.Option(help="Workspace directory of the backup (<host>/<workspace>).")
+        str | None,
+        typer.Option(
+            help="Workspace directory of the backup (<host>/<workspace>); default: the"
+            " one of the --to workspace, else the only one holding the app."
+        ),
     ] = None,
     profile: Annotated[
         str | None, typer.Option("--profile", "-p", help="Profile of the target.")
@@ -56,6 +61,8 @@ def restore(
     restored version is published too (--publish always, the default here: a backup is a
     version someone already ran), and a failure puts the version live before back.
     """
+    if path is None:
+        path = _default_path(repo, at, app_ref, to)
     request = PromotionRequest(
         source=GitSide(repo=str(repo), ref=at, path=path),
         target=WorkspaceSide(workspace=to, profile=profile),
@@ -67,6 +74,25 @@ def restore(
         _apply(out, request, app_ref, at, json_output=json_output)
     else:
         _show(out, request, app_ref, at, json_output=json_output)
+
+
+def _default_path(repo: Path, at: str, app_ref: str, to: str) -> str | None:
+    """The backup directory to restore from: the target workspace's own, when it holds the
+    app, else the only directory that does. None with a single directory (it is the one)."""
+    dirs = workspaces_at(str(repo), at)
+    if len(dirs) <= 1:
+        return None
+    holding = [d for d in dirs if app_ref in d.app_names]
+    own = [d for d in holding if to in (d.workspace_id, d.workspace_name)]
+    for choice in (own, holding):
+        if len(choice) == 1:
+            return choice[0].directory
+    listed = ", ".join(d.directory for d in (holding or dirs))
+    where = "hold an app" if holding else "are in the backup, none with an app"
+    raise UsageError(
+        f"{len(holding or dirs)} workspace directories {where} named {app_ref!r} at {at}",
+        hint=f"Pass --path with one of: {listed}.",
+    )
 
 
 def _show(
