@@ -212,9 +212,7 @@ def log(
     """One app's history: each commit that changed it, with what changed semantically."""
     out = Output(json_mode=json_output)
     try:
-        found, entries = app_history(
-            str(repo), app_ref, workspace=workspace, max_count=max_count
-        )
+        found, entries = app_history(str(repo), app_ref, workspace=workspace, max_count=max_count)
     except AmbiguousAppError as exc:
         # A usage mistake, as an ambiguous name is in `apps`; the hint is a command to paste.
         names = sorted({a.workspace_name for a in exc.matches})

@@ -15,7 +15,14 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from difyops._options import JsonOption, ProfileOption, RateLimitOption, WorkspaceOption
+from difyops._options import (
+    ForceOption,
+    JsonOption,
+    ProfileOption,
+    RateLimitOption,
+    WorkspaceOption,
+    refuse_overwrite,
+)
 from difyops._output import Output
 from difyops._plans import (
     DetailedExitcodeOption,
@@ -149,6 +156,7 @@ def plan(
     allow_no_admin: NoAdminOption = False,
     skip_untouchable: UntouchableOption = False,
     out_file: PlanOutOption = None,
+    force: ForceOption = False,
     detailed_exitcode: DetailedExitcodeOption = False,
     show_unchanged: Annotated[
         bool, typer.Option("--show-unchanged", help="List unchanged members too.")
@@ -169,6 +177,7 @@ def plan(
     # Imported here: the flow module loads Prefect (~1 s), which `members list` must not pay.
     from flows.sync_members import run_members_plan  # noqa: PLC0415
 
+    refuse_overwrite(out_file, force=force)
     out = Output(json_mode=json_output)
     settings = MembersSyncSettings(
         manifest=str(manifest),
@@ -262,7 +271,7 @@ def export(
             "--out", "-o", help="Write the manifest here instead of stdout.", dir_okay=False
         ),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
+    force: ForceOption = False,
     profile: ProfileOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -274,8 +283,7 @@ def export(
     from flows.sync_members import export_members_manifest  # noqa: PLC0415
 
     out = Output(json_mode=json_output)
-    if out_file is not None and out_file.exists() and not force:
-        raise UsageError(f"{out_file} exists", hint="Pass --force to overwrite it.")
+    refuse_overwrite(out_file, force=force)
     with open_client(profile) as (connection, client):
         choice = resolve_workspace(client, connection, workspace)
     text = export_members_manifest(Source(profile=profile), choice.id)

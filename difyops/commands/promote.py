@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from difyops._options import JsonOption, RateLimitOption
+from difyops._options import ForceOption, JsonOption, RateLimitOption, refuse_overwrite
 from difyops._output import Output
 from difyops._plans import (
     DetailedExitcodeOption,
@@ -123,6 +123,7 @@ def plan(
     smoke_file: SmokeFileOption = None,
     on_smoke_failure: OnSmokeFailureOption = None,
     out: PlanOutOption = None,
+    force: ForceOption = False,
     rate_limit: RateLimitOption = 50,
     detailed_exitcode: DetailedExitcodeOption = False,
     json_output: JsonOption = False,
@@ -134,6 +135,7 @@ def plan(
     which refuses it if anything changed since. With --detailed-exitcode: 0 no changes,
     2 changes, 1 error.
     """
+    refuse_overwrite(out, force=force)
     # flows load Prefect (about a second): only commands that run a job pay for it.
     from flows.promote import run_plan  # noqa: PLC0415
 
