@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from difyops._completion import complete_profiles, complete_workspaces
 from difyops.exceptions import UsageError
 
 JSON_META_KEY = "difyops.json"
@@ -35,6 +36,7 @@ ProfileOption = Annotated[
         "-p",
         help="Profile to use (default: the default profile; DIFY_SERVER/DIFY_TOKEN win).",
         envvar="DIFYOPS_PROFILE",
+        autocompletion=complete_profiles,
     ),
 ]
 WorkspaceOption = Annotated[
@@ -43,6 +45,7 @@ WorkspaceOption = Annotated[
         "--workspace",
         "-w",
         help="Workspace id or exact name (default: DIFY_WORKSPACE_ID, then the profile's).",
+        autocompletion=complete_workspaces,
     ),
 ]
 

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from difyops._completion import complete_profiles, complete_workspaces
 from difyops._options import JsonOption, RateLimitOption
 from difyops._output import Output
 from difyops.exceptions import DifyopsError, UsageError
@@ -29,7 +30,12 @@ def run(
     repo: RepoOption,
     workspace: Annotated[
         list[str] | None,
-        typer.Option("--workspace", "-w", help="Only these workspaces (id or name; repeatable)."),
+        typer.Option(
+            "--workspace",
+            "-w",
+            help="Only these workspaces (id or name; repeatable).",
+            autocompletion=complete_workspaces,
+        ),
     ] = None,
     push: Annotated[bool, typer.Option(help="Push to the repository's origin afterwards.")] = False,
     full: Annotated[
@@ -65,6 +71,7 @@ def run(
             help="Profile to back up (repeatable: several hosts or accounts in one run; "
             "default: DIFY_SERVER/DIFY_TOKEN, then the default profile).",
             envvar="DIFYOPS_PROFILE",
+            autocompletion=complete_profiles,
         ),
     ] = None,
     json_output: JsonOption = False,
@@ -204,7 +211,13 @@ def log(
     app_ref: Annotated[str, typer.Argument(help="App id, exact name, or path in the repository.")],
     repo: RepoOption,
     workspace: Annotated[
-        str | None, typer.Option("--workspace", "-w", help="Workspace name, when names repeat.")
+        str | None,
+        typer.Option(
+            "--workspace",
+            "-w",
+            help="Workspace name, when names repeat.",
+            autocompletion=complete_workspaces,
+        ),
     ] = None,
     max_count: Annotated[int, typer.Option("--max-count", "-n", help="At most this many.")] = 50,
     json_output: JsonOption = False,

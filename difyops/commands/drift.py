@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from difyops._completion import complete_profiles, complete_workspaces
 from difyops._options import JsonOption, RateLimitOption
 from difyops._output import Output
 from difyops._sides import side_from_flag
@@ -49,7 +50,13 @@ Examples:
 
 def drift(
     workspace: Annotated[
-        str, typer.Option("--workspace", "-w", help="The live workspace to check (id or name).")
+        str,
+        typer.Option(
+            "--workspace",
+            "-w",
+            help="The live workspace to check (id or name).",
+            autocompletion=complete_workspaces,
+        ),
     ],
     desired: Annotated[
         str,
@@ -57,6 +64,7 @@ def drift(
             "--desired",
             help="The desired state: git:REF[:PATH] in the backup repository (--repo), or a "
             "workspace id or exact name.",
+            autocompletion=complete_workspaces,
         ),
     ],
     repo: RepoOption = Path("."),
@@ -65,13 +73,20 @@ def drift(
         typer.Option("--app", "-a", help="App name or glob to check (repeatable; default: all)."),
     ] = None,
     profile: Annotated[
-        str | None, typer.Option("--profile", "-p", help="Profile that reaches the live workspace.")
+        str | None,
+        typer.Option(
+            "--profile",
+            "-p",
+            help="Profile that reaches the live workspace.",
+            autocompletion=complete_profiles,
+        ),
     ] = None,
     desired_profile: Annotated[
         str | None,
         typer.Option(
             "--desired-profile",
             help="Profile that reaches a desired workspace on another server (default: --profile).",
+            autocompletion=complete_profiles,
         ),
     ] = None,
     markdown: Annotated[

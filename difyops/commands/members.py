@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from difyops._completion import complete_workspaces
 from difyops._options import (
     ForceOption,
     JsonOption,
@@ -64,6 +65,7 @@ OnlyOption = Annotated[
     typer.Option(
         "--only",
         help="Filter the manifest's workspaces: only the one with this id or name (repeatable).",
+        autocompletion=complete_workspaces,
     ),
 ]
 # `-w/--workspace` picks a workspace in `members list|export`; here it filtered the

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from difyops._completion import complete_modes, complete_profiles, complete_workspaces
 from difyops._options import ForceOption, JsonOption, RateLimitOption, refuse_overwrite
 from difyops._output import Output
 from difyops._plans import (
@@ -47,14 +48,30 @@ FromOption = Annotated[
     typer.Option(
         "--from",
         help="Source: a workspace id or exact name, or git:REF[:PATH] in the backup repository.",
+        autocompletion=complete_workspaces,
     ),
 ]
-ToOption = Annotated[str | None, typer.Option("--to", help="Target workspace id or exact name.")]
+ToOption = Annotated[
+    str | None,
+    typer.Option(
+        "--to", help="Target workspace id or exact name.", autocompletion=complete_workspaces
+    ),
+]
 FromProfileOption = Annotated[
-    str | None, typer.Option("--from-profile", help="Profile that reaches the source workspace.")
+    str | None,
+    typer.Option(
+        "--from-profile",
+        help="Profile that reaches the source workspace.",
+        autocompletion=complete_profiles,
+    ),
 ]
 ToProfileOption = Annotated[
-    str | None, typer.Option("--to-profile", help="Profile that reaches the target workspace.")
+    str | None,
+    typer.Option(
+        "--to-profile",
+        help="Profile that reaches the target workspace.",
+        autocompletion=complete_profiles,
+    ),
 ]
 RepoOption = Annotated[Path, typer.Option("--repo", help="Backup repository, for git: sources.")]
 AppOption = Annotated[
@@ -62,7 +79,10 @@ AppOption = Annotated[
     typer.Option("--app", "-a", help="App name or glob to promote (repeatable; default: all)."),
 ]
 ModeOption = Annotated[
-    list[str] | None, typer.Option("--mode", help="Only apps of this mode (repeatable).")
+    list[str] | None,
+    typer.Option(
+        "--mode", help="Only apps of this mode (repeatable).", autocompletion=complete_modes
+    ),
 ]
 MapOption = Annotated[
     list[str] | None,

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from difyops._completion import complete_profiles, complete_workspaces
 from difyops._options import JsonOption
 from difyops._output import Output
 from difyops.commands.promote import (
@@ -31,7 +32,14 @@ from tasks.backup.history import workspaces_at
 
 def restore(
     app_ref: Annotated[str, typer.Argument(help="App name as stored in the backup.")],
-    to: Annotated[str, typer.Option("--to", help="Workspace to restore into (id or name).")],
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="Workspace to restore into (id or name).",
+            autocompletion=complete_workspaces,
+        ),
+    ],
     at: Annotated[
         str, typer.Option("--at", help="Git ref of the backup (sha, tag, branch, HEAD~1).")
     ],
@@ -44,7 +52,10 @@ def restore(
         ),
     ] = None,
     profile: Annotated[
-        str | None, typer.Option("--profile", "-p", help="Profile of the target.")
+        str | None,
+        typer.Option(
+            "--profile", "-p", help="Profile of the target.", autocompletion=complete_profiles
+        ),
     ] = None,
     apply_it: Annotated[
         bool, typer.Option("--apply", help="Apply; without it, only plan.")
