@@ -12,10 +12,10 @@ import typer
 from difyops._completion import complete_profiles, complete_workspaces
 from difyops._options import JsonOption, RateLimitOption
 from difyops._output import Output
-from difyops._sides import side_from_flag
+from difyops._sides import backup_dir_for, side_from_flag
 from difyops.commands.promote import RepoOption
 from difyops.exceptions import ExitCode, UsageError
-from jobs import DriftRequest, WorkspaceSide
+from jobs import DriftRequest, GitSide, WorkspaceSide
 from reconcile.drift import DriftReport, drift_markdown, drift_rows
 
 HELP = """Compare a workspace's live apps with their desired state; exit 2 when anything drifted.
@@ -104,9 +104,14 @@ def drift(
     if markdown and json_output:
         raise UsageError("--markdown and --json each choose the output: give one of them")
     out = Output(json_mode=json_output)
+    wanted = side_from_flag(desired, desired_profile or profile, repo)
+    if isinstance(wanted, GitSide) and wanted.path is None:
+        # `git:REF` alone: the live workspace's own directory of the backup.
+        chosen, _ = backup_dir_for(repo, wanted.ref, workspace)
+        wanted = wanted.model_copy(update={"path": chosen})
     request = DriftRequest(
         live=WorkspaceSide(workspace=workspace, profile=profile),
-        desired=side_from_flag(desired, desired_profile or profile, repo),
+        desired=wanted,
         apps=app_names or [],
         rate_limit=rate_limit,
     )

@@ -14,6 +14,7 @@ import typer
 from difyops._completion import complete_profiles, complete_workspaces
 from difyops._options import JsonOption
 from difyops._output import Output
+from difyops._sides import backup_dir_for
 from difyops.commands.promote import (
     PendingOption,
     PublishOption,
@@ -27,7 +28,6 @@ from difyops.exceptions import DifyopsError, UsageError
 from jobs import GitSide, PromotionRequest, WorkspaceSide
 from reconcile.promotion.plan import PromotionOptions
 from reconcile.promotion.planner import Selection
-from tasks.backup.history import workspaces_at
 
 
 def restore(
@@ -90,19 +90,14 @@ def restore(
 def _default_path(repo: Path, at: str, app_ref: str, to: str) -> str | None:
     """The backup directory to restore from: the target workspace's own, when it holds the
     app, else the only directory that does. None with a single directory (it is the one)."""
-    dirs = workspaces_at(str(repo), at)
-    if len(dirs) <= 1:
-        return None
-    holding = [d for d in dirs if app_ref in d.app_names]
-    own = [d for d in holding if to in (d.workspace_id, d.workspace_name)]
-    for choice in (own, holding):
-        if len(choice) == 1:
-            return choice[0].directory
-    listed = ", ".join(d.directory for d in (holding or dirs))
+    chosen, dirs = backup_dir_for(repo, at, to, app=app_ref)
+    if chosen is not None or len(dirs) <= 1:
+        return chosen
+    holding = [d.directory for d in dirs if app_ref in d.app_names]
     where = "hold an app" if holding else "are in the backup, none with an app"
     raise UsageError(
         f"{len(holding or dirs)} workspace directories {where} named {app_ref!r} at {at}",
-        hint=f"Pass --path with one of: {listed}.",
+        hint=f"Pass --path with one of: {', '.join(holding or [d.directory for d in dirs])}.",
     )
 
 
