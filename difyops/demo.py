@@ -251,6 +251,11 @@ def main() -> None:
         )
         on_prefect(repo)
     say(f"Done. Scratch files are in {workdir} (invitation links, mode 0600: invites.tsv)")
+    print(
+        "To run difyops yourself: `source .venv/bin/activate` (or call .venv/bin/difyops),"
+        ' then see "Try it by hand" in README.md',
+        flush=True,
+    )
 
 
 if __name__ == "__main__":
