@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from difyops._completion import complete_profiles, complete_workspaces
+from difyops.exceptions import UsageError
 
 JSON_META_KEY = "difyops.json"
 
@@ -32,6 +36,7 @@ ProfileOption = Annotated[
         "-p",
         help="Profile to use (default: the default profile; DIFY_SERVER/DIFY_TOKEN win).",
         envvar="DIFYOPS_PROFILE",
+        autocompletion=complete_profiles,
     ),
 ]
 WorkspaceOption = Annotated[
@@ -40,9 +45,26 @@ WorkspaceOption = Annotated[
         "--workspace",
         "-w",
         help="Workspace id or exact name (default: DIFY_WORKSPACE_ID, then the profile's).",
+        autocompletion=complete_workspaces,
     ),
 ]
 
 RateLimitOption = Annotated[
     int, typer.Option(min=1, help="Requests per minute to stay under (Dify allows 60).")
 ]
+
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Overwrite the --out file if it exists.")
+]
+
+
+def refuse_overwrite(path: Path | None, *, force: bool) -> None:
+    """Every command that writes a file (`--out/-o`) refuses to replace an existing one
+    unless `--force`; called before any work, so nothing is computed for nothing."""
+    if path is None or force:
+        return
+    if path.exists() or path.is_symlink():
+        raise UsageError(
+            f"{path} exists; not overwriting it",
+            hint="Pass --force to overwrite it, or give another --out.",
+        )

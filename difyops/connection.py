@@ -23,6 +23,7 @@ from dify_client import (
 )
 from dify_client.models import Workspace
 from dify_client.profiles import Credentials, resolve_credentials
+from difyops._completion import remember_workspaces
 from difyops.exceptions import UsageError
 
 # The CLI calls them connections; they are the client's resolved credentials.
@@ -80,6 +81,7 @@ def _by_id_or_name(client: DifyClient, value: str, *, source: str) -> WorkspaceC
     if is_uuid(value):
         return WorkspaceChoice(value, None, source)
     workspaces = client.workspaces.list()
+    remember_workspaces(client.base_url, workspaces)  # for shell completion
     return WorkspaceChoice(*_match_workspace(workspaces, value), source)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shlex
 import shutil
 import subprocess
 import sys
@@ -36,17 +37,18 @@ def say(text: str) -> None:
 
 def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run a difyops command as a user would, echoing it and its output."""
-    print(f"\n$ difyops {' '.join(args)}", flush=True)
+    # Quoted as a shell would need it, so a printed command can be pasted as it is.
+    print(f"\n$ difyops {shlex.join(args)}", flush=True)
     done = subprocess.run(  # noqa: S603 — our own interpreter and CLI
         [sys.executable, "-m", "difyops", *args], text=True, check=False
     )
     if check and done.returncode != 0:
-        raise SystemExit(f"demo step failed: difyops {' '.join(args)} (exit {done.returncode})")
+        raise SystemExit(f"demo step failed: difyops {shlex.join(args)} (exit {done.returncode})")
     return done
 
 
 def shell(*args: str) -> None:
-    print(f"\n$ {' '.join(args)}", flush=True)
+    print(f"\n$ {shlex.join(args)}", flush=True)
     subprocess.run(args, check=True)  # noqa: S603
 
 
@@ -252,6 +254,11 @@ def main() -> None:
         )
         on_prefect(repo)
     say(f"Done. Scratch files are in {workdir} (invitation links, mode 0600: invites.tsv)")
+    print(
+        "To run difyops yourself: `source .venv/bin/activate` (or call .venv/bin/difyops),"
+        ' then see "Try it by hand" in README.md',
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

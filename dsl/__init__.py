@@ -19,6 +19,7 @@ from dsl.check import (
     Severity,
     check_document,
     check_file,
+    check_stream,
     render_check_text,
 )
 from dsl.compat import ImportCompatibility, check_compatibility
@@ -43,6 +44,7 @@ from dsl.document import (
     load_file,
     load_text,
     read_text_file,
+    read_text_stream,
 )
 from dsl.errors import DslError, DslParseError, DslStructureError
 from dsl.normalize import RULES, NormalizationRule, normalize
@@ -89,6 +91,7 @@ __all__ = [
     "check_document",
     "check_file",
     "check_import_text",
+    "check_stream",
     "content_hash",
     "diff_documents",
     "diff_files",
@@ -104,6 +107,7 @@ __all__ = [
     "normalize",
     "position_at",
     "read_text_file",
+    "read_text_stream",
     "redact",
     "render_check_text",
     "render_markdown",

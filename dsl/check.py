@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -29,6 +29,8 @@ from dsl.document import (
     WORKFLOW_MODES,
     DslDocument,
     load_file,
+    load_text,
+    read_text_stream,
 )
 from dsl.errors import DslError, DslParseError
 from dsl.graph import (
@@ -124,6 +126,19 @@ def check_file(path: str | os.PathLike[str], *, current_version: str | None = No
         return _unloadable(error.source, error.message, error.hint, error.line, error.column)
     except DslError as error:
         return _unloadable(os.fspath(path), str(error), None, None, None)
+    return check_document(document, current_version=current_version)
+
+
+def check_stream(
+    stream: BinaryIO, *, source: str = "<stdin>", current_version: str | None = None
+) -> CheckReport:
+    """`check_file` for an open binary stream (standard input, say), named `source`."""
+    try:
+        document = load_text(read_text_stream(stream, source=source), source=source)
+    except DslParseError as error:
+        return _unloadable(error.source, error.message, error.hint, error.line, error.column)
+    except DslError as error:
+        return _unloadable(source, str(error), None, None, None)
     return check_document(document, current_version=current_version)
 
 

@@ -19,7 +19,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, BinaryIO, NoReturn
 
 from dsl.errors import DslError, DslParseError, DslStructureError
 from dsl.parsing import (
@@ -98,6 +98,23 @@ def read_text_file(path: str | os.PathLike[str], *, dsl: bool = True) -> str:
             f"{source}: cannot read file: {error.strerror or error}",
             hint="give the path of a DSL file" if dsl else "give the path of a YAML file",
         ) from None
+    return _decode(raw, source, dsl=dsl)
+
+
+def read_text_stream(stream: BinaryIO, *, source: str = "<stdin>") -> str:
+    """The UTF-8 text of an open binary stream (standard input, say), refused as a file
+    would be when it is above 10 MB (at most one byte more is read) or not UTF-8."""
+    try:
+        raw = stream.read(DSL_MAX_SIZE + 1)
+        check_byte_size(len(raw))
+    except HostileYamlError as error:
+        raise hostile_to_parse_error(error, source=source) from None
+    except OSError as error:
+        raise DslError(f"{source}: cannot read: {error.strerror or error}") from None
+    return _decode(raw, source, dsl=True)
+
+
+def _decode(raw: bytes, source: str, *, dsl: bool) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -10,7 +10,13 @@ import typer
 
 from dify_client import DifyClient, is_uuid, write_atomic
 from dify_client.models import App, Import
-from difyops._options import JsonOption, ProfileOption, WorkspaceOption
+from difyops._options import (
+    ForceOption,
+    JsonOption,
+    ProfileOption,
+    WorkspaceOption,
+    refuse_overwrite,
+)
 from difyops._output import Output
 from difyops.connection import (
     Connection,
@@ -113,8 +119,14 @@ def export(
     app_ref: AppArgument,
     workspace: WorkspaceOption = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the DSL to this file.")
+        Path | None,
+        typer.Option("--out", "-o", help="Write the DSL to this file.", dir_okay=False),
     ] = None,
+    # The spelling before every writer said --out; kept so that scripts keep working.
+    old_output: Annotated[
+        Path | None, typer.Option("--output", hidden=True, dir_okay=False)
+    ] = None,
+    force: ForceOption = False,
     include_secret: Annotated[
         bool,
         typer.Option(
@@ -129,6 +141,11 @@ def export(
     json_output: JsonOption = False,
 ) -> None:
     """An app's DSL as the server exports it (secrets blanked unless asked)."""
+    if old_output is not None:
+        if output is not None:
+            raise UsageError("give --out once (--output is its old name)")
+        output = old_output
+    refuse_overwrite(output, force=force)
     out = Output(json_mode=json_output)
     with open_client(profile) as (connection, client):
         app_id = resolve_app(client, workspace_for(client, connection, workspace, app_ref), app_ref)

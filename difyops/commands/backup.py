@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import threading
 import time
 from collections.abc import Iterator
@@ -21,9 +22,10 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from difyops._completion import complete_profiles, complete_workspaces
 from difyops._options import JsonOption, RateLimitOption
 from difyops._output import Output
-from difyops.exceptions import DifyopsError, ExitCode
+from difyops.exceptions import DifyopsError, ExitCode, UsageError
 from jobs import BackupSettings, Source
 from reconcile.backup.plan import (
     HIDDEN_APPS_NOTE,
@@ -33,7 +35,7 @@ from reconcile.backup.plan import (
     few,
     totals,
 )
-from tasks.backup.history import app_history, backup_status
+from tasks.backup.history import AmbiguousAppError, app_history, backup_status
 
 if TYPE_CHECKING:
     from flows.backup import BackupProgress
@@ -51,7 +53,12 @@ def run(
     repo: RepoOption,
     workspace: Annotated[
         list[str] | None,
-        typer.Option("--workspace", "-w", help="Only these workspaces (id or name; repeatable)."),
+        typer.Option(
+            "--workspace",
+            "-w",
+            help="Only these workspaces (id or name; repeatable).",
+            autocompletion=complete_workspaces,
+        ),
     ] = None,
     push: Annotated[bool, typer.Option(help="Push to the repository's origin afterwards.")] = False,
     full: Annotated[
@@ -87,6 +94,7 @@ def run(
             help="Profile to back up (repeatable: several hosts or accounts in one run; "
             "default: DIFY_SERVER/DIFY_TOKEN, then the default profile).",
             envvar="DIFYOPS_PROFILE",
+            autocompletion=complete_profiles,
         ),
     ] = None,
     json_output: JsonOption = False,
@@ -381,14 +389,32 @@ def log(
     app_ref: Annotated[str, typer.Argument(help="App id, exact name, or path in the repository.")],
     repo: RepoOption,
     workspace: Annotated[
-        str | None, typer.Option("--workspace", "-w", help="Workspace name, when names repeat.")
+        str | None,
+        typer.Option(
+            "--workspace",
+            "-w",
+            help="Workspace name, when names repeat.",
+            autocompletion=complete_workspaces,
+        ),
     ] = None,
     max_count: Annotated[int, typer.Option("--max-count", "-n", help="At most this many.")] = 50,
     json_output: JsonOption = False,
 ) -> None:
     """One app's history: each commit that changed it, with what changed semantically."""
     out = Output(json_mode=json_output)
-    found, entries = app_history(str(repo), app_ref, workspace=workspace, max_count=max_count)
+    try:
+        found, entries = app_history(str(repo), app_ref, workspace=workspace, max_count=max_count)
+    except AmbiguousAppError as exc:
+        # A usage mistake, as an ambiguous name is in `apps`; the hint is a command to paste.
+        names = sorted({a.workspace_name for a in exc.matches})
+        hint = "Give the app id (the name repeats within a workspace)."
+        if len(names) == len(exc.matches):
+            example = shlex.join(
+                ["difyops", "backup", "log", app_ref, "--workspace", names[0], "--repo", str(repo)]
+            )
+            others = ", ".join(repr(n) for n in names[1:])
+            hint = f"Name the workspace: `{example}` (or {others}), or give the app id."
+        raise UsageError(exc.message, hint=hint) from None
     if json_output:
         out.json({"app": found, "history": entries})
         return

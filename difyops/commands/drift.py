@@ -9,12 +9,13 @@ from typing import Annotated
 
 import typer
 
+from difyops._completion import complete_profiles, complete_workspaces
 from difyops._options import JsonOption, RateLimitOption
 from difyops._output import Output
-from difyops._sides import side_from_flag
+from difyops._sides import backup_dir_for, side_from_flag
 from difyops.commands.promote import RepoOption
 from difyops.exceptions import ExitCode, UsageError
-from jobs import DriftRequest, WorkspaceSide
+from jobs import DriftRequest, GitSide, WorkspaceSide
 from reconcile.drift import DriftReport, drift_markdown, drift_rows
 
 HELP = """Compare a workspace's live apps with their desired state; exit 2 when anything drifted.
@@ -49,7 +50,13 @@ Examples:
 
 def drift(
     workspace: Annotated[
-        str, typer.Option("--workspace", "-w", help="The live workspace to check (id or name).")
+        str,
+        typer.Option(
+            "--workspace",
+            "-w",
+            help="The live workspace to check (id or name).",
+            autocompletion=complete_workspaces,
+        ),
     ],
     desired: Annotated[
         str,
@@ -57,6 +64,7 @@ def drift(
             "--desired",
             help="The desired state: git:REF[:PATH] in the backup repository (--repo), or a "
             "workspace id or exact name.",
+            autocompletion=complete_workspaces,
         ),
     ],
     repo: RepoOption = Path("."),
@@ -65,13 +73,20 @@ def drift(
         typer.Option("--app", "-a", help="App name or glob to check (repeatable; default: all)."),
     ] = None,
     profile: Annotated[
-        str | None, typer.Option("--profile", "-p", help="Profile that reaches the live workspace.")
+        str | None,
+        typer.Option(
+            "--profile",
+            "-p",
+            help="Profile that reaches the live workspace.",
+            autocompletion=complete_profiles,
+        ),
     ] = None,
     desired_profile: Annotated[
         str | None,
         typer.Option(
             "--desired-profile",
             help="Profile that reaches a desired workspace on another server (default: --profile).",
+            autocompletion=complete_profiles,
         ),
     ] = None,
     markdown: Annotated[
@@ -89,9 +104,14 @@ def drift(
     if markdown and json_output:
         raise UsageError("--markdown and --json each choose the output: give one of them")
     out = Output(json_mode=json_output)
+    wanted = side_from_flag(desired, desired_profile or profile, repo)
+    if isinstance(wanted, GitSide) and wanted.path is None:
+        # `git:REF` alone: the live workspace's own directory of the backup.
+        chosen, _ = backup_dir_for(repo, wanted.ref, workspace)
+        wanted = wanted.model_copy(update={"path": chosen})
     request = DriftRequest(
         live=WorkspaceSide(workspace=workspace, profile=profile),
-        desired=side_from_flag(desired, desired_profile or profile, repo),
+        desired=wanted,
         apps=app_names or [],
         rate_limit=rate_limit,
     )

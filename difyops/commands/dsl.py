@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -17,9 +18,11 @@ from difyops.exceptions import DifyopsError, ExitCode
 from dsl import (
     DslDocument,
     check_file,
+    check_stream,
     diff_documents,
     load_file,
     load_text,
+    read_text_stream,
     render_check_text,
     render_markdown,
     render_rich,
@@ -28,6 +31,9 @@ from dsl import (
 app = typer.Typer(help="Understand app DSLs: semantic diff and checks.", no_args_is_help=True)
 
 APP_PREFIX = "app:"
+STDIN = "-"
+STDIN_SOURCE = "<stdin>"
+SIDE_HELP = "A DSL file, - for standard input, or app:<id|name> for a live export."
 
 
 class DiffTrouble(DifyopsError):
@@ -39,8 +45,8 @@ class DiffTrouble(DifyopsError):
 
 @app.command()
 def diff(
-    old: Annotated[str, typer.Argument(help="A DSL file, or app:<id|name> for a live export.")],
-    new: Annotated[str, typer.Argument(help="A DSL file, or app:<id|name> for a live export.")],
+    old: Annotated[str, typer.Argument(help=SIDE_HELP)],
+    new: Annotated[str, typer.Argument(help=SIDE_HELP)],
     ignore_position: Annotated[
         bool, typer.Option("--ignore-position", help="Ignore node moves on the canvas.")
     ] = False,
@@ -58,6 +64,10 @@ def diff(
     are never shown.
     """
     out = Output(json_mode=json_output)
+    if old == new == STDIN:
+        raise DiffTrouble("only one side can be - (standard input)")
+    if STDIN in (old, new):
+        _note_stdin(out)
     try:
         old_doc, new_doc = _load_pair(old, new, workspace, profile)
         result = diff_documents(old_doc, new_doc, ignore_position=ignore_position)
@@ -74,7 +84,7 @@ def diff(
 
 @app.command()
 def check(
-    file: Annotated[Path, typer.Argument(help="The DSL file to check.")],
+    file: Annotated[Path, typer.Argument(help="The DSL file to check (- for standard input).")],
     current_version: Annotated[
         str | None,
         typer.Option(help="The target server's DSL version, to say how an import would go."),
@@ -87,7 +97,11 @@ def check(
     that do not exist. Exit 0 when there are no errors, 1 otherwise.
     """
     out = Output(json_mode=json_output)
-    report = check_file(file, current_version=current_version)
+    if str(file) == STDIN:
+        _note_stdin(out)
+        report = check_stream(sys.stdin.buffer, current_version=current_version)
+    else:
+        report = check_file(file, current_version=current_version)
     if json_output:
         out.json(report.to_json())
     else:
@@ -105,11 +119,22 @@ def _trouble(exc: Exception) -> Exception:
     return DiffTrouble(message, hint=hint)
 
 
+def _note_stdin(out: Output) -> None:
+    if sys.stdin.isatty():
+        out.note("reading the DSL from standard input (end it with Ctrl-D)")
+
+
+def _load_local(side: str) -> DslDocument:
+    if side == STDIN:
+        return load_text(read_text_stream(sys.stdin.buffer), source=STDIN_SOURCE)
+    return load_file(side)
+
+
 def _load_pair(
     old: str, new: str, workspace: str | None, profile: str | None
 ) -> tuple[DslDocument, DslDocument]:
     if not (old.startswith(APP_PREFIX) or new.startswith(APP_PREFIX)):
-        return load_file(old), load_file(new)
+        return _load_local(old), _load_local(new)
     with open_client(profile) as (connection, client):
         loaded = []
         for side in (old, new):
@@ -118,5 +143,5 @@ def _load_pair(
                 app_id = resolve_app(client, workspace_for(client, connection, workspace, ref), ref)
                 loaded.append(load_text(client.dsl.export(app_id), source=side))
             else:
-                loaded.append(load_file(side))
+                loaded.append(_load_local(side))
     return loaded[0], loaded[1]

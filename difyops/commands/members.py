@@ -15,8 +15,16 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from difyops._completion import complete_workspaces
 from difyops._confirm import AutoApproveOption, ask_approval, check_can_approve
-from difyops._options import JsonOption, ProfileOption, RateLimitOption, WorkspaceOption
+from difyops._options import (
+    ForceOption,
+    JsonOption,
+    ProfileOption,
+    RateLimitOption,
+    WorkspaceOption,
+    refuse_overwrite,
+)
 from difyops._output import Output
 from difyops._plans import (
     DetailedExitcodeOption,
@@ -59,6 +67,7 @@ OnlyOption = Annotated[
     typer.Option(
         "--only",
         help="Filter the manifest's workspaces: only the one with this id or name (repeatable).",
+        autocompletion=complete_workspaces,
     ),
 ]
 # `-w/--workspace` picks a workspace in `members list|export`; here it filtered the
@@ -151,6 +160,7 @@ def plan(
     allow_no_admin: NoAdminOption = False,
     skip_untouchable: UntouchableOption = False,
     out_file: PlanOutOption = None,
+    force: ForceOption = False,
     detailed_exitcode: DetailedExitcodeOption = False,
     show_unchanged: Annotated[
         bool, typer.Option("--show-unchanged", help="List unchanged members too.")
@@ -171,6 +181,7 @@ def plan(
     # Planning reads only: the reads themselves, not the flow (which loads Prefect, ~1 s).
     from tasks.members.reading import plan_members  # noqa: PLC0415
 
+    refuse_overwrite(out_file, force=force)
     out = Output(json_mode=json_output)
     settings = MembersSyncSettings(
         manifest=str(manifest),
@@ -301,7 +312,7 @@ def export(
             "--out", "-o", help="Write the manifest here instead of stdout.", dir_okay=False
         ),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
+    force: ForceOption = False,
     profile: ProfileOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -313,8 +324,7 @@ def export(
     from tasks.members.reading import export_manifest  # noqa: PLC0415
 
     out = Output(json_mode=json_output)
-    if out_file is not None and out_file.exists() and not force:
-        raise UsageError(f"{out_file} exists", hint="Pass --force to overwrite it.")
+    refuse_overwrite(out_file, force=force)
     with open_client(profile) as (connection, client):
         choice = resolve_workspace(client, connection, workspace)
     text = export_manifest(Source(profile=profile), choice.id)

@@ -10,8 +10,9 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from difyops._completion import complete_modes, complete_profiles, complete_workspaces
 from difyops._confirm import AutoApproveOption, ask_approval, check_can_approve
-from difyops._options import JsonOption, RateLimitOption
+from difyops._options import ForceOption, JsonOption, RateLimitOption, refuse_overwrite
 from difyops._output import Output
 from difyops._plans import (
     DetailedExitcodeOption,
@@ -50,14 +51,30 @@ FromOption = Annotated[
     typer.Option(
         "--from",
         help="Source: a workspace id or exact name, or git:REF[:PATH] in the backup repository.",
+        autocompletion=complete_workspaces,
     ),
 ]
-ToOption = Annotated[str | None, typer.Option("--to", help="Target workspace id or exact name.")]
+ToOption = Annotated[
+    str | None,
+    typer.Option(
+        "--to", help="Target workspace id or exact name.", autocompletion=complete_workspaces
+    ),
+]
 FromProfileOption = Annotated[
-    str | None, typer.Option("--from-profile", help="Profile that reaches the source workspace.")
+    str | None,
+    typer.Option(
+        "--from-profile",
+        help="Profile that reaches the source workspace.",
+        autocompletion=complete_profiles,
+    ),
 ]
 ToProfileOption = Annotated[
-    str | None, typer.Option("--to-profile", help="Profile that reaches the target workspace.")
+    str | None,
+    typer.Option(
+        "--to-profile",
+        help="Profile that reaches the target workspace.",
+        autocompletion=complete_profiles,
+    ),
 ]
 RepoOption = Annotated[Path, typer.Option("--repo", help="Backup repository, for git: sources.")]
 AppOption = Annotated[
@@ -65,7 +82,10 @@ AppOption = Annotated[
     typer.Option("--app", "-a", help="App name or glob to promote (repeatable; default: all)."),
 ]
 ModeOption = Annotated[
-    list[str] | None, typer.Option("--mode", help="Only apps of this mode (repeatable).")
+    list[str] | None,
+    typer.Option(
+        "--mode", help="Only apps of this mode (repeatable).", autocompletion=complete_modes
+    ),
 ]
 MapOption = Annotated[
     list[str] | None,
@@ -126,6 +146,7 @@ def plan(
     smoke_file: SmokeFileOption = None,
     on_smoke_failure: OnSmokeFailureOption = None,
     out: PlanOutOption = None,
+    force: ForceOption = False,
     rate_limit: RateLimitOption = 50,
     detailed_exitcode: DetailedExitcodeOption = False,
     json_output: JsonOption = False,
@@ -137,6 +158,7 @@ def plan(
     which refuses it if anything changed since. With --detailed-exitcode: 0 no changes,
     2 changes, 1 error.
     """
+    refuse_overwrite(out, force=force)
     # flows load Prefect (about a second): only commands that run a job pay for it.
     from flows.promote import run_plan  # noqa: PLC0415
 

@@ -11,8 +11,10 @@ from typing import Annotated
 
 import typer
 
+from difyops._completion import complete_profiles, complete_workspaces
 from difyops._options import JsonOption
 from difyops._output import Output
+from difyops._sides import backup_dir_for
 from difyops.commands.promote import (
     PendingOption,
     PublishOption,
@@ -30,16 +32,30 @@ from reconcile.promotion.planner import Selection
 
 def restore(
     app_ref: Annotated[str, typer.Argument(help="App name as stored in the backup.")],
-    to: Annotated[str, typer.Option("--to", help="Workspace to restore into (id or name).")],
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="Workspace to restore into (id or name).",
+            autocompletion=complete_workspaces,
+        ),
+    ],
     at: Annotated[
         str, typer.Option("--at", help="Git ref of the backup (sha, tag, branch, HEAD~1).")
     ],
     repo: RepoOption = Path("."),
     path: Annotated[
-        str | None, typer.Option(help="Workspace directory of the backup (<host>/<workspace>).")
+        str | None,
+        typer.Option(
+            help="Workspace directory of the backup (<host>/<workspace>); default: the"
+            " one of the --to workspace, else the only one holding the app."
+        ),
     ] = None,
     profile: Annotated[
-        str | None, typer.Option("--profile", "-p", help="Profile of the target.")
+        str | None,
+        typer.Option(
+            "--profile", "-p", help="Profile of the target.", autocompletion=complete_profiles
+        ),
     ] = None,
     apply_it: Annotated[
         bool, typer.Option("--apply", help="Apply; without it, only plan.")
@@ -56,6 +72,8 @@ def restore(
     restored version is published too (--publish always, the default here: a backup is a
     version someone already ran), and a failure puts the version live before back.
     """
+    if path is None:
+        path = _default_path(repo, at, app_ref, to)
     request = PromotionRequest(
         source=GitSide(repo=str(repo), ref=at, path=path),
         target=WorkspaceSide(workspace=to, profile=profile),
@@ -67,6 +85,20 @@ def restore(
         _apply(out, request, app_ref, at, json_output=json_output)
     else:
         _show(out, request, app_ref, at, json_output=json_output)
+
+
+def _default_path(repo: Path, at: str, app_ref: str, to: str) -> str | None:
+    """The backup directory to restore from: the target workspace's own, when it holds the
+    app, else the only directory that does. None with a single directory (it is the one)."""
+    chosen, dirs = backup_dir_for(repo, at, to, app=app_ref)
+    if chosen is not None or len(dirs) <= 1:
+        return chosen
+    holding = [d.directory for d in dirs if app_ref in d.app_names]
+    where = "hold an app" if holding else "are in the backup, none with an app"
+    raise UsageError(
+        f"{len(holding or dirs)} workspace directories {where} named {app_ref!r} at {at}",
+        hint=f"Pass --path with one of: {', '.join(holding or [d.directory for d in dirs])}.",
+    )
 
 
 def _show(

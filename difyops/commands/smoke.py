@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from difyops._completion import complete_workspaces
 from difyops._options import JsonOption, ProfileOption
 from difyops._output import Output
 from difyops.commands._smoke_report import SmokeFileOption, load_smoke, read_text, show_reports
@@ -26,6 +27,7 @@ SmokeWorkspaceOption = Annotated[
         "--workspace",
         "-w",
         help="Workspace id or exact name to run in (default with -f: the manifest's target).",
+        autocompletion=complete_workspaces,
     ),
 ]
 SmokeAppOption = Annotated[

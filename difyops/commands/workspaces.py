@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from dify_client.profiles import ProfileStore
+from difyops._completion import complete_workspaces, remember_workspaces
 from difyops._options import JsonOption, ProfileOption
 from difyops._output import Output
 from difyops.connection import open_client, resolve_workspace
@@ -14,7 +15,11 @@ from difyops.connection import open_client, resolve_workspace
 app = typer.Typer(help="See and choose workspaces.", no_args_is_help=True)
 
 WorkspaceArgument = Annotated[
-    str | None, typer.Argument(help="Workspace id or exact name (default: the current one).")
+    str | None,
+    typer.Argument(
+        help="Workspace id or exact name (default: the current one).",
+        autocompletion=complete_workspaces,
+    ),
 ]
 
 
@@ -24,6 +29,7 @@ def list_workspaces(profile: ProfileOption = None, json_output: JsonOption = Fal
     out = Output(json_mode=json_output)
     with open_client(profile) as (_, client):
         workspaces = client.workspaces.list()
+    remember_workspaces(client.base_url, workspaces)
     if json_output:
         out.json(workspaces)
         return
@@ -54,7 +60,10 @@ def show(
 
 @app.command()
 def switch(
-    workspace: Annotated[str, typer.Argument(help="Workspace id or exact name.")],
+    workspace: Annotated[
+        str,
+        typer.Argument(help="Workspace id or exact name.", autocompletion=complete_workspaces),
+    ],
     profile: ProfileOption = None,
     json_output: JsonOption = False,
 ) -> None:

@@ -96,10 +96,50 @@ def find_app(store: GitStore, ref: str, *, workspace: str | None = None) -> Inde
             hint="Give an app id, its exact name, or its path in the repository.",
         )
     where = ", ".join(f"{a.path} ({a.app_id})" for a in matches)
-    raise GitStoreError(
+    raise AmbiguousAppError(
         f"{len(matches)} apps match {ref!r}: {where}",
-        hint="Give the app id, or the workspace name with --workspace.",
+        hint="Give the app id, or name its workspace.",
+        matches=matches,
     )
+
+
+class AmbiguousAppError(GitStoreError):
+    """More than one app of the backup answers to a name; `matches` lists them."""
+
+    def __init__(self, message: str, *, hint: str, matches: list[IndexedApp]) -> None:
+        super().__init__(message, hint=hint)
+        self.matches = matches
+
+
+class BackupWorkspace(BaseModel):
+    """One workspace directory of the backup at a ref, as its index describes it."""
+
+    directory: str
+    workspace_id: str | None
+    workspace_name: str | None
+    app_names: list[str]
+
+
+def workspaces_at(repo: str, ref: str) -> list[BackupWorkspace]:
+    """The workspace directories of the backup at `ref`, with what each index says."""
+    with GitStore.open(Path(repo), create=False) as store:
+        commit = store.resolve(ref)
+        found: list[BackupWorkspace] = []
+        for path in sorted(store.files_at(commit)):
+            if not path.endswith(f"/{INDEX_FILE}"):
+                continue
+            index = parse_index(store.read_at(commit, path))
+            if index is None:
+                continue
+            found.append(
+                BackupWorkspace(
+                    directory=path.rsplit("/", 1)[0],
+                    workspace_id=index.workspace_id,
+                    workspace_name=index.workspace_name,
+                    app_names=[entry.name for entry in index.apps.values()],
+                )
+            )
+    return found
 
 
 def app_history(

@@ -101,17 +101,29 @@ def test_help_teaches_the_states_and_exit_codes(invoke) -> None:
         assert word in result.stdout
 
 
-def test_a_backup_of_several_workspaces_needs_the_path(
+def test_a_backup_of_several_workspaces_reads_the_live_workspaces_own_directory(
     invoke, signed_in, emulator: EmulatorHandle, tmp_path: Path
 ) -> None:
     repo = tmp_path / "backup"
     workspaces = ["Acme Dev", "Acme Prod"]
     run_backup(BackupSettings(repo=str(repo), rate_limit=None), [Source(workspaces=workspaces)])
+    prod_dir = next(p.parent for p in repo.glob("*/*/_index.yml") if "prod" in p.parent.name)
+    path = prod_dir.relative_to(repo).as_posix()
+    implied = drift(invoke, repo, "--desired", "git:HEAD")
+    assert implied.exit_code == 0, implied.output
+    assert path in implied.stdout
+    exact = drift(invoke, repo, "--desired", f"git:HEAD:{path}")
+    assert exact.exit_code == 0, exact.output
+
+
+def test_a_backup_without_the_live_workspace_needs_the_path(
+    invoke, signed_in, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    repo = tmp_path / "backup"
+    workspaces = ["Acme Dev", "Partner Lab"]
+    run_backup(BackupSettings(repo=str(repo), rate_limit=None), [Source(workspaces=workspaces)])
     vague = drift(invoke, repo, "--desired", "git:HEAD")
     assert vague.exit_code == 1
     assert "say which workspace of the backup to read (git:HEAD:PATH)" in vague.stderr
-    prod_dir = next(p.parent for p in repo.glob("*/*/_index.yml") if "prod" in p.parent.name)
-    path = prod_dir.relative_to(repo).as_posix()
-    assert path in vague.stderr  # the hint lists the directories
-    exact = drift(invoke, repo, "--desired", f"git:HEAD:{path}")
-    assert exact.exit_code == 0, exact.output
+    dev_dir = next(p.parent for p in repo.glob("*/*/_index.yml") if "dev" in p.parent.name)
+    assert dev_dir.relative_to(repo).as_posix() in vague.stderr  # the hint lists them
