@@ -27,7 +27,13 @@ from dify_client.remedies import say
 from difyops._spelling import cli_setting, cli_step
 from difyops.exceptions import DifyopsError, ExitCode
 from dsl import DslError, DslParseError
-from reconcile.errors import ManifestError, PlanError, UnsafePlanError
+from reconcile.errors import (
+    ManifestError,
+    PlanError,
+    StalePlanError,
+    UnknownPlanError,
+    UnsafePlanError,
+)
 
 
 def classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[str, Any]]:
@@ -68,7 +74,7 @@ def _classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[
     if isinstance(exc, DifyConnectionError):
         return ExitCode.ERROR, "connection", exc.message, exc.hint, {}
     if isinstance(exc, DifyError):
-        return ExitCode.ERROR, type(exc).__name__, exc.message, exc.hint, {}
+        return ExitCode.ERROR, _client_code(exc), exc.message, exc.hint, {}
     if isinstance(exc, DslParseError):
         where = f"{exc.source}:{exc.line}:{exc.column}"
         return ExitCode.ERROR, "dsl", f"{where}: {exc.message}", exc.hint, {}
@@ -76,7 +82,7 @@ def _classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[
         return ExitCode.ERROR, "dsl", str(exc), getattr(exc, "hint", None), {}
     if isinstance(exc, PlanError):
         code = ExitCode.UNSAFE if isinstance(exc, UnsafePlanError) else ExitCode.ERROR
-        return code, _snake(type(exc).__name__), exc.message, exc.hint, {}
+        return code, _plan_code(exc), exc.message, exc.hint, {}
     if _is_git_error(exc):
         return ExitCode.ERROR, "git", str(exc), getattr(exc, "hint", None), {}
     if (found := _bad_input(exc)) is not None:
@@ -137,8 +143,36 @@ def _bad_input(exc: BaseException) -> tuple[str, str, str] | None:
     return None
 
 
-def _snake(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+# The `code` of a JSON error is part of the CLI's contract (README, "Errors"): a short
+# snake_case word per kind of failure, never a Python class name, so renaming a class
+# cannot break a script. HTTP refusals carry the server's own code beside `status`.
+# Client errors by class name (looked up along the class's bases), so that the table
+# needs no import of the client's private error classes.
+_CLIENT_CODES = {
+    "WorkspaceLookupError": "workspace",
+    "ResponseValidationError": "bad_response",
+    "NotADifyServerError": "not_dify",
+    "ImportFailedError": "import_failed",
+    "RunRequestError": "bad_run_input",
+    "RunFailed": "run_failed",
+    "UnsupportedOperationError": "unsupported",
+    "ConfigFileError": "config_file",
+}
+_PLAN_CODES: tuple[tuple[type[PlanError], str], ...] = (
+    (UnsafePlanError, "unsafe_plan"),
+    (StalePlanError, "stale_plan"),
+    (ManifestError, "manifest"),
+    (UnknownPlanError, "unknown_plan"),
+)
+
+
+def _client_code(exc: DifyError) -> str:
+    names = (kind.__name__ for kind in type(exc).__mro__)
+    return next((_CLIENT_CODES[name] for name in names if name in _CLIENT_CODES), "error")
+
+
+def _plan_code(exc: PlanError) -> str:
+    return next((code for kind, code in _PLAN_CODES if isinstance(exc, kind)), "plan")
 
 
 def _is_git_error(exc: BaseException) -> bool:

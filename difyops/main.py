@@ -5,6 +5,7 @@ Wiring only; each group lives in `difyops/commands/`.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from typing import Any
@@ -63,7 +64,35 @@ class DifyopsGroup(TyperGroup):
         ctx.meta[DETAILED_META_KEY] = DETAILED_EXITCODE in options or bool(
             ALWAYS_DETAILED.intersection(options[:1])
         )
-        return super().parse_args(ctx, args)
+        # Likewise --json: a usage error is raised before the option's callback runs.
+        ctx.meta[JSON_META_KEY] = "--json" in options
+        try:
+            return super().parse_args(ctx, args)
+        except ClickException as exc:
+            self._usage_error(ctx, exc)
+            raise  # not reached: _usage_error raises or exits
+
+    def _usage_error(self, ctx: ClickContext, exc: ClickException) -> None:
+        """Click's usage errors (a mistyped option, a missing argument), as a JSON error
+        under --json; exit 2, or 1 where 2 means "changes"."""
+        detailed = bool(ctx.meta.get(DETAILED_META_KEY))
+        exit_code = getattr(exc, "exit_code", 1)
+        if detailed and exit_code == ExitCode.USAGE:
+            exit_code = int(ExitCode.ERROR)
+        if not ctx.meta.get(JSON_META_KEY):
+            if exit_code == getattr(exc, "exit_code", 1):
+                raise exc  # Typer's own rendering
+            exc.show()
+            ctx.exit(exit_code)
+        failed = getattr(exc, "ctx", None) or ctx
+        error = {
+            "code": "usage",
+            "message": exc.format_message(),
+            "hint": f"Run `{failed.command_path} --help` for the arguments and options.",
+        }
+        sys.stderr.write(json.dumps({"error": error}, ensure_ascii=False) + "\n")
+        sys.stderr.flush()
+        ctx.exit(exit_code)
 
     def invoke(self, ctx: ClickContext) -> Any:
         # With --detailed-exitcode, 2 means "changes"; a usage mistake must then read as an
@@ -72,10 +101,7 @@ class DifyopsGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except ClickException as exc:
-            if not detailed or getattr(exc, "exit_code", 1) != ExitCode.USAGE:
-                raise
-            exc.show()
-            ctx.exit(int(ExitCode.ERROR))
+            self._usage_error(ctx, exc)
         except (typer.Exit, typer.Abort):
             raise
         except BrokenPipeError:

@@ -34,7 +34,10 @@ class DiffTrouble(DifyopsError):
     """`dsl diff` follows diff(1): 0 same, 1 different, 2 trouble."""
 
     exit_code = ExitCode.USAGE
-    code = "dsl_diff"
+
+    def __init__(self, message: str, *, code: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.code = code
 
 
 @app.command()
@@ -102,7 +105,7 @@ def _trouble(exc: Exception) -> Exception:
     exit_code, code, message, hint, _ = classify(exc)
     if exit_code != ExitCode.ERROR or (code == "internal" and os.environ.get("DIFYOPS_DEBUG")):
         return exc
-    return DiffTrouble(message, hint=hint)
+    return DiffTrouble(message, code=code, hint=hint)
 
 
 def _load_pair(
