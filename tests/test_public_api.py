@@ -149,6 +149,8 @@ PUBLIC_API: dict[str, list[str]] = {
         "WorkspaceLookupError",
         "find_workspace",
         "find_workspaces",
+        "loose_name",
+        "near_name",
         "suggest",
     ],
     "dify_client.profiles": [

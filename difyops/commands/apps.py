@@ -10,6 +10,7 @@ import typer
 
 from dify_client import DifyClient, is_uuid, write_atomic
 from dify_client.models import App, Import
+from dify_client.models.lookup import loose_name, near_name
 from difyops._options import JsonOption, ProfileOption, WorkspaceOption
 from difyops._output import Output
 from difyops.connection import (
@@ -284,9 +285,18 @@ def resolve_app(client: DifyClient, workspace: WorkspaceChoice | None, ref: str)
         return matches[0].id
     where = workspace.name or workspace.id
     if not matches:
+        # Not exactly that name: the one app of that name case and spacing aside, or a
+        # "did you mean" among every app the API shows.
+        apps = list(client.apps.iter_all(workspace.id))
+        loose = loose_name([a.name for a in apps], ref)
+        alike = [a for a in apps if a.name == loose]
+        if len(alike) == 1:
+            return alike[0].id
+        near = near_name([a.name for a in apps], ref)
         raise UsageError(
             f"no app named {ref!r} in workspace {where}",
-            hint="`difyops apps list` shows the apps the API can see (Service API on).",
+            hint=(f"Did you mean {near!r}? " if near else "")
+            + "`difyops apps list` shows the apps the API can see (Service API on).",
         )
     ids = ", ".join(a.id for a in matches)
     raise UsageError(f"{len(matches)} apps are named {ref!r} in {where}: {ids}; pass an id")

@@ -69,6 +69,12 @@ def restore(
         _show(out, request, app_ref, at, json_output=json_output)
 
 
+NO_APP_HINT = (
+    "Give the app's name as the backup stores it (`difyops backup log NAME --repo REPO` "
+    "finds it by id or path too, and suggests a near name); check --at and --path."
+)
+
+
 def _show(
     out: Output, request: PromotionRequest, app_ref: str, at: str, *, json_output: bool
 ) -> None:
@@ -77,7 +83,7 @@ def _show(
 
     planned = run_plan(request)
     if not planned.apps:
-        raise UsageError(f"no app named {app_ref!r} in the backup at {at}")
+        raise UsageError(f"no app named {app_ref!r} in the backup at {at}", hint=NO_APP_HINT)
     if json_output:
         out.json(plan_file(planned, request))
     else:
@@ -93,7 +99,7 @@ def _apply(
 
     fresh, result = run_apply(request)
     if not fresh.apps:
-        raise UsageError(f"no app named {app_ref!r} in the backup at {at}")
+        raise UsageError(f"no app named {app_ref!r} in the backup at {at}", hint=NO_APP_HINT)
     if json_output:
         out.json({"plan": plan_file(fresh, request), "result": result})
     else:

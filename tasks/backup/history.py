@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from dify_client.models.lookup import loose_name, near_name
 from dsl import DslError, diff_documents, load_text
 from gitstore import GitStore, GitStoreError
 from reconcile.backup.layout import INDEX_FILE, parse_index
@@ -91,9 +92,16 @@ def find_app(store: GitStore, ref: str, *, workspace: str | None = None) -> Inde
     if len(matches) == 1:
         return matches[0]
     if not matches:
+        loose = loose_name([a.name for a in apps], ref)
+        matches = [a for a in apps if loose is not None and a.name == loose]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        near = near_name([a.name for a in apps], ref)
         raise GitStoreError(
             f"no app {ref!r} in the backup",
-            hint="Give an app id, its exact name, or its path in the repository.",
+            hint=(f"Did you mean {near!r}? " if near else "")
+            + "Give an app id, its exact name, or its path in the repository.",
         )
     where = ", ".join(f"{a.path} ({a.app_id})" for a in matches)
     raise GitStoreError(

@@ -35,7 +35,7 @@ def test_an_unknown_workspace_is_a_usage_error(invoke: Invoke, signed_in, tmp_pa
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_a_near_miss_is_suggested(invoke: Invoke, signed_in, tmp_path, command):
-    result = invoke(*_args(command, "acme prod", str(tmp_path / "repo")))
+    result = invoke(*_args(command, "Acme Prdo", str(tmp_path / "repo")))
     assert result.exit_code == USAGE[command], result.stderr
     assert "Did you mean 'Acme Prod'?" in " ".join(result.stderr.split())
 
