@@ -46,3 +46,10 @@ WorkspaceOption = Annotated[
 RateLimitOption = Annotated[
     int, typer.Option(min=1, help="Requests per minute to stay under (Dify allows 60).")
 ]
+FullValuesOption = Annotated[
+    bool,
+    typer.Option(
+        "--full-values",
+        help="Also show every shortened value whole, as a line diff (prompt edits).",
+    ),
+]

@@ -46,7 +46,7 @@ from dsl.document import (
 )
 from dsl.errors import DslError, DslParseError, DslStructureError
 from dsl.normalize import RULES, NormalizationRule, normalize
-from dsl.render import render_markdown, render_rich, render_text
+from dsl.render import render_full_values, render_markdown, render_rich, render_text
 from dsl.secrets import (
     REDACTED_PLACEHOLDER,
     SecretFinding,
@@ -106,6 +106,7 @@ __all__ = [
     "read_text_file",
     "redact",
     "render_check_text",
+    "render_full_values",
     "render_markdown",
     "render_rich",
     "render_text",

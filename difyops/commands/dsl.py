@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import typer
 
 from difyops._errors import classify
-from difyops._options import JsonOption, ProfileOption, WorkspaceOption
+from difyops._options import FullValuesOption, JsonOption, ProfileOption, WorkspaceOption
 from difyops._output import Output
 from difyops.commands.apps import resolve_app, workspace_for
 from difyops.connection import open_client
@@ -21,6 +21,7 @@ from dsl import (
     load_file,
     load_text,
     render_check_text,
+    render_full_values,
     render_markdown,
     render_rich,
 )
@@ -50,6 +51,7 @@ def diff(
     output_format: Annotated[
         Literal["text", "markdown"], typer.Option("--format", help="Human output format.")
     ] = "text",
+    full_values: FullValuesOption = False,
     workspace: WorkspaceOption = None,
     profile: ProfileOption = None,
     json_output: JsonOption = False,
@@ -70,8 +72,12 @@ def diff(
         out.json(result.to_json())
     elif output_format == "markdown":
         out.out.print(render_markdown(result), markup=False)
+        if full_values and (whole := render_full_values(result.to_json())):
+            out.out.print(f"\n```diff\n{whole}```", markup=False)
     else:
         out.out.print(render_rich(result))
+        if full_values and (whole := render_full_values(result.to_json())):
+            out.out.print("\n" + whole.rstrip("\n"), markup=False, highlight=False)
     raise typer.Exit(result.exit_code)
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from difyops._options import JsonOption, RateLimitOption
+from difyops._options import FullValuesOption, JsonOption, RateLimitOption
 from difyops._output import Output
 from difyops._plans import (
     DetailedExitcodeOption,
@@ -28,7 +28,7 @@ from difyops.commands._smoke_report import (
     smoke_policy,
 )
 from difyops.exceptions import DifyopsError, UsageError
-from dsl import DslError, DslParseError, read_text_file
+from dsl import DslError, DslParseError, read_text_file, render_full_values
 from jobs import GitSide, PromotionRequest, WorkspaceSide
 from reconcile.errors import ManifestError
 from reconcile.promotion.manifest import PromotionSection, load_promotion_section
@@ -125,6 +125,7 @@ def plan(
     out: PlanOutOption = None,
     rate_limit: RateLimitOption = 50,
     detailed_exitcode: DetailedExitcodeOption = False,
+    full_values: FullValuesOption = False,
     json_output: JsonOption = False,
 ) -> None:
     """Show what a promotion would change in the target, app by app and node by node.
@@ -162,7 +163,7 @@ def plan(
     if json_output:
         out_.json(plan_file(result, request))
     else:
-        show_plan(out_, result)
+        show_plan(out_, result, full_values=full_values)
         if out is not None:
             out_.note(f"plan written to {out}; apply it with `difyops promote apply --plan {out}`")
     exit_for_plan(result.has_changes, detailed=detailed_exitcode)
@@ -307,7 +308,7 @@ def plan_file(result: PromotionPlan, request: PromotionRequest) -> dict[str, Any
     return {**result.model_dump(mode="json"), "request": request.model_dump(mode="json")}
 
 
-def show_plan(out: Output, result: PromotionPlan) -> None:
+def show_plan(out: Output, result: PromotionPlan, *, full_values: bool = False) -> None:
     out.line(
         f"Promotion from {result.source.label()} to {result.target.label()}: {result.summary()}"
     )
@@ -327,6 +328,8 @@ def show_plan(out: Output, result: PromotionPlan) -> None:
             out.line(f"  follow-up: {item}")
         if planned.diff_text:
             out.line("  " + planned.diff_text.rstrip().replace("\n", "\n  "))
+        if full_values and planned.diff and (whole := render_full_values(planned.diff)):
+            out.line("\n  " + whole.rstrip("\n").replace("\n", "\n  "))
     for line in planned_smoke(result):
         out.line(f"smoke: {line}")
     out.note(f"checksum {result.checksum}")
