@@ -161,7 +161,10 @@ def import_app(
             help="Overwrite this existing app (id or name; workflow and chatflow apps only).",
         ),
     ] = None,
-    name: Annotated[str | None, typer.Option(help="Name for the app (default: the DSL's).")] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(help="Name for the app (default: the DSL's; with --app, the app's own)."),
+    ] = None,
     description: Annotated[str | None, typer.Option(help="Override the description.")] = None,
     confirm_pending: Annotated[
         bool,
@@ -188,6 +191,11 @@ def import_app(
     with open_client(profile) as (connection, client):
         choice = resolve_workspace(client, connection, workspace)
         target_id = resolve_app(client, choice, overwrite) if overwrite else None
+        if target_id is not None and name is None:
+            # Dify renames an overwritten app to the DSL's name; overwriting the content
+            # keeps the app's own name unless --name asks for another.
+            info = client.apps.describe(target_id, fields=["info"]).info
+            name = info.name if info is not None else None
         result = client.dsl.import_(
             choice.id,
             yaml_content=content,
