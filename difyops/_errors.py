@@ -181,8 +181,12 @@ def _is_git_error(exc: BaseException) -> bool:
     return type(exc).__module__.startswith("gitstore")
 
 
-def render_error(exc: BaseException, *, json_mode: bool) -> int:
+def render_error(exc: BaseException, *, json_mode: bool, usage_hint: str | None = None) -> int:
+    """Print the error (one line and a hint; one JSON object under --json) and return the
+    exit code. A usage error that brings no hint of its own gets `usage_hint`."""
     exit_code, code, message, hint, extra = classify(exc)
+    if hint is None and exit_code == ExitCode.USAGE:
+        hint = usage_hint
     if exit_code == ExitCode.ERROR and code == "internal" and os.environ.get("DIFYOPS_DEBUG"):
         raise exc
     if json_mode:

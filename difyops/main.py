@@ -39,6 +39,7 @@ from difyops.exceptions import ExitCode
 
 DETAILED_EXITCODE = "--detailed-exitcode"
 DETAILED_META_KEY = "difyops.detailed_exitcode"
+PATH_META_KEY = "difyops.command_path"
 # Commands whose exit code 2 always means "found differences", as under --detailed-exitcode.
 ALWAYS_DETAILED = {"drift"}
 
@@ -66,11 +67,24 @@ class DifyopsGroup(TyperGroup):
         )
         # Likewise --json: a usage error is raised before the option's callback runs.
         ctx.meta[JSON_META_KEY] = "--json" in options
+        ctx.meta[PATH_META_KEY] = self._command_path(ctx, options)
         try:
             return super().parse_args(ctx, args)
         except ClickException as exc:
             self._usage_error(ctx, exc)
             raise  # not reached: _usage_error raises or exits
+
+    def _command_path(self, ctx: ClickContext, args: list[str]) -> str:
+        """`difyops apps import`: the command the arguments name, for a hint."""
+        words: list[str] = [ctx.info_name or "difyops"]
+        command: Any = self
+        for arg in args:
+            found = command.commands.get(arg) if hasattr(command, "commands") else None
+            if found is None:
+                break
+            words.append(arg)
+            command = found
+        return " ".join(words)
 
     def _usage_error(self, ctx: ClickContext, exc: ClickException) -> None:
         """Click's usage errors (a mistyped option, a missing argument), as a JSON error
@@ -110,7 +124,11 @@ class DifyopsGroup(TyperGroup):
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(int(ExitCode.OK))
         except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 — the single boundary
-            code = render_error(exc, json_mode=bool(ctx.meta.get(JSON_META_KEY)))
+            code = render_error(
+                exc,
+                json_mode=bool(ctx.meta.get(JSON_META_KEY)),
+                usage_hint=f"Run `{ctx.meta.get(PATH_META_KEY, 'difyops')} --help` for its usage.",
+            )
             ctx.exit(int(ExitCode.ERROR) if detailed and code == ExitCode.USAGE else code)
 
 

@@ -189,3 +189,25 @@ def test_dsl_check_of_a_yaml_file_that_is_not_a_dsl_says_so(invoke: Invoke, tmp_
     result = invoke("dsl", "check", str(tmp_path / "compose.yml"))
     assert result.exit_code == 1
     assert "not a Dify app DSL" in result.stdout and "top-level keys: services" in result.stdout
+
+
+# Usage errors a command raises itself (not its parser), many without a hint of their own.
+COMMAND_USAGE_ERRORS = {
+    "apps import without a file": ("apps", "import"),
+    "promote without sides": ("promote", "plan"),
+    "run inputs not an object": ("apps", "run", "X", "--inputs-file", "{list}"),
+    "unknown workspace": ("apps", "list", "-w", "Nope"),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(COMMAND_USAGE_ERRORS))
+def test_every_usage_error_has_a_hint(invoke: Invoke, signed_in, tmp_path, mistake):
+    listed = tmp_path / "inputs.json"
+    listed.write_text("[1, 2]", encoding="utf-8")
+    args = [a.format(list=listed) for a in COMMAND_USAGE_ERRORS[mistake]]
+    result = invoke(*args)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith("error: ")
+    assert "\nhint: " in result.stderr
+    as_json = json.loads(invoke(*args, "--json").stderr.strip().splitlines()[-1])
+    assert as_json["error"]["code"] == "usage" and as_json["error"]["hint"]

@@ -5,6 +5,7 @@ under `--detailed-exitcode`, a usage error reads as an error (exit 1)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -17,12 +18,32 @@ COMMANDS = {
     "backup": ("backup", "run", "-w", "{ws}", "--repo", "{repo}"),
     "promote": ("promote", "plan", "--from", "Acme Dev", "--to", "{ws}"),
     "drift": ("drift", "-w", "{ws}", "--desired", "Acme Dev"),
+    "apps export": ("apps", "export", "Support Ticket Triage", "-w", "{ws}"),
+    "apps import": ("apps", "import", "{dir}/app.yml", "-w", "{ws}"),
+    "apps describe": ("apps", "describe", "Support Ticket Triage", "-w", "{ws}"),
+    "members export": ("members", "export", "-w", "{ws}"),
+    "workspaces show": ("workspaces", "show", "{ws}"),
+    "workspaces switch": ("workspaces", "switch", "{ws}"),
+    "dsl diff": ("dsl", "diff", "app:Support Ticket Triage", "app:Policy Helpdesk", "-w", "{ws}"),
+    "smoke run": ("smoke", "run", "-w", "{ws}", "--smoke", "{dir}/smoke.yml"),
+    "promote from": ("promote", "plan", "--from", "{ws}", "--to", "Acme Prod"),
+    "restore": ("restore", "Support Ticket Triage", "--to", "{ws}", "--at", "HEAD"),
 }
 USAGE = {command: 2 for command in COMMANDS} | {"drift": 1}
 
 
+WORKFLOW = Path(__file__).parents[1] / "dsl" / "fixtures" / "workflow_app.yml"
+
+
 def _args(command: str, workspace: str, repo: str) -> list[str]:
-    return [a.format(ws=workspace, repo=repo) for a in COMMANDS[command]]
+    # The files some commands read before they look the workspace up.
+    folder = Path(repo).parent
+    (folder / "app.yml").write_text(WORKFLOW.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "smoke.yml").write_text(
+        "version: 1\nsmoke:\n  Support Ticket Triage:\n    - name: runs\n      inputs: {}\n",
+        encoding="utf-8",
+    )
+    return [a.format(ws=workspace, repo=repo, dir=folder) for a in COMMANDS[command]]
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
