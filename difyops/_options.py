@@ -39,7 +39,7 @@ WorkspaceOption = Annotated[
     typer.Option(
         "--workspace",
         "-w",
-        help="Workspace id or exact name (default: DIFY_WORKSPACE_ID, then the profile's).",
+        help="Workspace id or name (default: DIFY_WORKSPACE_ID, then the profile's).",
     ),
 ]
 

@@ -3,8 +3,9 @@
 Precedence, so CI needs no browser and a person needs no flags:
 - server and token: see `dify_client.profiles` (`DIFY_SERVER` + `DIFY_TOKEN` > `--profile`
   > the default profile);
-- workspace: `--workspace` (id or exact name) > `DIFY_WORKSPACE_ID` > the profile's
-  workspace > the account's default workspace on the server.
+- workspace: `--workspace` (id or name, case aside when only one matches) >
+  `DIFY_WORKSPACE_ID` > the profile's workspace > the account's default workspace on
+  the server.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class WorkspaceChoice:
 def resolve_workspace(
     client: DifyClient, connection: Connection, flag: str | None
 ) -> WorkspaceChoice:
-    """The workspace a command acts on; names are matched exactly against `GET /workspaces`."""
+    """The workspace a command acts on; a name is matched against `GET /workspaces`."""
     if flag:
         return _by_id_or_name(client, flag, source="--workspace")
     env = os.environ.get("DIFY_WORKSPACE_ID")

@@ -327,12 +327,17 @@ def show_plan(out: Output, result: PromotionPlan, *, full_values: bool = False) 
         for item in planned.follow_ups:
             out.line(f"  follow-up: {item}")
         if planned.diff_text:
-            out.line("  " + planned.diff_text.rstrip().replace("\n", "\n  "))
+            out.line(_indented(planned.diff_text))
         if full_values and planned.diff and (whole := render_full_values(planned.diff)):
-            out.line("\n  " + whole.rstrip("\n").replace("\n", "\n  "))
+            out.line("\n" + _indented(whole))
     for line in planned_smoke(result):
         out.line(f"smoke: {line}")
     out.note(f"checksum {result.checksum}")
+
+
+def _indented(text: str) -> str:
+    """`text` two spaces in, with no line ending in spaces (blank lines stay blank)."""
+    return "\n".join(f"  {line}".rstrip() for line in text.rstrip().splitlines())
 
 
 def show_result(out: Output, fresh: PromotionPlan, result: PromotionResult) -> None:

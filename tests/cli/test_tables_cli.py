@@ -84,3 +84,15 @@ def test_members_at_80_columns_keep_every_email_and_role_on_one_line(
     lines = [ANSI.sub("", line) for line in result.stdout.splitlines()]
     row = next(line for line in lines if "edsger@acme.example" in line)
     assert "dataset_operator" in row and "active" in row
+
+
+def test_piped_promote_plan_keeps_long_summaries_on_one_line_unpadded(
+    invoke: Invoke, signed_in, at_80
+):
+    result = invoke("promote", "plan", "--from", "Acme Dev", "--to", "Acme Prod")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line for line in lines if line != line.rstrip()] == []
+    row = next(line for line in lines if "Policy Helpdesk" in line and "update" in line)
+    assert row.endswith("app description changed, features changed")  # the whole summary
+    assert len(row) > 80
