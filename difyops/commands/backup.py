@@ -10,10 +10,10 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from difyops._options import JsonOption, RateLimitOption
 from difyops._output import Output
-from difyops.exceptions import DifyopsError
+from difyops.exceptions import DifyopsError, UsageError
 from jobs import BackupSettings, Source
 from reconcile.backup.plan import HIDDEN_APPS_NOTE, BackupReport, totals
-from tasks.backup.history import app_history, backup_status
+from tasks.backup.history import AppLookupError, app_history, backup_status
 
 app = typer.Typer(help="Back up app DSLs into a git repository.", no_args_is_help=True)
 
@@ -210,7 +210,11 @@ def log(
 ) -> None:
     """One app's history: each commit that changed it, with what changed semantically."""
     out = Output(json_mode=json_output)
-    found, entries = app_history(str(repo), app_ref, workspace=workspace, max_count=max_count)
+    try:
+        found, entries = app_history(str(repo), app_ref, workspace=workspace, max_count=max_count)
+    except AppLookupError as exc:
+        # An app that is not there is a usage error, as in every command naming an app.
+        raise UsageError(exc.message, hint=exc.hint) from None
     if json_output:
         out.json({"app": found, "history": entries})
         return

@@ -85,6 +85,10 @@ def backup_status(repo: str) -> BackupStatus:
     )
 
 
+class AppLookupError(GitStoreError):
+    """No app of the backup, or several, answer to the reference given."""
+
+
 def find_app(store: GitStore, ref: str, *, workspace: str | None = None) -> IndexedApp:
     """An app of the backup by id, exact name, or path (optionally in one workspace)."""
     apps = [a for a in indexed_apps(store) if workspace in (None, a.workspace_name)]
@@ -98,13 +102,13 @@ def find_app(store: GitStore, ref: str, *, workspace: str | None = None) -> Inde
         return matches[0]
     if not matches:
         near = near_name([a.name for a in apps], ref)
-        raise GitStoreError(
+        raise AppLookupError(
             f"no app {ref!r} in the backup",
             hint=(f"Did you mean {near!r}? " if near else "")
             + "Give an app id, its exact name, or its path in the repository.",
         )
     where = ", ".join(f"{a.path} ({a.app_id})" for a in matches)
-    raise GitStoreError(
+    raise AppLookupError(
         f"{len(matches)} apps match {ref!r}: {where}",
         hint="Give the app id, or the workspace name with --workspace.",
     )

@@ -12,6 +12,7 @@ from pydantic import SecretStr
 from dify_client.profiles import CredentialStore
 from dify_client.profiles._profiles import Profile, ProfileStore
 from tests.cli.conftest import Invoke
+from tests.flows.promote_support import PROD_HELPDESK, export
 from tests.support.emulator import EmulatorHandle
 
 
@@ -56,11 +57,37 @@ def test_backup_log_suggests_and_takes_a_name_in_another_case(invoke: Invoke, si
     repo = str(tmp_path / "repo")
     assert invoke("backup", "run", "-w", "Acme Prod", "--repo", repo).exit_code == 0
     typo = invoke("backup", "log", "Suport Ticket Triage", "--repo", repo)
-    assert typo.exit_code == 1
+    assert typo.exit_code == 2
     assert "Did you mean 'Support Ticket Triage'?" in _said(typo)
     case = invoke("backup", "log", "support ticket triage", "--repo", repo)
     assert case.exit_code == 0, case.stderr
     assert case.stdout.startswith("Support Ticket Triage (")
+
+
+UNKNOWN_APP = {
+    "apps describe": ("apps", "describe", "Nope App", "-w", "Acme Prod"),
+    "apps export": ("apps", "export", "Nope App", "-w", "Acme Prod"),
+    "apps run": ("apps", "run", "Nope App", "-w", "Acme Prod"),
+    "apps import --app": ("apps", "import", "{dsl}", "--app", "Nope App", "-w", "Acme Prod"),
+    "dsl diff": ("dsl", "diff", "app:Nope App", "{dsl}", "-w", "Acme Prod"),
+    "backup log": ("backup", "log", "Nope App", "--repo", "{repo}"),
+    "restore": ("restore", "Nope App", "--to", "Acme Prod", "--at", "HEAD", "--repo", "{repo}"),
+}
+
+
+@pytest.mark.parametrize("command", sorted(UNKNOWN_APP))
+def test_an_unknown_app_is_a_usage_error_everywhere(
+    invoke: Invoke, signed_in, emulator: EmulatorHandle, tmp_path, command
+):
+    repo = tmp_path / "repo"
+    if command in ("backup log", "restore"):
+        assert invoke("backup", "run", "-w", "Acme Prod", "--repo", str(repo)).exit_code == 0
+    dsl = tmp_path / "app.yml"
+    dsl.write_text(export(emulator, PROD_HELPDESK), encoding="utf-8")
+    args = [a.format(dsl=dsl, repo=repo) for a in UNKNOWN_APP[command]]
+    result = invoke(*args)
+    assert result.exit_code == 2, result.stderr
+    assert "'Nope App'" in result.stderr and "\nhint: " in result.stderr
 
 
 @pytest.fixture
