@@ -134,6 +134,20 @@ def _bad_input(exc: BaseException) -> tuple[str, str, str] | None:
             f"Check the paths given: {expected} was expected there (a backup repository "
             "is a directory; DSLs and manifests are files).",
         )
+    if isinstance(exc, PermissionError):
+        return (
+            "bad_path",
+            f"{exc.filename or 'a path'}: {exc.strerror or exc}",
+            "Check the path and its permissions, or give one this user can read and write.",
+        )
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        # Any other refusal of the file system about a path it was given (read-only,
+        # name too long, a loop of links): the path, not difyops.
+        return (
+            "bad_path",
+            f"{exc.filename}: {exc.strerror}",
+            "Check the paths given on the command line.",
+        )
     if isinstance(exc, RecursionError):
         return (
             "too_deep",

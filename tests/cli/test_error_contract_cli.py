@@ -90,7 +90,25 @@ def _errors() -> list[BaseException]:
         UnknownPlanError("unknown"),
         ValueError("a bug"),
         FileNotFoundError(2, "No such file or directory", "/nope"),
+        PermissionError(13, "Permission denied", "/root/backup"),
+        OSError(30, "Read-only file system", "/mnt/ro/backup"),
     ]
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        PermissionError(13, "Permission denied", "/root/backup"),
+        OSError(30, "Read-only file system", "/mnt/ro/backup"),
+        OSError(36, "File name too long", "/tmp/" + "x" * 300),
+        NotADirectoryError(20, "Not a directory", "/etc/hostname"),
+    ],
+    ids=lambda e: e.strerror,
+)
+def test_a_path_the_system_refuses_is_no_bug(exc):
+    exit_code, code, message, hint, _ = classify(exc)
+    assert (exit_code, code) == (1, "bad_path")
+    assert message.startswith(exc.filename) and hint and "bug" not in hint
 
 
 @pytest.mark.parametrize("exc", _errors(), ids=lambda e: type(e).__name__)
@@ -211,3 +229,10 @@ def test_every_usage_error_has_a_hint(invoke: Invoke, signed_in, tmp_path, mista
     assert "\nhint: " in result.stderr
     as_json = json.loads(invoke(*args, "--json").stderr.strip().splitlines()[-1])
     assert as_json["error"]["code"] == "usage" and as_json["error"]["hint"]
+
+
+def test_exporting_onto_a_directory_names_that_directory(invoke: Invoke, signed_in, tmp_path):
+    result = invoke("apps", "export", "Policy Helpdesk", "-w", "Acme Prod", "-o", str(tmp_path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {tmp_path}: Is a directory\nhint: ")
+    assert ".tmp" not in result.stderr and list(tmp_path.iterdir()) == []
