@@ -81,7 +81,8 @@ class Output:
         """Rows under a header. A value without spaces (an id, an e-mail, a timestamp, a
         mode) is never split: on a narrow terminal the prose columns wrap at spaces, and
         when that is not enough the ID column is left out (with a note; `--json` and a
-        pipe keep it). Piped, no line ends in padding."""
+        pipe keep it); when even that does not fit, each row is printed as a block of
+        `COLUMN  value` lines. Piped, no line ends in padding."""
         cells = [["" if cell is None else str(cell) for cell in row] for row in rows]
         if not cells:
             self.note(empty)
@@ -92,6 +93,9 @@ class Output:
             dropped = [i for i in shown if columns[i] in OPTIONAL_COLUMNS]
             while dropped and _narrowest(columns, cells, shown, whole) > self.out.width:
                 shown.remove(dropped.pop())
+            if _narrowest(columns, cells, shown, whole) > self.out.width:
+                self._records(columns, cells, title=title)
+                return
             hidden = [columns[i] for i in range(len(columns)) if i not in shown]
             if hidden:
                 self.note(
@@ -112,6 +116,23 @@ class Output:
         text = "".join(line.rstrip() + "\n" for line in captured.get().splitlines())
         self.out.file.write(text)
         self.out.file.flush()
+
+    def _records(
+        self, columns: Sequence[str], cells: list[list[str]], *, title: str | None
+    ) -> None:
+        """Rows too wide for the terminal even without their ID, one block per row: a
+        `COLUMN  value` line for each column, so no value is split."""
+        if title:
+            self.out.print(Text(title, style="bold"))
+        names = [column or "·" for column in columns]
+        width = max(cell_len(name) for name in names)
+        for number, row in enumerate(cells):
+            if number:
+                self.out.print()
+            for name, value in zip(names, row, strict=True):
+                if value:
+                    label = Text(name.ljust(width), style="bold")
+                    self.out.print(Text.assemble(label, "  ", value), soft_wrap=True)
 
     def line(self, text: str, *, style: str | None = None) -> None:
         """One line of results on stdout, printed literally (no Rich markup)."""

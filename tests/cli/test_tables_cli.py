@@ -1,6 +1,7 @@
 """Tables at 80 columns: an id, an e-mail or a timestamp is never split across lines; on
-a narrow terminal the ID column is left out (and said so) rather than folded; piped, no
-line ends in padding and nothing is folded at the terminal's width."""
+a narrow terminal the ID column is left out (and said so) rather than folded, and a row
+still too wide is printed as a block of lines; piped, no line ends in padding and nothing
+is folded at the terminal's width."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ TABLES = {
     "apps list -A": ("apps", "list", "-A"),
     "members list": ("members", "list"),
     "workspaces list": ("workspaces", "list"),
+    "sessions list": ("sessions", "list"),
 }
 
 
@@ -70,6 +72,8 @@ def test_on_an_80_column_terminal_no_value_is_split(invoke: Invoke, signed_in, t
     stamps = [line for line in lines if TIMESTAMP.search(line)]
     if table.startswith("apps"):
         assert len(stamps) == len(ids)  # one whole timestamp on each app's line
+    if table == "sessions list":  # three timestamps a row: a block of lines per session
+        assert len(stamps) == 3 * len(ids) and any(line.startswith("EXPIRES  ") for line in lines)
     # An id is shown whole or not at all: never a fragment of one.
     shown = [m.group() for line in lines for m in UUID_START.finditer(line)]
     assert all(fragment in ids for fragment in shown), shown
