@@ -236,3 +236,28 @@ def test_exporting_onto_a_directory_names_that_directory(invoke: Invoke, signed_
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: {tmp_path}: Is a directory\nhint: ")
     assert ".tmp" not in result.stderr and list(tmp_path.iterdir()) == []
+
+
+def _leaf_commands() -> list[tuple[str, ...]]:
+    import typer.main
+
+    from difyops.main import app
+
+    def walk(command, path):
+        children = getattr(command, "commands", None)
+        if not children:
+            return [path]
+        return [leaf for name, child in children.items() for leaf in walk(child, (*path, name))]
+
+    # `emulator serve` hands its arguments to the emulator's own parser.
+    return [leaf for leaf in walk(typer.main.get_command(app), ()) if leaf != ("emulator", "serve")]
+
+
+@pytest.mark.parametrize("command", _leaf_commands(), ids=" ".join)
+def test_every_command_answers_a_mistyped_option_in_json(invoke: Invoke, command):
+    result = invoke(*command, "--no-such-option", "--json")
+    expected = 1 if command == ("drift",) else 2  # drift's 2 means "drift found"
+    assert result.exit_code == expected, result.stderr
+    error = json.loads(result.stderr)["error"]
+    assert error["code"] == "usage" and "--no-such-option" in error["message"]
+    assert f"{' '.join(command)} --help" in error["hint"]
