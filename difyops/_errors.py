@@ -97,10 +97,10 @@ def _classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[
 
 
 def _unknown_workspace(exc: BaseException) -> bool:
-    """A workspace argument that names none the account can see: a usage error (exit 2)
-    in every command, also where a lower layer re-words the lookup's error on its way up
-    (the lookup is then the context the error was raised in). A manifest naming one is
-    a manifest error, exit 1 like every other line of the file gets wrong."""
+    """A workspace argument that names none the account can see, or several: a usage
+    error (exit 2) in every command, also where a lower layer re-words the lookup's error
+    on its way up (the lookup is then the context the error was raised in). A manifest
+    naming one is a manifest error, exit 1 like every other line of the file gets wrong."""
     if isinstance(exc, ManifestError):
         return False
     seen: BaseException | None = exc
@@ -108,7 +108,7 @@ def _unknown_workspace(exc: BaseException) -> bool:
         if seen is None:
             return False
         if isinstance(seen, WorkspaceLookupError):
-            return not seen.ambiguous
+            return True
         seen = seen.__cause__ or seen.__context__
     return False
 

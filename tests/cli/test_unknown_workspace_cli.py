@@ -72,3 +72,15 @@ def test_promote_with_detailed_exitcode_keeps_2_for_changes(invoke: Invoke, sign
     result = invoke("promote", "plan", "--from", "Acme Dev", "--to", "Nope", "--detailed-exitcode")
     assert result.exit_code == 1, result.stderr
     assert "no workspace 'Nope'" in result.stderr
+
+
+# `backup run -w NAME` backs up every workspace of that name, on purpose.
+@pytest.mark.parametrize("command", sorted(set(COMMANDS) - {"backup"}))
+def test_a_name_two_workspaces_share_is_a_usage_error_too(
+    invoke: Invoke, signed_in, emulator, tmp_path, command
+):
+    emulator.admin.create_workspace("Twins", "ada@acme.example")
+    emulator.admin.create_workspace("Twins", "ada@acme.example")
+    result = invoke(*_args(command, "Twins", str(tmp_path / "repo")))
+    assert result.exit_code == USAGE[command], result.stderr
+    assert "more than one workspace is named 'Twins'" in " ".join(result.stderr.split())
