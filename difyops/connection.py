@@ -48,7 +48,11 @@ def resolve_workspace(
     env = os.environ.get("DIFY_WORKSPACE_ID")
     if env:
         if not is_uuid(env):
-            raise UsageError(f"DIFY_WORKSPACE_ID is not a workspace id: {env!r}")
+            raise UsageError(
+                f"DIFY_WORKSPACE_ID is not a workspace id: {env!r}",
+                hint="Set it to an id (`difyops workspaces list` shows them), or pass "
+                "--workspace NAME.",
+            )
         return WorkspaceChoice(env, None, "DIFY_WORKSPACE_ID")
     if connection.profile and connection.profile.workspace_id:
         return WorkspaceChoice(
