@@ -7,6 +7,7 @@ plan files, exported DSL); `gitstore` keeps its own because it may import nothin
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -24,6 +25,9 @@ def write_atomic(path: Path, content: str | bytes, *, private: bool = False) -> 
     temporary file is left behind.
     """
     data = content.encode("utf-8") if isinstance(content, str) else content
+    if path.is_dir():
+        # os.replace would name the temporary file in its refusal, not the path given.
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
     mode = PRIVATE_MODE if private else _mode_for(path)

@@ -27,7 +27,13 @@ from dify_client.remedies import say
 from difyops._spelling import cli_setting, cli_step
 from difyops.exceptions import DifyopsError, ExitCode
 from dsl import DslError, DslParseError
-from reconcile.errors import ManifestError, PlanError, UnsafePlanError
+from reconcile.errors import (
+    ManifestError,
+    PlanError,
+    StalePlanError,
+    UnknownPlanError,
+    UnsafePlanError,
+)
 
 
 def classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[str, Any]]:
@@ -69,7 +75,7 @@ def _classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[
     if isinstance(exc, DifyConnectionError):
         return ExitCode.ERROR, "connection", exc.message, exc.hint, {}
     if isinstance(exc, DifyError):
-        return ExitCode.ERROR, type(exc).__name__, exc.message, exc.hint, {}
+        return ExitCode.ERROR, _client_code(exc), exc.message, exc.hint, {}
     if isinstance(exc, DslParseError):
         where = f"{exc.source}:{exc.line}:{exc.column}"
         return ExitCode.ERROR, "dsl", f"{where}: {exc.message}", exc.hint, {}
@@ -77,7 +83,7 @@ def _classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[
         return ExitCode.ERROR, "dsl", str(exc), getattr(exc, "hint", None), {}
     if isinstance(exc, PlanError):
         code = ExitCode.UNSAFE if isinstance(exc, UnsafePlanError) else ExitCode.ERROR
-        return code, _snake(type(exc).__name__), exc.message, exc.hint, {}
+        return code, _plan_code(exc), exc.message, exc.hint, {}
     if _is_git_error(exc):
         return ExitCode.ERROR, "git", str(exc), getattr(exc, "hint", None), {}
     if (found := _bad_input(exc)) is not None:
@@ -92,10 +98,10 @@ def _classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[
 
 
 def _unknown_workspace(exc: BaseException) -> bool:
-    """A workspace argument that names none the account can see: a usage error (exit 2)
-    in every command, also where a lower layer re-words the lookup's error on its way up
-    (the lookup is then the context the error was raised in). A manifest naming one is
-    a manifest error, exit 1 like every other line of the file gets wrong."""
+    """A workspace argument that names none the account can see, or several: a usage
+    error (exit 2) in every command, also where a lower layer re-words the lookup's error
+    on its way up (the lookup is then the context the error was raised in). A manifest
+    naming one is a manifest error, exit 1 like every other line of the file gets wrong."""
     if isinstance(exc, ManifestError):
         return False
     seen: BaseException | None = exc
@@ -103,7 +109,7 @@ def _unknown_workspace(exc: BaseException) -> bool:
         if seen is None:
             return False
         if isinstance(seen, WorkspaceLookupError):
-            return not seen.ambiguous
+            return True
         seen = seen.__cause__ or seen.__context__
     return False
 
@@ -129,6 +135,20 @@ def _bad_input(exc: BaseException) -> tuple[str, str, str] | None:
             f"Check the paths given: {expected} was expected there (a backup repository "
             "is a directory; DSLs and manifests are files).",
         )
+    if isinstance(exc, PermissionError):
+        return (
+            "bad_path",
+            f"{exc.filename or 'a path'}: {exc.strerror or exc}",
+            "Check the path and its permissions, or give one this user can read and write.",
+        )
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        # Any other refusal of the file system about a path it was given (read-only,
+        # name too long, a loop of links): the path, not difyops.
+        return (
+            "bad_path",
+            f"{exc.filename}: {exc.strerror}",
+            "Check the paths given on the command line.",
+        )
     if isinstance(exc, RecursionError):
         return (
             "too_deep",
@@ -138,8 +158,36 @@ def _bad_input(exc: BaseException) -> tuple[str, str, str] | None:
     return None
 
 
-def _snake(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+# The `code` of a JSON error is part of the CLI's contract (README, "Errors"): a short
+# snake_case word per kind of failure, never a Python class name, so renaming a class
+# cannot break a script. HTTP refusals carry the server's own code beside `status`.
+# Client errors by class name (looked up along the class's bases), so that the table
+# needs no import of the client's private error classes.
+_CLIENT_CODES = {
+    "WorkspaceLookupError": "workspace",
+    "ResponseValidationError": "bad_response",
+    "NotADifyServerError": "not_dify",
+    "ImportFailedError": "import_failed",
+    "RunRequestError": "bad_run_input",
+    "RunFailed": "run_failed",
+    "UnsupportedOperationError": "unsupported",
+    "ConfigFileError": "config_file",
+}
+_PLAN_CODES: tuple[tuple[type[PlanError], str], ...] = (
+    (UnsafePlanError, "unsafe_plan"),
+    (StalePlanError, "stale_plan"),
+    (ManifestError, "manifest"),
+    (UnknownPlanError, "unknown_plan"),
+)
+
+
+def _client_code(exc: DifyError) -> str:
+    names = (kind.__name__ for kind in type(exc).__mro__)
+    return next((_CLIENT_CODES[name] for name in names if name in _CLIENT_CODES), "error")
+
+
+def _plan_code(exc: PlanError) -> str:
+    return next((code for kind, code in _PLAN_CODES if isinstance(exc, kind)), "plan")
 
 
 def _is_git_error(exc: BaseException) -> bool:
@@ -148,8 +196,12 @@ def _is_git_error(exc: BaseException) -> bool:
     return type(exc).__module__.startswith("gitstore")
 
 
-def render_error(exc: BaseException, *, json_mode: bool) -> int:
+def render_error(exc: BaseException, *, json_mode: bool, usage_hint: str | None = None) -> int:
+    """Print the error (one line and a hint; one JSON object under --json) and return the
+    exit code. A usage error that brings no hint of its own gets `usage_hint`."""
     exit_code, code, message, hint, extra = classify(exc)
+    if hint is None and exit_code == ExitCode.USAGE:
+        hint = usage_hint
     if exit_code == ExitCode.ERROR and code == "internal" and os.environ.get("DIFYOPS_DEBUG"):
         raise exc
     if json_mode:

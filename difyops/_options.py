@@ -44,7 +44,7 @@ WorkspaceOption = Annotated[
     typer.Option(
         "--workspace",
         "-w",
-        help="Workspace id or exact name (default: DIFY_WORKSPACE_ID, then the profile's).",
+        help="Workspace id or name (default: DIFY_WORKSPACE_ID, then the profile's).",
         autocompletion=complete_workspaces,
     ),
 ]
@@ -68,3 +68,12 @@ def refuse_overwrite(path: Path | None, *, force: bool) -> None:
             f"{path} exists; not overwriting it",
             hint="Pass --force to overwrite it, or give another --out.",
         )
+
+
+FullValuesOption = Annotated[
+    bool,
+    typer.Option(
+        "--full-values",
+        help="Also show every shortened value whole, as a line diff (prompt edits).",
+    ),
+]

@@ -62,7 +62,10 @@ def write_plan_file(path: Path, plan: Any) -> None:
         # Plans name people and apps; as ever, only their owner may read them.
         write_atomic(path, text, private=True)
     except OSError as exc:
-        raise DifyopsError(f"cannot write the plan to {path}: {exc.strerror or exc}") from None
+        raise DifyopsError(
+            f"cannot write the plan to {path}: {exc.strerror or exc}",
+            hint="Give --out a file path in a directory this user can write.",
+        ) from None
 
 
 PLAN_HINT = "Write plans with `plan --out FILE`; do not edit them."

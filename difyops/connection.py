@@ -3,8 +3,9 @@
 Precedence, so CI needs no browser and a person needs no flags:
 - server and token: see `dify_client.profiles` (`DIFY_SERVER` + `DIFY_TOKEN` > `--profile`
   > the default profile);
-- workspace: `--workspace` (id or exact name) > `DIFY_WORKSPACE_ID` > the profile's
-  workspace > the account's default workspace on the server.
+- workspace: `--workspace` (id or name, case aside when only one matches) >
+  `DIFY_WORKSPACE_ID` > the profile's workspace > the account's default workspace on
+  the server.
 """
 
 from __future__ import annotations
@@ -53,13 +54,17 @@ class WorkspaceChoice:
 def resolve_workspace(
     client: DifyClient, connection: Connection, flag: str | None
 ) -> WorkspaceChoice:
-    """The workspace a command acts on; names are matched exactly against `GET /workspaces`."""
+    """The workspace a command acts on; a name is matched against `GET /workspaces`."""
     if flag:
         return _by_id_or_name(client, flag, source="--workspace")
     env = os.environ.get("DIFY_WORKSPACE_ID")
     if env:
         if not is_uuid(env):
-            raise UsageError(f"DIFY_WORKSPACE_ID is not a workspace id: {env!r}")
+            raise UsageError(
+                f"DIFY_WORKSPACE_ID is not a workspace id: {env!r}",
+                hint="Set it to an id (`difyops workspaces list` shows them), or pass "
+                "--workspace NAME.",
+            )
         return WorkspaceChoice(env, None, "DIFY_WORKSPACE_ID")
     if connection.profile and connection.profile.workspace_id:
         return WorkspaceChoice(

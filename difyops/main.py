@@ -6,6 +6,7 @@ Wiring only; each group lives in `difyops/commands/`.
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import sys
 from typing import Annotated, Any, Literal
@@ -27,6 +28,7 @@ from difyops.exceptions import ExitCode
 
 DETAILED_EXITCODE = "--detailed-exitcode"
 DETAILED_META_KEY = "difyops.detailed_exitcode"
+PATH_META_KEY = "difyops.command_path"
 # Commands whose exit code 2 always means "found differences", as under --detailed-exitcode.
 ALWAYS_DETAILED = {"drift"}
 
@@ -151,7 +153,48 @@ class DifyopsGroup(TyperGroup):
         ctx.meta[DETAILED_META_KEY] = DETAILED_EXITCODE in options or bool(
             ALWAYS_DETAILED.intersection(options[:1])
         )
-        return super().parse_args(ctx, args)
+        # Likewise --json: a usage error is raised before the option's callback runs.
+        ctx.meta[JSON_META_KEY] = "--json" in options
+        ctx.meta[PATH_META_KEY] = self._command_path(ctx, options)
+        try:
+            return super().parse_args(ctx, args)
+        except ClickException as exc:
+            self._usage_error(ctx, exc)
+            raise  # not reached: _usage_error raises or exits
+
+    def _command_path(self, ctx: ClickContext, args: list[str]) -> str:
+        """`difyops apps import`: the command the arguments name, for a hint."""
+        words: list[str] = [ctx.info_name or "difyops"]
+        command: Any = self
+        for arg in args:
+            found = command.commands.get(arg) if hasattr(command, "commands") else None
+            if found is None:
+                break
+            words.append(arg)
+            command = found
+        return " ".join(words)
+
+    def _usage_error(self, ctx: ClickContext, exc: ClickException) -> None:
+        """Click's usage errors (a mistyped option, a missing argument), as a JSON error
+        under --json; exit 2, or 1 where 2 means "changes"."""
+        detailed = bool(ctx.meta.get(DETAILED_META_KEY))
+        exit_code = getattr(exc, "exit_code", 1)
+        if detailed and exit_code == ExitCode.USAGE:
+            exit_code = int(ExitCode.ERROR)
+        if not ctx.meta.get(JSON_META_KEY):
+            if exit_code == getattr(exc, "exit_code", 1):
+                raise exc  # Typer's own rendering
+            exc.show()
+            ctx.exit(exit_code)
+        failed = getattr(exc, "ctx", None) or ctx
+        error = {
+            "code": "usage",
+            "message": exc.format_message(),
+            "hint": f"Run `{failed.command_path} --help` for the arguments and options.",
+        }
+        sys.stderr.write(json.dumps({"error": error}, ensure_ascii=False) + "\n")
+        sys.stderr.flush()
+        ctx.exit(exit_code)
 
     def invoke(self, ctx: ClickContext) -> Any:
         # With --detailed-exitcode, 2 means "changes"; a usage mistake must then read as an
@@ -160,10 +203,7 @@ class DifyopsGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except ClickException as exc:
-            if not detailed or getattr(exc, "exit_code", 1) != ExitCode.USAGE:
-                raise
-            exc.show()
-            ctx.exit(int(ExitCode.ERROR))
+            self._usage_error(ctx, exc)
         except (typer.Exit, typer.Abort):
             raise
         except BrokenPipeError:
@@ -175,7 +215,11 @@ class DifyopsGroup(TyperGroup):
             # Imported on failure only: it knows every layer's exceptions.
             from difyops._errors import render_error  # noqa: PLC0415
 
-            code = render_error(exc, json_mode=bool(ctx.meta.get(JSON_META_KEY)))
+            code = render_error(
+                exc,
+                json_mode=bool(ctx.meta.get(JSON_META_KEY)),
+                usage_hint=f"Run `{ctx.meta.get(PATH_META_KEY, 'difyops')} --help` for its usage.",
+            )
             ctx.exit(int(ExitCode.ERROR) if detailed and code == ExitCode.USAGE else code)
 
 

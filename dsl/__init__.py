@@ -48,7 +48,7 @@ from dsl.document import (
 )
 from dsl.errors import DslError, DslParseError, DslStructureError
 from dsl.normalize import RULES, NormalizationRule, normalize
-from dsl.render import render_markdown, render_rich, render_text
+from dsl.render import render_full_values, render_markdown, render_rich, render_text
 from dsl.secrets import (
     REDACTED_PLACEHOLDER,
     SecretFinding,
@@ -110,6 +110,7 @@ __all__ = [
     "read_text_stream",
     "redact",
     "render_check_text",
+    "render_full_values",
     "render_markdown",
     "render_rich",
     "render_text",

@@ -125,7 +125,10 @@ def check_file(path: str | os.PathLike[str], *, current_version: str | None = No
     except DslParseError as error:
         return _unloadable(error.source, error.message, error.hint, error.line, error.column)
     except DslError as error:
-        return _unloadable(os.fspath(path), str(error), None, None, None)
+        # "cannot read" names the path already; the report's location names it again.
+        source = os.fspath(path)
+        message = str(error).removeprefix(f"{source}: ")
+        return _unloadable(source, message, getattr(error, "hint", None), None, None)
     return check_document(document, current_version=current_version)
 
 

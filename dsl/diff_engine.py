@@ -327,11 +327,22 @@ def _version_change(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[str
 
 
 def _attention(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[WorkspaceBoundRef]:
-    """Workspace-bound references of the new side, then any only the old side has."""
-    refs: dict[tuple[str, str | None, str], WorkspaceBoundRef] = {}
+    """Workspace-bound references of the new side, then any only the old side has: one
+    per place, so a binding whose value changed (two knowledge bases instead of one) is
+    said once, as the new side has it."""
+    refs: dict[tuple[str, str | None, TreePath], WorkspaceBoundRef] = {}
     for ref in (*workspace_bound_refs(new), *workspace_bound_refs(old)):
-        refs.setdefault((ref.kind, ref.node_id, ref.description), ref)
+        refs.setdefault((ref.kind, ref.node_id, _in_node(ref)), ref)
     return list(refs.values())
+
+
+def _in_node(ref: WorkspaceBoundRef) -> TreePath:
+    """The reference's place inside its node (the node may sit elsewhere in the list on
+    the other side), or its whole path outside the graph."""
+    path = ref.path
+    if ref.node_id is not None and "nodes" in path:
+        return path[path.index("nodes") + 2 :]
+    return path
 
 
 def diff_files(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 
+from dify_client.models.lookup import near_name
 from dsl.yaml_io import position_at
 from reconcile.errors import ManifestError
 
@@ -45,6 +46,29 @@ def validate_at(model: type[M], root: Any, path: Sequence[str | int], *, source:
             line, column = position_at(root, tuple(location)) or (1, 1)
             message = error["msg"].removeprefix("Value error, ")
             if error["type"] == "extra_forbidden":
-                message = "unknown key (check its spelling)"
+                near = near_name(_keys(model), str(error["loc"][-1]))
+                message = "unknown key " + (
+                    f"(did you mean {near!r}?)" if near else "(check its spelling)"
+                )
             problems.append(f"{source}:{line}:{column}: {where}: {message}")
         raise ManifestError("\n".join(problems)) from None
+
+
+def _keys(model: type[BaseModel]) -> set[str]:
+    """Every key `model` and the models inside it accept: what a misspelt key may have
+    meant (the nearest one is offered, wherever in the document it was)."""
+    keys: set[str] = set()
+    seen: set[type[BaseModel]] = set()
+    todo: list[Any] = [model]
+    while todo:
+        kind = todo.pop()
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            if kind in seen:
+                continue
+            seen.add(kind)
+            for name, field in kind.model_fields.items():
+                keys.add(field.alias or name)
+                todo.append(field.annotation)
+        else:
+            todo.extend(get_args(kind))
+    return keys

@@ -152,6 +152,8 @@ PUBLIC_API: dict[str, list[str]] = {
         "WorkspaceLookupError",
         "find_workspace",
         "find_workspaces",
+        "loose_name",
+        "near_name",
         "suggest",
     ],
     "dify_client.profiles": [
@@ -219,12 +221,14 @@ PUBLIC_API: dict[str, list[str]] = {
         "read_text_stream",
         "redact",
         "render_check_text",
+        "render_full_values",
         "render_markdown",
         "render_rich",
         "render_text",
         "workspace_bound_refs",
     ],
     "dsl.render": [
+        "render_full_values",
         "render_markdown",
         "render_rich",
         "render_text",

@@ -19,6 +19,8 @@ __all__ = [
     "WorkspaceLookupError",
     "find_workspace",
     "find_workspaces",
+    "loose_name",
+    "near_name",
     "suggest",
 ]
 
@@ -41,8 +43,11 @@ W = TypeVar("W", bound=Named)
 
 
 def find_workspace(workspaces: Sequence[W], ref: str, *, by: MatchBy = "id_or_name") -> W:
-    """The one workspace `ref` names; `WorkspaceLookupError` when none or several do."""
-    found = [w for w in workspaces if _matches(w, ref, by)]
+    """The one workspace `ref` names; `WorkspaceLookupError` when none or several do.
+
+    A name matches exactly, or else case and spacing aside when only one workspace
+    answers to it that way ("acme prod" for "Acme Prod"); ids match exactly."""
+    found = [w for w in workspaces if _matches(w, ref, by)] or _loosely(workspaces, ref, by)
     if len(found) == 1:
         return found[0]
     if found:
@@ -64,6 +69,9 @@ def find_workspaces(workspaces: Sequence[W], refs: Iterable[str]) -> list[W]:
     reported in one `WorkspaceLookupError`.
     """
     wanted = set(refs)
+    exact = {w.id for w in workspaces} | {w.name for w in workspaces}
+    loose = {r: found[0].name for r in wanted - exact if len(found := _loosely(workspaces, r))}
+    wanted = (wanted - set(loose)) | set(loose.values())
     chosen = [w for w in workspaces if w.id in wanted or w.name in wanted]
     missing = wanted - {w.id for w in chosen} - {w.name for w in chosen}
     if missing:
@@ -77,6 +85,15 @@ def _matches(workspace: Named, ref: str, by: MatchBy) -> bool:
     if by == "name":
         return workspace.name == ref
     return ref in (workspace.id, workspace.name)
+
+
+def _loosely(workspaces: Sequence[W], ref: str, by: MatchBy = "id_or_name") -> list[W]:
+    """The one workspace whose name is `ref` case and spacing aside, or none when no
+    workspace or several are."""
+    if by == "id":
+        return []
+    found = [w for w in workspaces if _fold(w.name) == _fold(ref)]
+    return found if len(found) == 1 else []
 
 
 def _not_found(workspaces: Sequence[Named], refs: list[str], by: MatchBy) -> WorkspaceLookupError:
@@ -108,6 +125,22 @@ def suggest(workspaces: Sequence[Named], ref: str, by: MatchBy = "id_or_name") -
         return folded[_fold(ref)]
     close = difflib.get_close_matches(_fold(ref), list(folded), n=1, cutoff=_CUTOFF)
     return folded[close[0]] if close else None
+
+
+def near_name(names: Iterable[str], ref: str) -> str | None:
+    """The name closest to `ref` (case and spacing aside), or None when none is close:
+    the "did you mean" for apps, profiles and manifest keys, as `suggest` for workspaces."""
+    folded = {_fold(n): n for n in reversed(list(names))}
+    if _fold(ref) in folded:
+        return folded[_fold(ref)]
+    close = difflib.get_close_matches(_fold(ref), list(folded), n=1, cutoff=_CUTOFF)
+    return folded[close[0]] if close else None
+
+
+def loose_name(names: Iterable[str], ref: str) -> str | None:
+    """The one name that is `ref` case and spacing aside; None when none or several are."""
+    found = {n for n in names if _fold(n) == _fold(ref)}
+    return found.pop() if len(found) == 1 else None
 
 
 def _fold(text: str) -> str:

@@ -16,6 +16,7 @@ from pydantic import SecretStr
 
 from dify_client._client import DifyClient, normalize_base_url
 from dify_client._errors import AuthenticationError, CredentialsNotFoundError, DifyError
+from dify_client.models.lookup import loose_name, near_name
 from dify_client.profiles._credentials import KEYRING_SERVICE, CredentialStore
 from dify_client.profiles._paths import config_dir
 from dify_client.profiles._profiles import ConfigFile, Profile, ProfileStore, TokenStorage
@@ -117,18 +118,25 @@ def resolve_credentials(profile: str | None = None) -> Credentials:
                 hint="Set DIFY_SERVER to the Dify base URL, e.g. https://dify.example.com.",
             )
         return Credentials(normalize_base_url(env_server), SecretStr(env_token), None, None)
-    found = ProfileStore().get(profile)
-    if found is None:
-        if profile:
+    store = ProfileStore()
+    found = store.get(profile)
+    if found is None and profile:
+        # "Staging" for "staging": the one profile of that name, case and spacing aside.
+        names = list(store.load().profiles)
+        loose = loose_name(names, profile)
+        found = store.get(loose) if loose else None
+        if found is None:
+            near = near_name(names, profile)
             raise CredentialsNotFoundError(
                 f"no profile named {profile!r}",
                 hint=(
                     Step(Remedy.LIST_PROFILES, "List the profiles"),
                     "; ",
                     Step(Remedy.SIGN_IN_PROFILE, f"sign in as {profile!r}", profile=profile),
-                    ".",
+                    f". Did you mean {near!r}?" if near else ".",
                 ),
             )
+    if found is None:
         raise CredentialsNotFoundError(
             "not signed in",
             hint=(

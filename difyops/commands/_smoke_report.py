@@ -36,7 +36,10 @@ def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        raise UsageError(
+            f"cannot read {path}: {exc.strerror}",
+            hint="Give the path of a smoke file (see examples/smoke.yml).",
+        ) from None
 
 
 def load_smoke(path: Path) -> SmokeCases:

@@ -10,6 +10,7 @@ import typer
 
 from dify_client import DifyClient, is_uuid, write_atomic
 from dify_client.models import App, Import
+from dify_client.models.lookup import loose_name, near_name
 from difyops._options import (
     ForceOption,
     JsonOption,
@@ -177,7 +178,10 @@ def import_app(
             help="Overwrite this existing app (id or name; workflow and chatflow apps only).",
         ),
     ] = None,
-    name: Annotated[str | None, typer.Option(help="Name for the app (default: the DSL's).")] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(help="Name for the app (default: the DSL's; with --app, the app's own)."),
+    ] = None,
     description: Annotated[str | None, typer.Option(help="Override the description.")] = None,
     confirm_pending: Annotated[
         bool,
@@ -204,6 +208,11 @@ def import_app(
     with open_client(profile) as (connection, client):
         choice = resolve_workspace(client, connection, workspace)
         target_id = resolve_app(client, choice, overwrite) if overwrite else None
+        if target_id is not None and name is None:
+            # Dify renames an overwritten app to the DSL's name; overwriting the content
+            # keeps the app's own name unless --name asks for another.
+            info = client.apps.describe(target_id, fields=["info"]).info
+            name = info.name if info is not None else None
         result = client.dsl.import_(
             choice.id,
             yaml_content=content,
@@ -301,9 +310,18 @@ def resolve_app(client: DifyClient, workspace: WorkspaceChoice | None, ref: str)
         return matches[0].id
     where = workspace.name or workspace.id
     if not matches:
+        # Not exactly that name: the one app of that name case and spacing aside, or a
+        # "did you mean" among every app the API shows.
+        apps = list(client.apps.iter_all(workspace.id))
+        loose = loose_name([a.name for a in apps], ref)
+        alike = [a for a in apps if a.name == loose]
+        if len(alike) == 1:
+            return alike[0].id
+        near = near_name([a.name for a in apps], ref)
         raise UsageError(
             f"no app named {ref!r} in workspace {where}",
-            hint="`difyops apps list` shows the apps the API can see (Service API on).",
+            hint=(f"Did you mean {near!r}? " if near else "")
+            + "`difyops apps list` shows the apps the API can see (Service API on).",
         )
     ids = ", ".join(a.id for a in matches)
     raise UsageError(f"{len(matches)} apps are named {ref!r} in {where}: {ids}; pass an id")

@@ -35,7 +35,12 @@ from reconcile.backup.plan import (
     few,
     totals,
 )
-from tasks.backup.history import AmbiguousAppError, app_history, backup_status
+from tasks.backup.history import (
+    AmbiguousAppError,
+    AppLookupError,
+    app_history,
+    backup_status,
+)
 
 if TYPE_CHECKING:
     from flows.backup import BackupProgress
@@ -415,6 +420,9 @@ def log(
             others = ", ".join(repr(n) for n in names[1:])
             hint = f"Name the workspace: `{example}` (or {others}), or give the app id."
         raise UsageError(exc.message, hint=hint) from None
+    except AppLookupError as exc:
+        # An app that is not there is a usage error, as in every command naming an app.
+        raise UsageError(exc.message, hint=exc.hint) from None
     if json_output:
         out.json({"app": found, "history": entries})
         return

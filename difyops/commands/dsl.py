@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 import typer
 
 from difyops._errors import classify
-from difyops._options import JsonOption, ProfileOption, WorkspaceOption
+from difyops._options import FullValuesOption, JsonOption, ProfileOption, WorkspaceOption
 from difyops._output import Output
 from difyops.commands.apps import resolve_app, workspace_for
 from difyops.connection import open_client
@@ -24,6 +24,7 @@ from dsl import (
     load_text,
     read_text_stream,
     render_check_text,
+    render_full_values,
     render_markdown,
     render_rich,
 )
@@ -40,7 +41,10 @@ class DiffTrouble(DifyopsError):
     """`dsl diff` follows diff(1): 0 same, 1 different, 2 trouble."""
 
     exit_code = ExitCode.USAGE
-    code = "dsl_diff"
+
+    def __init__(self, message: str, *, code: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.code = code
 
 
 @app.command()
@@ -53,6 +57,7 @@ def diff(
     output_format: Annotated[
         Literal["text", "markdown"], typer.Option("--format", help="Human output format.")
     ] = "text",
+    full_values: FullValuesOption = False,
     workspace: WorkspaceOption = None,
     profile: ProfileOption = None,
     json_output: JsonOption = False,
@@ -65,7 +70,7 @@ def diff(
     """
     out = Output(json_mode=json_output)
     if old == new == STDIN:
-        raise DiffTrouble("only one side can be - (standard input)")
+        raise DiffTrouble("only one side can be - (standard input)", code="usage")
     if STDIN in (old, new):
         _note_stdin(out)
     try:
@@ -77,8 +82,12 @@ def diff(
         out.json(result.to_json())
     elif output_format == "markdown":
         out.out.print(render_markdown(result), markup=False)
+        if full_values and (whole := render_full_values(result.to_json())):
+            out.out.print(f"\n```diff\n{whole}```", markup=False)
     else:
         out.out.print(render_rich(result))
+        if full_values and (whole := render_full_values(result.to_json())):
+            out.out.print("\n" + whole.rstrip("\n"), markup=False, highlight=False)
     raise typer.Exit(result.exit_code)
 
 
@@ -116,7 +125,7 @@ def _trouble(exc: Exception) -> Exception:
     exit_code, code, message, hint, _ = classify(exc)
     if exit_code != ExitCode.ERROR or (code == "internal" and os.environ.get("DIFYOPS_DEBUG")):
         return exc
-    return DiffTrouble(message, hint=hint)
+    return DiffTrouble(message, code=code, hint=hint)
 
 
 def _note_stdin(out: Output) -> None:

@@ -332,7 +332,10 @@ def export(
         try:
             out_file.write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise DifyopsError(f"cannot write {out_file}: {exc.strerror or exc}") from None
+            raise DifyopsError(
+                f"cannot write {out_file}: {exc.strerror or exc}",
+                hint="Give --out a file path in a directory this user can write.",
+            ) from None
     if json_output:
         out.json(
             {

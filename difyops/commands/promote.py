@@ -12,7 +12,13 @@ from pydantic import ValidationError
 
 from difyops._completion import complete_modes, complete_profiles, complete_workspaces
 from difyops._confirm import AutoApproveOption, ask_approval, check_can_approve
-from difyops._options import ForceOption, JsonOption, RateLimitOption, refuse_overwrite
+from difyops._options import (
+    ForceOption,
+    FullValuesOption,
+    JsonOption,
+    RateLimitOption,
+    refuse_overwrite,
+)
 from difyops._output import Output
 from difyops._plans import (
     DetailedExitcodeOption,
@@ -32,7 +38,7 @@ from difyops.commands._smoke_report import (
     smoke_policy,
 )
 from difyops.exceptions import DifyopsError, UsageError
-from dsl import DslError, DslParseError, read_text_file
+from dsl import DslError, DslParseError, read_text_file, render_full_values
 from jobs import GitSide, PromotionRequest, WorkspaceSide
 from reconcile.errors import ManifestError
 from reconcile.promotion.manifest import PromotionSection, load_promotion_section
@@ -149,6 +155,7 @@ def plan(
     force: ForceOption = False,
     rate_limit: RateLimitOption = 50,
     detailed_exitcode: DetailedExitcodeOption = False,
+    full_values: FullValuesOption = False,
     json_output: JsonOption = False,
 ) -> None:
     """Show what a promotion would change in the target, app by app and node by node.
@@ -187,7 +194,7 @@ def plan(
     if json_output:
         out_.json(plan_file(result, request))
     else:
-        show_plan(out_, result)
+        show_plan(out_, result, full_values=full_values)
         if out is not None:
             out_.note(f"plan written to {out}; apply it with `difyops promote apply --plan {out}`")
     exit_for_plan(result.has_changes, detailed=detailed_exitcode)
@@ -366,7 +373,7 @@ def plan_file(result: PromotionPlan, request: PromotionRequest) -> dict[str, Any
     return {**result.model_dump(mode="json"), "request": request.model_dump(mode="json")}
 
 
-def show_plan(out: Output, result: PromotionPlan) -> None:
+def show_plan(out: Output, result: PromotionPlan, *, full_values: bool = False) -> None:
     out.line(
         f"Promotion from {result.source.label()} to {result.target.label()}: {result.summary()}"
     )
@@ -385,10 +392,17 @@ def show_plan(out: Output, result: PromotionPlan) -> None:
         for item in planned.follow_ups:
             out.line(f"  follow-up: {item}")
         if planned.diff_text:
-            out.line("  " + planned.diff_text.rstrip().replace("\n", "\n  "))
+            out.line(_indented(planned.diff_text))
+        if full_values and planned.diff and (whole := render_full_values(planned.diff)):
+            out.line("\n" + _indented(whole))
     for line in planned_smoke(result):
         out.line(f"smoke: {line}")
     out.note(f"checksum {result.checksum}")
+
+
+def _indented(text: str) -> str:
+    """`text` two spaces in, with no line ending in spaces (blank lines stay blank)."""
+    return "\n".join(f"  {line}".rstrip() for line in text.rstrip().splitlines())
 
 
 def show_result(out: Output, fresh: PromotionPlan, result: PromotionResult) -> None:

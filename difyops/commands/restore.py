@@ -101,6 +101,12 @@ def _default_path(repo: Path, at: str, app_ref: str, to: str) -> str | None:
     )
 
 
+NO_APP_HINT = (
+    "Give the app's name as the backup stores it (`difyops backup log NAME --repo REPO` "
+    "finds it by id or path too, and suggests a near name); check --at and --path."
+)
+
+
 def _show(
     out: Output, request: PromotionRequest, app_ref: str, at: str, *, json_output: bool
 ) -> None:
@@ -109,7 +115,7 @@ def _show(
 
     planned = run_plan(request)
     if not planned.apps:
-        raise UsageError(f"no app named {app_ref!r} in the backup at {at}")
+        raise UsageError(f"no app named {app_ref!r} in the backup at {at}", hint=NO_APP_HINT)
     if json_output:
         out.json(plan_file(planned, request))
     else:
@@ -125,7 +131,7 @@ def _apply(
 
     fresh, result = run_apply(request)
     if not fresh.apps:
-        raise UsageError(f"no app named {app_ref!r} in the backup at {at}")
+        raise UsageError(f"no app named {app_ref!r} in the backup at {at}", hint=NO_APP_HINT)
     if json_output:
         out.json({"plan": plan_file(fresh, request), "result": result})
     else:

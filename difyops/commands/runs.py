@@ -204,15 +204,22 @@ def finish(result: RunResult, *, json_mode: bool) -> None:
     raise typer.Exit(1)
 
 
+INPUTS_HINT = (
+    'An inputs file is one JSON object, e.g. {"query": "hello"}; or pass --input KEY=VALUE.'
+)
+
+
 def parse_inputs(pairs: list[str], inputs_file: Path | None) -> dict[str, Any]:
     inputs: dict[str, Any] = {}
     if inputs_file is not None:
         try:
             loaded = json.loads(inputs_file.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
-            raise UsageError(f"cannot read inputs from {inputs_file}: {exc}") from exc
+            raise UsageError(
+                f"cannot read inputs from {inputs_file}: {exc}", hint=INPUTS_HINT
+            ) from exc
         if not isinstance(loaded, dict):
-            raise UsageError(f"{inputs_file} must hold a JSON object of inputs")
+            raise UsageError(f"{inputs_file} must hold a JSON object of inputs", hint=INPUTS_HINT)
         inputs.update(loaded)
     for pair in pairs:
         name, value = _split(pair, "--input")

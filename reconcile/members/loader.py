@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dify_client.models.lookup import near_name
 from dsl.errors import DslParseError
 from dsl.yaml_io import Position, item_position, key_position, value_position
 from dsl.yaml_located import load_located
@@ -75,9 +76,11 @@ class _Reader:
     def known_keys(self, mapping: Mapping[Any, Any], allowed: Sequence[str], what: str) -> None:
         for key in mapping:
             if key not in allowed:
+                near = near_name(allowed, str(key))
+                guess = f"did you mean {near!r}? " if near else ""
                 self.problem(
                     key_position(mapping, key),
-                    f"unknown key {key!r} in {what} (expected one of: {', '.join(allowed)})",
+                    f"unknown key {key!r} in {what} ({guess}expected one of: {', '.join(allowed)})",
                 )
 
     def required(self, mapping: Mapping[Any, Any], key: str, what: str, where: Position) -> bool:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from dify_client.models.lookup import loose_name, near_name
 from dsl import DslError, diff_documents, load_text
 from gitstore import GitStore, GitStoreError
 from reconcile.backup.layout import INDEX_FILE, parse_index
@@ -84,6 +85,18 @@ def backup_status(repo: str) -> BackupStatus:
     )
 
 
+class AppLookupError(GitStoreError):
+    """No app of the backup, or several, answer to the reference given."""
+
+
+class AmbiguousAppError(AppLookupError):
+    """More than one app of the backup answers to a name; `matches` lists them."""
+
+    def __init__(self, message: str, *, hint: str, matches: list[IndexedApp]) -> None:
+        super().__init__(message, hint=hint)
+        self.matches = matches
+
+
 def find_app(store: GitStore, ref: str, *, workspace: str | None = None) -> IndexedApp:
     """An app of the backup by id, exact name, or path (optionally in one workspace)."""
     apps = [a for a in indexed_apps(store) if workspace in (None, a.workspace_name)]
@@ -91,9 +104,16 @@ def find_app(store: GitStore, ref: str, *, workspace: str | None = None) -> Inde
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        raise GitStoreError(
+        loose = loose_name([a.name for a in apps], ref)
+        matches = [a for a in apps if loose is not None and a.name == loose]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        near = near_name([a.name for a in apps], ref)
+        raise AppLookupError(
             f"no app {ref!r} in the backup",
-            hint="Give an app id, its exact name, or its path in the repository.",
+            hint=(f"Did you mean {near!r}? " if near else "")
+            + "Give an app id, its exact name, or its path in the repository.",
         )
     where = ", ".join(f"{a.path} ({a.app_id})" for a in matches)
     raise AmbiguousAppError(
@@ -101,14 +121,6 @@ def find_app(store: GitStore, ref: str, *, workspace: str | None = None) -> Inde
         hint="Give the app id, or name its workspace.",
         matches=matches,
     )
-
-
-class AmbiguousAppError(GitStoreError):
-    """More than one app of the backup answers to a name; `matches` lists them."""
-
-    def __init__(self, message: str, *, hint: str, matches: list[IndexedApp]) -> None:
-        super().__init__(message, hint=hint)
-        self.matches = matches
 
 
 class BackupWorkspace(BaseModel):

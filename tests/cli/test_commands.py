@@ -41,9 +41,9 @@ def test_unknown_workspace_name_lists_the_known_ones(invoke, signed_in) -> None:
 
 
 def test_a_near_miss_of_a_workspace_name_is_suggested(invoke, signed_in) -> None:
-    result = invoke("apps", "list", "--workspace", "acme  dev")
+    result = invoke("apps", "list", "--workspace", "Acme Dve")
     assert result.exit_code == 2
-    assert "no workspace named 'acme  dev'" in result.stderr
+    assert "no workspace named 'Acme Dve'" in result.stderr
     assert "Did you mean 'Acme Dev'?" in " ".join(result.stderr.split())
 
 

@@ -158,7 +158,7 @@ def test_the_owner_and_the_acting_account_are_refused_with_their_flag(
     refused = invoke("members", "plan", "-f", write_manifest(members), "--json")
     assert refused.exit_code == 3
     error = json.loads(refused.stderr)["error"]
-    assert error["code"] == "unsafe_plan_error"
+    assert error["code"] == "unsafe_plan"
     assert "ada@acme.example is the workspace owner" in error["message"]
     assert error["hint"] == "Change the manifest, or override with --skip-untouchable."
     skipped = invoke(

@@ -49,13 +49,33 @@ def test_a_miss_names_what_was_asked_and_lists_what_exists() -> None:
 
 @pytest.mark.parametrize(
     ("asked", "meant"),
-    [("acme prod", "Acme Prod"), ("  Acme   Dev ", "Acme Dev"), ("Acme Prdo", "Acme Prod")],
+    [("Acme Prdo", "Acme Prod"), ("acme dve", "Acme Dev")],
 )
 def test_a_near_miss_is_suggested(asked: str, meant: str) -> None:
     with pytest.raises(WorkspaceLookupError) as caught:
         find_workspace(LIVE, asked, by="name")
     assert caught.value.suggestion == meant
     assert caught.value.hint.endswith(f". Did you mean {meant!r}?")
+
+
+@pytest.mark.parametrize("asked", ["acme prod", "  Acme   PROD ", "ACME PROD"])
+def test_a_name_matches_case_and_spacing_aside_when_only_one_does(asked: str) -> None:
+    assert find_workspace(LIVE, asked).id == "w2"
+    assert find_workspace(LIVE, asked, by="name").id == "w2"
+    assert [w.id for w in find_workspaces(LIVE, [asked, "w1"])] == ["w1", "w2"]
+
+
+def test_a_loose_match_of_several_workspaces_is_no_match() -> None:
+    twins = [*LIVE, ws("w3", "ACME PROD")]
+    with pytest.raises(WorkspaceLookupError) as caught:
+        find_workspace(twins, "acme prod")
+    assert not caught.value.ambiguous and caught.value.suggestion in ("Acme Prod", "ACME PROD")
+    assert find_workspace(twins, "ACME PROD").id == "w3"
+
+
+def test_ids_match_exactly() -> None:
+    with pytest.raises(WorkspaceLookupError):
+        find_workspace(LIVE, "W1", by="id")
 
 
 def test_a_different_workspace_of_the_same_family_is_not_offered() -> None:
@@ -84,7 +104,7 @@ def test_several_refs_select_in_listing_order_and_a_shared_name_selects_all() ->
 
 def test_every_missing_ref_is_reported_at_once() -> None:
     with pytest.raises(WorkspaceLookupError) as caught:
-        find_workspaces(LIVE, ["w1", "zz", "acme prod"])
-    assert caught.value.message == "no workspace 'acme prod', 'zz'"
-    assert caught.value.asked == ("acme prod", "zz")
+        find_workspaces(LIVE, ["w1", "zz", "acme prdo"])
+    assert caught.value.message == "no workspace 'acme prdo', 'zz'"
+    assert caught.value.asked == ("acme prdo", "zz")
     assert caught.value.suggestion == "Acme Prod"

@@ -65,8 +65,8 @@ def test_a_valid_manifest_reads_with_defaults_and_lower_cased_emails() -> None:
         pytest.param(
             "version: 1\nworkspace: []\n",
             "m.yml:1:1: missing key 'workspaces' in the manifest\n"
-            "m.yml:2:1: unknown key 'workspace' in the manifest (expected one of: version, "
-            "workspaces, promotion)",
+            "m.yml:2:1: unknown key 'workspace' in the manifest (did you mean 'workspaces'? "
+            "expected one of: version, workspaces, promotion)",
             id="unknown-top-level-key",
         ),
         pytest.param(

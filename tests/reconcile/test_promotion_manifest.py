@@ -182,7 +182,7 @@ def test_problems_inside_the_section_are_reported_together() -> None:
         "promote.yml:11:3: promotion.dependencies: Input should be 'warn' or 'fail'",
         "promote.yml:12:3: promotion.recreate: Input should be a valid boolean, unable to "
         "interpret input",
-        "promote.yml:15:3: promotion.recreat: unknown key (check its spelling)",
+        "promote.yml:15:3: promotion.recreat: unknown key (did you mean 'recreate'?)",
     ]
 
 

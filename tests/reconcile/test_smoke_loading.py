@@ -96,7 +96,7 @@ def test_every_problem_is_reported_at_once_each_at_its_place() -> None:
         """
     )
     assert "smoke.yml:1:1: version: Input should be 1" in found
-    assert "smoke.yml:5:7: smoke.A.0.statuz: unknown key (check its spelling)" in found
+    assert "smoke.yml:5:7: smoke.A.0.statuz: unknown key (did you mean 'status'?)" in found
     assert "smoke.yml:6:7: smoke.A.0.max_elapsed_s: Input should be greater than 0" in found
     assert (
         "smoke.yml:8:7: smoke.A.1.answer: give exactly one of equals, contains or matches" in found

@@ -47,8 +47,8 @@ def test_a_promotion_side_by_name_or_id() -> None:
 
 def test_an_unknown_promotion_side_names_the_server_and_suggests() -> None:
     with pytest.raises(PlanError) as caught:
-        resolve_workspace(FakeClient(), "acme prod")  # type: ignore[arg-type]
-    assert caught.value.message == "no workspace 'acme prod' on https://dify.test"
+        resolve_workspace(FakeClient(), "acme prdo")  # type: ignore[arg-type]
+    assert caught.value.message == "no workspace 'acme prdo' on https://dify.test"
     assert caught.value.hint == (
         "Workspaces this account can see: 'Acme Dev', 'Acme Prod'. Did you mean 'Acme Prod'?"
     )
