@@ -12,13 +12,17 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from dify_client import write_atomic
-from dify_client.models import Workspace
-from dify_client.profiles import ProfileStore, config_dir
+if TYPE_CHECKING:
+    from dify_client.models import Workspace
+    from dify_client.profiles import ProfileStore
+
+# The client (httpx, pydantic) is imported only when a completion or the cache needs it:
+# every command's options name these callbacks, and `--help` must not load the client.
 
 CACHE_FILE = "workspaces-cache.json"
 # Profile options a command may hold, whose host narrows the workspaces offered.
@@ -33,7 +37,7 @@ def _matching(values: Iterable[str], incomplete: str) -> list[str]:
 def complete_profiles(incomplete: str) -> list[str]:
     """Names of the profiles in the local config."""
     try:
-        return _matching(ProfileStore().load().profiles, incomplete)
+        return _matching(_profiles().load().profiles, incomplete)
     except Exception:  # noqa: BLE001 — a broken config completes nothing, never a traceback
         return []
 
@@ -65,13 +69,15 @@ def remember_workspaces(host: str, workspaces: Iterable[Workspace]) -> None:
         cache = _read_cache()
         cache[host.rstrip("/")] = [{"id": w.id, "name": w.name} for w in workspaces]
         text = json.dumps(cache, indent=2, ensure_ascii=False) + "\n"
-        write_atomic(config_dir() / CACHE_FILE, text, private=True)
+        from dify_client import write_atomic  # noqa: PLC0415
+
+        write_atomic(_config_dir() / CACHE_FILE, text, private=True)
     except Exception:  # noqa: BLE001, S110 — a cache is optional
         pass
 
 
 def _read_cache() -> dict[str, list[dict[str, Any]]]:
-    path = config_dir() / CACHE_FILE
+    path = _config_dir() / CACHE_FILE
     if not path.is_file():
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -90,5 +96,17 @@ def _host_of(ctx: typer.Context) -> str | None:
     named = next((ctx.params.get(p) for p in PROFILE_PARAMS if ctx.params.get(p)), None)
     if named is None and os.environ.get("DIFY_SERVER"):
         return os.environ["DIFY_SERVER"].rstrip("/")
-    found = ProfileStore().get(named or os.environ.get("DIFYOPS_PROFILE") or None)
+    found = _profiles().get(named or os.environ.get("DIFYOPS_PROFILE") or None)
     return found[1].host.rstrip("/") if found else None
+
+
+def _profiles() -> ProfileStore:
+    from dify_client.profiles import ProfileStore  # noqa: PLC0415
+
+    return ProfileStore()
+
+
+def _config_dir() -> Path:
+    from dify_client.profiles import config_dir  # noqa: PLC0415
+
+    return config_dir()

@@ -60,10 +60,16 @@ ForceOption = Annotated[
 
 def refuse_overwrite(path: Path | None, *, force: bool) -> None:
     """Every command that writes a file (`--out/-o`) refuses to replace an existing one
-    unless `--force`; called before any work, so nothing is computed for nothing."""
-    if path is None or force:
+    unless `--force`, and a directory even then; called before any work, so nothing is
+    computed for nothing."""
+    if path is None:
         return
-    if path.exists() or path.is_symlink():
+    if path.is_dir():
+        raise UsageError(
+            f"{path}: Is a directory",
+            hint="Give --out the path of a file (a new one, or an existing one with --force).",
+        )
+    if not force and (path.exists() or path.is_symlink()):
         raise UsageError(
             f"{path} exists; not overwriting it",
             hint="Pass --force to overwrite it, or give another --out.",

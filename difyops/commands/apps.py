@@ -121,12 +121,10 @@ def export(
     workspace: WorkspaceOption = None,
     output: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write the DSL to this file.", dir_okay=False),
+        typer.Option("--out", "-o", help="Write the DSL to this file."),
     ] = None,
     # The spelling before every writer said --out; kept so that scripts keep working.
-    old_output: Annotated[
-        Path | None, typer.Option("--output", hidden=True, dir_okay=False)
-    ] = None,
+    old_output: Annotated[Path | None, typer.Option("--output", hidden=True)] = None,
     force: ForceOption = False,
     include_secret: Annotated[
         bool,

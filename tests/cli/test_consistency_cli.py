@@ -12,14 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 import yaml
 from typer.testing import CliRunner
 
 from dify_client.profiles import Profile, ProfileStore
 from difyops import demo
 from difyops._completion import complete_modes, complete_profiles
-from difyops.main import app
+from difyops.main import COMMANDS, app, load_command
 from tests.support.emulator import EmulatorHandle
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,7 +82,15 @@ def _commands(group: Any, path: str = "") -> list[tuple[str, Any]]:
 
 def test_every_file_writer_spells_out_one_way_and_takes_force() -> None:
     writers = []
-    for name, command in _commands(typer.main.get_command(app)):
+    for name, command in (
+        pair
+        for top in COMMANDS
+        for pair in (
+            _commands(load_command(top), f"{top} ")
+            if hasattr(load_command(top), "commands")
+            else [(top, load_command(top))]
+        )
+    ):
         options = {opt for param in command.params for opt in param.opts if not param.hidden}
         assert "--output" not in options, name
         if "--out" in options:

@@ -233,7 +233,11 @@ def test_every_usage_error_has_a_hint(invoke: Invoke, signed_in, tmp_path, mista
 
 def test_exporting_onto_a_directory_names_that_directory(invoke: Invoke, signed_in, tmp_path):
     result = invoke("apps", "export", "Policy Helpdesk", "-w", "Acme Prod", "-o", str(tmp_path))
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # refused before any work, with --force too
+    forced = invoke(
+        "apps", "export", "Policy Helpdesk", "-w", "Acme Prod", "-o", str(tmp_path), "--force"
+    )
+    assert forced.exit_code == 2 and forced.stderr == result.stderr
     assert result.stderr.startswith(f"error: {tmp_path}: Is a directory\nhint: ")
     assert ".tmp" not in result.stderr and list(tmp_path.iterdir()) == []
 
