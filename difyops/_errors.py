@@ -68,6 +68,8 @@ def _classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[
                 extra["retry_after"] = exc.retry_after
             return ExitCode.RATE_LIMITED, exc.code, str(exc), exc.hint, extra
         code = ExitCode.AUTH if isinstance(exc, AuthenticationError) else ExitCode.ERROR
+        if isinstance(exc, AuthenticationError) and exc.profile:
+            extra["profile"] = exc.profile  # whose token was refused, for scripts
         return code, exc.code, str(exc), exc.hint, extra
     if isinstance(exc, CredentialsNotFoundError):
         return ExitCode.AUTH, "not_signed_in", exc.message, exc.hint, {}

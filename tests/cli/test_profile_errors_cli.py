@@ -102,3 +102,9 @@ def test_a_job_whose_profile_token_is_revoked_names_the_profile(
     assert "revoked" in result.stderr
     assert "`difyops auth login -p other`" in result.stderr
     assert minted["token"] not in result.output
+    as_json = invoke(*args, "--json")
+    assert as_json.exit_code == 4
+    error = json.loads(as_json.stderr.strip().splitlines()[-1])["error"]
+    assert error["profile"] == "other"
+    assert "difyops auth login -p other" in error["hint"]
+    assert minted["token"] not in as_json.output
