@@ -11,6 +11,8 @@ import pytest
 
 from tests.cli.test_auth_profiles_cli import ADA, GRACE, add_profile
 from tests.cli.test_members_cli import ACME_DEV, manifest_text
+from tests.cli.test_unknown_workspace_cli import COMMANDS as WORKSPACE_COMMANDS
+from tests.cli.test_unknown_workspace_cli import _args as workspace_args
 from tests.support.emulator import EmulatorHandle
 
 FROM_TO = ("--from", "Acme Dev", "--to", "Acme Prod")
@@ -108,3 +110,22 @@ def test_a_job_whose_profile_token_is_revoked_names_the_profile(
     assert error["profile"] == "other"
     assert "difyops auth login -p other" in error["hint"]
     assert minted["token"] not in as_json.output
+
+
+# Every command that takes a workspace takes a profile too: swept with the commands of
+# the unknown-workspace sweep (a real workspace, a misspelt profile).
+SWEPT = {name: ("-p",) for name in WORKSPACE_COMMANDS if not name.startswith("promote")}
+SWEPT |= {"promote": ("--to-profile",), "promote from": ("--from-profile",)}
+SWEPT.pop("restore")  # restores from the backup repository's git, which this test lacks
+
+
+@pytest.mark.parametrize("command", sorted(SWEPT))
+def test_an_unknown_profile_is_a_usage_error_in_every_command(
+    command: str, invoke, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    add_profile("staging", emulator.base_url, emulator.admin.token(ADA), default=True)
+    args = [*workspace_args(command, "Acme Dev", str(tmp_path / "repo")), *SWEPT[command]]
+    result = invoke(*args, "stagin")
+    # drift exits 2 for "drift found": a usage error reads as an error there (exit 1).
+    assert result.exit_code == (1 if command == "drift" else 2), result.output
+    assert "Did you mean 'staging'?" in result.stderr
