@@ -27,6 +27,7 @@ from dify_client import (
     normalize_base_url,
 )
 from dify_client.models import DeviceToken
+from dify_client.models.lookup import near_name
 from dify_client.profiles import (
     ConfigFile,
     Credentials,
@@ -247,9 +248,11 @@ def use(
     config = store.load()
     if name not in config.profiles:
         known = ", ".join(sorted(config.profiles)) or "none"
+        near = near_name(list(config.profiles), name)
         raise UsageError(
             f"no profile {name!r} (profiles: {known})",
-            hint="`difyops auth status` lists profiles; `difyops auth login -p NAME` adds one.",
+            hint=(f"Did you mean {near!r}? " if near else "")
+            + "`difyops auth status` lists profiles; `difyops auth login -p NAME` adds one.",
         )
     previous = config.default_profile
     config.default_profile = name

@@ -129,3 +129,12 @@ def test_an_unknown_profile_is_a_usage_error_in_every_command(
     # drift exits 2 for "drift found": a usage error reads as an error there (exit 1).
     assert result.exit_code == (1 if command == "drift" else 2), result.output
     assert "Did you mean 'staging'?" in result.stderr
+
+
+def test_auth_use_of_a_misspelt_profile_suggests_the_near_one(
+    invoke, emulator: EmulatorHandle
+) -> None:
+    add_profile("staging", emulator.base_url, emulator.admin.token(ADA), default=True)
+    result = invoke("auth", "use", "stagin")
+    assert result.exit_code == 2
+    assert "Did you mean 'staging'?" in result.stderr
