@@ -60,9 +60,11 @@ class Credentials:
                 max_retries=max_retries,
                 timeout=timeout,
             )
-        # Wherever the client is used (a command, a job's task), a refused token says
-        # whose it was.
-        client.on_rejected = self.explain_rejection
+        # Wherever the client is used (a command, a job's task), a refused token of a
+        # profile says whose it was. DIFY_TOKEN's refusal keeps the client's own words
+        # in a job (a flow run words it for its deployment); commands reword it themselves.
+        if self.profile_name:
+            client.on_rejected = self.explain_rejection
         return client
 
     def __repr__(self) -> str:
