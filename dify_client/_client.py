@@ -20,6 +20,7 @@ from dify_client._constants import (
 )
 from dify_client._errors import (
     APIStatusError,
+    AuthenticationError,
     NotADifyServerError,
     ResponseValidationError,
 )
@@ -137,6 +138,16 @@ class DifyClient:
     @on_wait.setter
     def on_wait(self, callback: Callable[[float, str], None] | None) -> None:
         self._http.on_wait = callback
+
+    @property
+    def on_rejected(self) -> Callable[[AuthenticationError], object] | None:
+        """Given each 401 of this client before it is raised: a profile's credentials
+        reword it to say whose token the server refused, and why."""
+        return self._http.on_rejected
+
+    @on_rejected.setter
+    def on_rejected(self, callback: Callable[[AuthenticationError], object] | None) -> None:
+        self._http.on_rejected = callback
 
     # Resources are built on first use; each is a thin view over the shared HttpCore.
     @cached_property

@@ -21,6 +21,8 @@
     ├── RunRequestError                a run request the server would refuse, caught before sending
     ├── RunFailed                      an `error` event ended a run stream that had started
     ├── UnsupportedOperationError      the server's API generation lacks the operation
+    ├── CredentialsNotFoundError       no server and token to use
+    │   └── UnknownProfileError        no profile of the name asked for
     ├── WorkspaceLookupError           no workspace (or several) has the id or name asked for
     └── DeviceFlowError                RFC 8628 answers of the device flow
         ├── AccessDeniedError
@@ -148,7 +150,12 @@ class BadRequestError(APIStatusError):
 
 
 class AuthenticationError(APIStatusError):
+    """401. `profile` names the profile whose token was refused, once its credentials
+    have explained the refusal (None for DIFY_TOKEN or a bare client)."""
+
     status_code = 401
+    profile: str | None = None
+    explained = False
     hint_prose = (Step(Remedy.SIGN_IN, "Sign in again"), ", or check DIFY_TOKEN.")
     hint = say(hint_prose)
 
@@ -325,6 +332,28 @@ class ConfigFileError(DifyError):
 
 class CredentialsNotFoundError(DifyError):
     """No server and token to use: not signed in, unknown profile, or a lost token."""
+
+
+class UnknownProfileError(CredentialsNotFoundError):
+    """No profile of the name asked for: a mistake in the request, not a lost sign-in.
+
+    `asked` is the name asked for, `profiles` the names there are, `suggestion` a near
+    miss when there is one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        asked: str,
+        profiles: list[str],
+        suggestion: str | None = None,
+        hint: str | Prose | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.asked = asked
+        self.profiles = profiles
+        self.suggestion = suggestion
 
 
 class WorkspaceLookupError(DifyError):

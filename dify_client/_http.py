@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from dify_client._clock import Clock
 from dify_client._errors import (
     APIStatusError,
+    AuthenticationError,
     DifyConnectionError,
     DifyError,
     DifyTimeoutError,
@@ -111,6 +112,8 @@ class HttpCore:
         self.requests_sent = 0
         # Told (seconds, why) before each wait: client pacing, Retry-After, a retry.
         self.on_wait: Callable[[float, str], None] | None = None
+        # Given each 401 before it is raised, to say whose token was refused.
+        self.on_rejected: Callable[[AuthenticationError], object] | None = None
         self.router = Router(self.api_url, self._fetch_catalog, generation=generation)
 
     def _fetch_catalog(self) -> tuple[int, Any, bytes, str | None]:
@@ -205,6 +208,8 @@ class HttpCore:
                         why=self._why_retry(error),
                     )
                     continue
+            if isinstance(error, AuthenticationError) and self.on_rejected is not None:
+                self.on_rejected(error)
             raise error
 
     def _send(

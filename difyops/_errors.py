@@ -21,6 +21,7 @@ from dify_client import (
     DifyConnectionError,
     DifyError,
     RateLimitError,
+    UnknownProfileError,
     WorkspaceLookupError,
 )
 from dify_client.remedies import say
@@ -43,7 +44,7 @@ def classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[s
     action or an override by key.
     """
     exit_code, code, message, hint, extra = _classify(exc)
-    if _unknown_workspace(exc):
+    if _unknown_workspace(exc) or _unknown_profile(exc):
         exit_code, code = ExitCode.USAGE, "usage"
     if isinstance(exc, DifyError) and exc.hint_prose is not None:
         hint = say(exc.hint_prose, cli_step)
@@ -67,6 +68,8 @@ def _classify(exc: BaseException) -> tuple[ExitCode, str, str, str | None, dict[
                 extra["retry_after"] = exc.retry_after
             return ExitCode.RATE_LIMITED, exc.code, str(exc), exc.hint, extra
         code = ExitCode.AUTH if isinstance(exc, AuthenticationError) else ExitCode.ERROR
+        if isinstance(exc, AuthenticationError) and exc.profile:
+            extra["profile"] = exc.profile  # whose token was refused, for scripts
         return code, exc.code, str(exc), exc.hint, extra
     if isinstance(exc, CredentialsNotFoundError):
         return ExitCode.AUTH, "not_signed_in", exc.message, exc.hint, {}
@@ -109,6 +112,19 @@ def _unknown_workspace(exc: BaseException) -> bool:
         if seen is None:
             return False
         if isinstance(seen, WorkspaceLookupError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _unknown_profile(exc: BaseException) -> bool:
+    """A profile asked for that does not exist: a usage error (exit 2) in every command,
+    as an unknown workspace, also where a job re-raised it from its own error."""
+    seen: BaseException | None = exc
+    for _ in range(4):
+        if seen is None:
+            return False
+        if isinstance(seen, UnknownProfileError):
             return True
         seen = seen.__cause__ or seen.__context__
     return False

@@ -46,6 +46,7 @@ PUBLIC_API: dict[str, list[str]] = {
         "RunStream",
         "ServerError",
         "SystemClock",
+        "UnknownProfileError",
         "UnprocessableEntityError",
         "UnsupportedClientError",
         "UnsupportedMediaTypeError",

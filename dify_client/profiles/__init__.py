@@ -15,7 +15,12 @@ from datetime import UTC, datetime
 from pydantic import SecretStr
 
 from dify_client._client import DifyClient, normalize_base_url
-from dify_client._errors import AuthenticationError, CredentialsNotFoundError, DifyError
+from dify_client._errors import (
+    AuthenticationError,
+    CredentialsNotFoundError,
+    DifyError,
+    UnknownProfileError,
+)
 from dify_client.models.lookup import loose_name, near_name
 from dify_client.profiles._credentials import KEYRING_SERVICE, CredentialStore
 from dify_client.profiles._paths import config_dir
@@ -44,10 +49,23 @@ class Credentials:
         timeout: float | None = None,
     ) -> DifyClient:
         if timeout is None:
-            return DifyClient(self.host, self.token, rate_limit=rate_limit, max_retries=max_retries)
-        return DifyClient(
-            self.host, self.token, rate_limit=rate_limit, max_retries=max_retries, timeout=timeout
-        )
+            client = DifyClient(
+                self.host, self.token, rate_limit=rate_limit, max_retries=max_retries
+            )
+        else:
+            client = DifyClient(
+                self.host,
+                self.token,
+                rate_limit=rate_limit,
+                max_retries=max_retries,
+                timeout=timeout,
+            )
+        # Wherever the client is used (a command, a job's task), a refused token of a
+        # profile says whose it was. DIFY_TOKEN's refusal keeps the client's own words
+        # in a job (a flow run words it for its deployment); commands reword it themselves.
+        if self.profile_name:
+            client.on_rejected = self.explain_rejection
+        return client
 
     def __repr__(self) -> str:
         return f"Credentials(host={self.host!r}, source={self.source!r}, token=[redacted])"
@@ -66,8 +84,12 @@ class Credentials:
     def explain_rejection(self, exc: AuthenticationError) -> AuthenticationError:
         """`exc` (a 401 for this token) reworded to name the profile, the host, and whether
         the token expired or was revoked, with a hint to sign in as that profile again."""
+        if exc.explained:
+            return exc  # already reworded (the client and the command both ask)
         if exc.code not in {"unauthorized", "token_expired"} or "account" in exc.message.lower():
             return exc  # not about the token: e.g. the account behind it is gone
+        exc.explained = True
+        exc.profile = self.profile_name
         state = self.token_state(exc)
         if state == "expired":
             when = self.profile.token_expires_at if self.profile else None
@@ -127,13 +149,18 @@ def resolve_credentials(profile: str | None = None) -> Credentials:
         found = store.get(loose) if loose else None
         if found is None:
             near = near_name(names, profile)
-            raise CredentialsNotFoundError(
-                f"no profile named {profile!r}",
+            there = ", ".join(sorted(names)) if names else "none yet"
+            raise UnknownProfileError(
+                f"no profile named {profile!r} (profiles: {there})",
+                asked=profile,
+                profiles=sorted(names),
+                suggestion=near,
                 hint=(
+                    f"Did you mean {near!r}? " if near else "",
                     Step(Remedy.LIST_PROFILES, "List the profiles"),
                     "; ",
                     Step(Remedy.SIGN_IN_PROFILE, f"sign in as {profile!r}", profile=profile),
-                    f". Did you mean {near!r}?" if near else ".",
+                    ".",
                 ),
             )
     if found is None:

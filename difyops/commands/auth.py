@@ -27,6 +27,7 @@ from dify_client import (
     normalize_base_url,
 )
 from dify_client.models import DeviceToken
+from dify_client.models.lookup import near_name
 from dify_client.profiles import (
     ConfigFile,
     Credentials,
@@ -117,6 +118,15 @@ def login(
     )
 
 
+def _known_profile(config: ConfigFile, profile: str | None) -> str | None:
+    """The profile's name as stored (case and spacing aside when only one matches); a
+    name no profile has is a usage error with a "did you mean", as in every command."""
+    if profile is None or profile in config.profiles:
+        return profile
+    # The one place that words an unknown profile; it also takes "Staging" for "staging".
+    return resolve_credentials(profile).profile_name or profile
+
+
 @app.command()
 def logout(profile: ProfileOption = None, json_output: JsonOption = False) -> None:
     """Revoke this session on the server, then forget it locally.
@@ -125,7 +135,7 @@ def logout(profile: ProfileOption = None, json_output: JsonOption = False) -> No
     """
     out = Output(json_mode=json_output)
     store = ProfileStore()
-    found = store.get(profile)
+    found = store.get(_known_profile(store.load(), profile))
     if found is None:
         raise NotSignedInError(
             f"no profile {profile!r}" if profile else "not signed in",
@@ -186,6 +196,7 @@ def status(
         _exit_if_invalid([env_entry])
         return
     config = ProfileStore().load()
+    profile = _known_profile(config, profile)
     names = [profile] if profile else list(config.profiles)
     # The exit code answers for the profile commands would use: the one asked for, else
     # the default; the others are listed for information.
@@ -237,9 +248,11 @@ def use(
     config = store.load()
     if name not in config.profiles:
         known = ", ".join(sorted(config.profiles)) or "none"
+        near = near_name(list(config.profiles), name)
         raise UsageError(
             f"no profile {name!r} (profiles: {known})",
-            hint="`difyops auth status` lists profiles; `difyops auth login -p NAME` adds one.",
+            hint=(f"Did you mean {near!r}? " if near else "")
+            + "`difyops auth status` lists profiles; `difyops auth login -p NAME` adds one.",
         )
     previous = config.default_profile
     config.default_profile = name

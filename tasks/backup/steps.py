@@ -21,6 +21,7 @@ from dify_client import (
     CredentialsNotFoundError,
     DifyClient,
     DifyError,
+    UnknownProfileError,
     WorkspaceLookupError,
     find_workspaces,
 )
@@ -156,6 +157,8 @@ def list_backup_targets(sources: list[Source], rate_limit: int | None = None) ->
             with open_client(source, rate_limit=rate_limit) as client:
                 base_url = client.base_url
                 workspaces = client.workspaces.list()
+        except UnknownProfileError:
+            raise  # a misspelt profile is a mistake in the request: nothing is backed up
         except DifyError as exc:
             first_error = first_error or exc
             unreachable.append(

@@ -104,7 +104,7 @@ def profiles(emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_misspelt_profile_gets_a_did_you_mean(invoke: Invoke, profiles):
     result = invoke("workspaces", "list", "-p", "Stagnig")
-    assert result.exit_code == 4
+    assert result.exit_code == 2  # a usage error, as an unknown workspace
     assert "no profile named 'Stagnig'" in _said(result)
     assert "Did you mean 'Staging'?" in _said(result)
 
