@@ -73,6 +73,7 @@ LAZY_HELP = {
     "auth": ["login", "logout", "status", "use"],
     "backup": ["run", "status", "log"],
     "promote": ["plan", "apply"],
+    "members": ["list", "plan", "apply", "export"],
 }
 
 
