@@ -74,6 +74,19 @@ LAZY_HELP = {
     "backup": ["run", "status", "log"],
     "promote": ["plan", "apply"],
     "members": ["list", "plan", "apply", "export"],
+    "apps": [
+        "list",
+        "describe",
+        "export",
+        "import",
+        "run",
+        "events",
+        "stop",
+        "upload",
+        "versions",
+        "publish",
+        "form",
+    ],
 }
 
 
