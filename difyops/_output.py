@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from pydantic import BaseModel
 from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
@@ -21,7 +20,10 @@ from rich.text import Text
 
 def to_jsonable(value: Any) -> Any:
     """Plain JSON data; pydantic secrets come out masked, never in clear."""
-    if isinstance(value, BaseModel):
+    # pydantic is looked up, not imported: a value cannot be a model unless its module is
+    # loaded, and `--help` (which prints through this module) stays free of pydantic.
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is not None and isinstance(value, pydantic.BaseModel):
         return value.model_dump(mode="json")
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}

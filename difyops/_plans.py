@@ -14,7 +14,6 @@ from typing import Annotated, Any
 
 import typer
 
-from dify_client import write_atomic
 from difyops._output import to_jsonable
 from difyops.exceptions import DifyopsError, ExitCode, UsageError
 
@@ -58,6 +57,8 @@ def exit_for_plan(has_changes: bool, *, detailed: bool) -> None:
 def write_plan_file(path: Path, plan: Any) -> None:
     """Write the plan's JSON form atomically (a reader never sees half a plan)."""
     text = json.dumps(to_jsonable(plan), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    from dify_client import write_atomic  # noqa: PLC0415 — not for `--help`
+
     try:
         # Plans name people and apps; as ever, only their owner may read them.
         write_atomic(path, text, private=True)

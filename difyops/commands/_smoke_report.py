@@ -4,16 +4,16 @@ reports (for `difyops smoke run` and `difyops promote plan|apply`)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from difyops._output import Output
 from difyops.exceptions import UsageError
-from reconcile.smoke.cases import SmokeCases, SmokePolicy
-from reconcile.smoke.loader import load_smoke_file
-from reconcile.smoke.render import case_rows
-from reconcile.smoke.result import SmokeReport
+
+if TYPE_CHECKING:  # the smoke engine is imported where used: `--help` loads none of it
+    from reconcile.smoke.cases import SmokeCases, SmokePolicy
+    from reconcile.smoke.result import SmokeReport
 
 SmokeFileOption = Annotated[
     Path | None,
@@ -43,6 +43,8 @@ def read_text(path: Path) -> str:
 
 
 def load_smoke(path: Path) -> SmokeCases:
+    from reconcile.smoke.loader import load_smoke_file  # noqa: PLC0415
+
     return load_smoke_file(read_text(path), source=str(path))
 
 
@@ -64,6 +66,8 @@ def smoke_policy(flag: str | None, default: SmokePolicy) -> SmokePolicy:
 
 def show_reports(out: Output, reports: list[SmokeReport]) -> None:
     """A row per case, then what each app's cases exercised (said plainly, every time)."""
+    from reconcile.smoke.render import case_rows  # noqa: PLC0415
+
     out.table(CASE_COLUMNS, [row for report in reports for row in case_rows(report)])
     for report in reports:
         if report.skipped:

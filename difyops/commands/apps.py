@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dify_client import DifyClient, is_uuid, write_atomic
-from dify_client.models import App, Import
-from dify_client.models.lookup import loose_name, near_name
 from difyops._options import (
     ForceOption,
     JsonOption,
@@ -19,14 +16,12 @@ from difyops._options import (
     refuse_overwrite,
 )
 from difyops._output import Output
-from difyops.connection import (
-    Connection,
-    WorkspaceChoice,
-    open_client,
-    resolve_workspace,
-)
 from difyops.exceptions import DifyopsError, UsageError
-from dsl import DslError, DslParseError, check_import_text, read_text_file
+
+if TYPE_CHECKING:  # the client and the DSL engine are imported where used: not for `--help`
+    from dify_client import DifyClient
+    from dify_client.models import App, Import
+    from difyops.connection import Connection, WorkspaceChoice
 
 app = typer.Typer(
     help="Apps: list, describe, export and import DSL; run them and answer their forms.",
@@ -52,6 +47,8 @@ def list_apps(
     Dify hides apps whose Service API is switched off; turn it on in the app's
     "API Access" page to see (and back up) such an app.
     """
+    from difyops.connection import WorkspaceChoice, open_client, resolve_workspace  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     with open_client(profile) as (connection, client):
         if all_workspaces:
@@ -87,6 +84,8 @@ def describe(
     json_output: JsonOption = False,
 ) -> None:
     """An app's info, parameters and input JSON Schema."""
+    from difyops.connection import open_client  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     with open_client(profile) as (connection, client):
         app_id = resolve_app(client, workspace_for(client, connection, workspace, app_ref), app_ref)
@@ -140,6 +139,9 @@ def export(
     json_output: JsonOption = False,
 ) -> None:
     """An app's DSL as the server exports it (secrets blanked unless asked)."""
+    from dify_client import write_atomic  # noqa: PLC0415
+    from difyops.connection import open_client  # noqa: PLC0415
+
     if old_output is not None:
         if output is not None:
             raise UsageError("give --out once (--output is its old name)")
@@ -197,6 +199,8 @@ def import_app(
     Exit status is 0 when the app was imported (with or without warnings), 1 when the
     import failed or was left pending.
     """
+    from difyops.connection import open_client, resolve_workspace  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     if (file is None) == (url is None):
         raise UsageError("give a DSL file or --url (one of them)")
@@ -265,6 +269,8 @@ def _report_import(out: Output, result: Import, *, leaked: list[str]) -> None:
 def _read_dsl(path: Path) -> str:
     """The DSL to send: UTF-8, not empty, within Dify's 10 MB, no alias bomb (refused here
     with the file's name and a hint rather than by the server, or not at all)."""
+    from dsl import DslError, DslParseError, check_import_text, read_text_file  # noqa: PLC0415
+
     if str(path) == "-":
         source = "<stdin>"
         try:
@@ -292,6 +298,9 @@ def workspace_for(
     client: DifyClient, connection: Connection, workspace: str | None, app_ref: str
 ) -> WorkspaceChoice | None:
     """A workspace is needed only to find an app by name; ids work without one."""
+    from dify_client import is_uuid  # noqa: PLC0415
+    from difyops.connection import resolve_workspace  # noqa: PLC0415
+
     if is_uuid(app_ref) and workspace is None:
         return None
     return resolve_workspace(client, connection, workspace)
@@ -299,6 +308,9 @@ def workspace_for(
 
 def resolve_app(client: DifyClient, workspace: WorkspaceChoice | None, ref: str) -> str:
     """An app id from an id or an exact name in the workspace."""
+    from dify_client import is_uuid  # noqa: PLC0415
+    from dify_client.models.lookup import loose_name, near_name  # noqa: PLC0415
+
     if is_uuid(ref):
         return ref
     if workspace is None:

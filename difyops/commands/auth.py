@@ -9,43 +9,34 @@ import sys
 import webbrowser
 from collections.abc import Callable
 from contextlib import nullcontext
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 import typer
-from pydantic import SecretStr
 
-from dify_client import (
-    AuthenticationError,
-    Clock,
-    DeviceFlow,
-    DifyClient,
-    DifyConnectionError,
-    DifyError,
-    PollUpdate,
-    SystemClock,
-    normalize_base_url,
-)
-from dify_client.models import DeviceToken
-from dify_client.models.lookup import near_name
-from dify_client.profiles import (
-    ConfigFile,
-    Credentials,
-    CredentialStore,
-    Profile,
-    ProfileStore,
-    resolve_credentials,
-)
 from difyops._options import JsonOption, ProfileOption
 from difyops._output import Output
 from difyops.exceptions import ExitCode, NotSignedInError, UsageError
 
+if TYPE_CHECKING:  # the client is imported where it is used: `--help` loads none of it
+    from pydantic import SecretStr
+
+    from dify_client import Clock, PollUpdate
+    from dify_client.models import DeviceToken
+    from dify_client.profiles import ConfigFile, Credentials, Profile, ProfileStore
 app = typer.Typer(help="Sign in and out, and see who you are signed in as.", no_args_is_help=True)
 
 DEFAULT_CLIENT_ID = "difyctl"  # the one client id stock Dify servers accept by default
 
+
 # Polling waits on this clock; tests swap in one that does not sleep for real.
-make_clock: Callable[[], Clock] = SystemClock
+def _system_clock() -> Clock:
+    from dify_client import SystemClock  # noqa: PLC0415
+
+    return SystemClock()
+
+
+make_clock: Callable[[], Clock] = _system_clock
 
 
 # Long mostly by its signature: Typer declares each flag as an annotated parameter.
@@ -73,6 +64,9 @@ def login(
     approve (Ctrl-C cancels). The token is stored in the OS keyring when one works, else in
     a 0600 file in the config directory (DIFYOPS_CONFIG_DIR).
     """
+    from dify_client import DeviceFlow, DifyClient  # noqa: PLC0415
+    from dify_client.profiles import ProfileStore  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     store = ProfileStore()
     config = store.load()
@@ -123,6 +117,8 @@ def _known_profile(config: ConfigFile, profile: str | None) -> str | None:
     name no profile has is a usage error with a "did you mean", as in every command."""
     if profile is None or profile in config.profiles:
         return profile
+    from dify_client.profiles import resolve_credentials  # noqa: PLC0415
+
     # The one place that words an unknown profile; it also takes "Staging" for "staging".
     return resolve_credentials(profile).profile_name or profile
 
@@ -133,6 +129,9 @@ def logout(profile: ProfileOption = None, json_output: JsonOption = False) -> No
 
     Local state is cleared even when the server cannot be reached (you are told so).
     """
+    from dify_client import AuthenticationError, DifyClient, DifyError  # noqa: PLC0415
+    from dify_client.profiles import CredentialStore, ProfileStore  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     store = ProfileStore()
     found = store.get(_known_profile(store.load(), profile))
@@ -182,6 +181,8 @@ def status(
     json_output: JsonOption = False,
 ) -> None:
     """Show the profiles and whether their tokens still work (exit 4 when not signed in)."""
+    from dify_client.profiles import Credentials, CredentialStore, ProfileStore, resolve_credentials  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     if os.environ.get("DIFY_TOKEN") and not profile:
         connection = resolve_credentials(None)
@@ -243,6 +244,9 @@ def use(
     json_output: JsonOption = False,
 ) -> None:
     """Make PROFILE the default profile (used when no --profile is given)."""
+    from dify_client.models.lookup import near_name  # noqa: PLC0415
+    from dify_client.profiles import ProfileStore  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     store = ProfileStore()
     config = store.load()
@@ -267,6 +271,9 @@ def use(
 def _check(
     host: str, token: SecretStr, credentials: Credentials | None = None
 ) -> dict[str, object]:
+    from dify_client import AuthenticationError, DifyClient, DifyConnectionError  # noqa: PLC0415
+    from dify_client.profiles import Credentials  # noqa: PLC0415
+
     try:
         with DifyClient(host, token, max_retries=1) as client:
             account = client.account.get()
@@ -313,6 +320,8 @@ def _cleartext(host: str) -> bool:
 
 
 def _login_host(host: str | None, profile: str | None, config: ConfigFile) -> str:
+    from dify_client import normalize_base_url  # noqa: PLC0415
+
     if host:
         return normalize_base_url(host)
     name = profile or config.default_profile
@@ -331,6 +340,8 @@ def _save_login(
     profile: str | None,
     token: DeviceToken,
 ) -> tuple[str, Profile]:
+    from dify_client.profiles import CredentialStore, Profile  # noqa: PLC0415
+
     email = token.account.email if token.account else (token.subject_email or "")
     if not email:
         raise UsageError("the server's answer names no account email; cannot store the login")

@@ -26,24 +26,11 @@ from difyops._completion import complete_profiles, complete_workspaces
 from difyops._options import JsonOption, RateLimitOption
 from difyops._output import Output
 from difyops.exceptions import DifyopsError, ExitCode, UsageError
-from jobs import BackupSettings, Source
-from reconcile.backup.plan import (
-    HIDDEN_APPS_NOTE,
-    BackupReport,
-    UnreachableSource,
-    WorkspaceResult,
-    few,
-    totals,
-)
-from tasks.backup.history import (
-    AmbiguousAppError,
-    AppLookupError,
-    app_history,
-    backup_status,
-)
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the jobs and their reports are imported where used: not for `--help`
     from flows.backup import BackupProgress
+    from jobs import BackupSettings, Source
+    from reconcile.backup.plan import BackupReport, UnreachableSource, WorkspaceResult
 
 app = typer.Typer(help="Back up app DSLs into a git repository.", no_args_is_help=True)
 
@@ -119,6 +106,8 @@ def run(
 
     Example: `difyops backup run --repo ~/dify-backup -p default -p staging`
     """
+    from jobs import BackupSettings, Source  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     if include_secret:
         out.warn("--include-secret: secret values are exported; they are redacted before commit")
@@ -343,6 +332,8 @@ def host_port(base_url: str) -> str:
 
 
 def _print_summary(out: Output, report: BackupReport, repo: Path) -> None:
+    from reconcile.backup.plan import HIDDEN_APPS_NOTE, few, totals  # noqa: PLC0415
+
     counts = totals(report.results)
     left = sum(len(r.not_exported) for r in report.results if r.interrupted)
     counts["failed"] -= left
@@ -368,6 +359,8 @@ def _print_summary(out: Output, report: BackupReport, repo: Path) -> None:
 @app.command()
 def status(repo: RepoOption, json_output: JsonOption = False) -> None:
     """The last backup run, and how many apps the repository holds per workspace."""
+    from tasks.backup.history import backup_status  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     state = backup_status(str(repo))
     if json_output:
@@ -406,6 +399,8 @@ def log(
     json_output: JsonOption = False,
 ) -> None:
     """One app's history: each commit that changed it, with what changed semantically."""
+    from tasks.backup.history import AmbiguousAppError, AppLookupError, app_history  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     try:
         found, entries = app_history(str(repo), app_ref, workspace=workspace, max_count=max_count)

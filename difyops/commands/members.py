@@ -10,10 +10,9 @@ from __future__ import annotations
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 
 from difyops._completion import complete_workspaces
 from difyops._confirm import AutoApproveOption, ask_approval, check_can_approve
@@ -34,13 +33,12 @@ from difyops._plans import (
     read_plan_file,
     write_plan_file,
 )
-from difyops.commands._apply_progress import MembersProgress
-from difyops.commands._members_report import print_plan, report_apply, warn_links_not_kept
-from difyops.connection import open_client, resolve_workspace
 from difyops.exceptions import DifyopsError, UsageError
-from jobs import MembersSyncSettings, Source
-from reconcile.members.planner import PlanOverrides
-from reconcile.members.run import PLAN_FORMAT, PLAN_KIND, MembersPlanSet
+
+if TYPE_CHECKING:  # the client and the reconciler are imported where used: not for `--help`
+    from jobs import MembersSyncSettings
+    from reconcile.members.planner import PlanOverrides
+    from reconcile.members.run import MembersPlanSet
 
 app = typer.Typer(help="Workspace members.", no_args_is_help=True)
 
@@ -134,6 +132,8 @@ def list_members(
     json_output: JsonOption = False,
 ) -> None:
     """Every member of a workspace, pending invitees included (status `pending`)."""
+    from difyops.connection import open_client, resolve_workspace  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     with open_client(profile) as (connection, client):
         choice = resolve_workspace(client, connection, workspace)
@@ -178,6 +178,10 @@ def plan(
     role the API cannot set. Members missing from the manifest are left alone unless
     prune is on (--prune).
     """
+    from difyops.commands._members_report import print_plan  # noqa: PLC0415
+    from jobs import MembersSyncSettings, Source  # noqa: PLC0415
+    from reconcile.members.planner import PlanOverrides  # noqa: PLC0415
+
     # Planning reads only: the reads themselves, not the flow (which loads Prefect, ~1 s).
     from tasks.members.reading import plan_members  # noqa: PLC0415
 
@@ -243,8 +247,13 @@ def apply(
     as its invite succeeds; without it, apply warns before it starts that they will not
     be kept (Dify e-mails the invitations).
     """
+    from difyops.commands._apply_progress import MembersProgress  # noqa: PLC0415
+    from difyops.commands._members_report import print_plan, report_apply, warn_links_not_kept  # noqa: PLC0415
+
     # Imported here: the flow module loads Prefect (~1 s), which `members list` must not pay.
     from flows.sync_members import run_members_apply  # noqa: PLC0415
+    from jobs import Source  # noqa: PLC0415
+    from reconcile.members.planner import PlanOverrides  # noqa: PLC0415
 
     out = Output(json_mode=json_output)
     check_can_approve(
@@ -320,6 +329,9 @@ def export(
 
     Planning the exported manifest right away shows no changes; edit it from there.
     """
+    from difyops.connection import open_client, resolve_workspace  # noqa: PLC0415
+    from jobs import Source  # noqa: PLC0415
+
     # The read itself, not the flow (which loads Prefect, ~1 s).
     from tasks.members.reading import export_manifest  # noqa: PLC0415
 
@@ -361,6 +373,9 @@ def _apply_settings(
     rate_limit: int,
 ) -> tuple[MembersSyncSettings, MembersPlanSet | None]:
     """What to apply: the manifest with the flags, or the reviewed plan with its own."""
+    from jobs import MembersSyncSettings  # noqa: PLC0415
+    from reconcile.members.planner import PlanOverrides  # noqa: PLC0415
+
     if plan_file is None:
         if manifest is None:
             raise UsageError("give the manifest (--manifest FILE) or a plan file (--plan FILE)")
@@ -390,6 +405,10 @@ def _only(out: Output, only: list[str] | None, old_only: list[str] | None) -> li
 
 
 def _read_members_plan(path: Path) -> MembersPlanSet:
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    from reconcile.members.run import PLAN_FORMAT, PLAN_KIND, MembersPlanSet  # noqa: PLC0415
+
     data = read_plan_file(path, kind=PLAN_KIND)
     hint = "Write plans with `difyops members plan --out FILE`; do not edit them."
     if data.get("format", PLAN_FORMAT) != PLAN_FORMAT:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
 from difyops._completion import complete_modes, complete_profiles, complete_workspaces
 from difyops._confirm import AutoApproveOption, ask_approval, check_can_approve
@@ -28,8 +27,6 @@ from difyops._plans import (
     read_plan_file,
     write_plan_file,
 )
-from difyops._sides import side_from_flag
-from difyops.commands._apply_progress import PromotionProgress
 from difyops.commands._smoke_report import (
     OnSmokeFailureOption,
     SmokeFileOption,
@@ -38,14 +35,12 @@ from difyops.commands._smoke_report import (
     smoke_policy,
 )
 from difyops.exceptions import DifyopsError, UsageError
-from dsl import DslError, DslParseError, read_text_file, render_full_values
-from jobs import GitSide, PromotionRequest, WorkspaceSide
-from reconcile.errors import ManifestError
-from reconcile.promotion.manifest import PromotionSection, load_promotion_section
-from reconcile.promotion.plan import PLAN_VERSION, PromotionOptions, PromotionPlan
-from reconcile.promotion.planner import Selection
-from reconcile.promotion.render import plan_rows, planned_smoke
-from reconcile.promotion.result import Outcome, PromotionResult
+
+if TYPE_CHECKING:  # the engine is imported where it is used: `--help` loads none of it
+    from jobs import GitSide, PromotionRequest, WorkspaceSide
+    from reconcile.promotion.manifest import PromotionSection
+    from reconcile.promotion.plan import PromotionOptions, PromotionPlan
+    from reconcile.promotion.result import PromotionResult
 
 app = typer.Typer(
     help="Promote apps from a workspace (or a backup's git ref) to another workspace.",
@@ -236,10 +231,13 @@ def apply(
     version, as Dify's imports change only the draft.
     Exit 1 if any app failed, was rolled back, waits for a decision or failed its cases.
     """
+    from difyops.commands._apply_progress import PromotionProgress  # noqa: PLC0415
+
     # Over 60 lines because Typer declares every option as a parameter and --plan has to
     # name each one it refuses; the steps themselves are the few calls below.
     # flows load Prefect (about a second): only commands that run a job pay for it.
     from flows.promote import run_apply  # noqa: PLC0415
+    from reconcile.promotion.result import Outcome  # noqa: PLC0415
 
     out_ = Output(json_mode=json_output)
     check_can_approve(
@@ -326,6 +324,11 @@ def apply(
 
 def _reviewed_request(path: Path, given: Mapping[str, object]) -> tuple[PromotionRequest, str]:
     """The request and checksum a plan file holds; no option may be given beside it."""
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    from jobs import PromotionRequest  # noqa: PLC0415
+    from reconcile.promotion.plan import PLAN_VERSION  # noqa: PLC0415
+
     clashing = [flag for flag, value in given.items() if value]
     if clashing:
         raise UsageError(
@@ -353,6 +356,10 @@ def _reviewed_request(path: Path, given: Mapping[str, object]) -> tuple[Promotio
 def _intact_checksum(path: Path, data: Mapping[str, Any]) -> str:
     """The plan file's checksum, once the plan it holds is shown to be the one it seals: a
     plan edited by hand (an action, an option) is refused, whatever planning again gives."""
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    from reconcile.promotion.plan import PromotionPlan  # noqa: PLC0415
+
     body = {key: value for key, value in data.items() if key != "request"}
     edited = UsageError(
         f"{path} was edited after it was written: its checksum does not match its plan",
@@ -374,6 +381,9 @@ def plan_file(result: PromotionPlan, request: PromotionRequest) -> dict[str, Any
 
 
 def show_plan(out: Output, result: PromotionPlan, *, full_values: bool = False) -> None:
+    from dsl import render_full_values  # noqa: PLC0415
+    from reconcile.promotion.render import plan_rows, planned_smoke  # noqa: PLC0415
+
     out.line(
         f"Promotion from {result.source.label()} to {result.target.label()}: {result.summary()}"
     )
@@ -443,6 +453,11 @@ def build_request(
 ) -> PromotionRequest:
     """A request from the command line, over the manifest's `promotion:` section if any;
     the policy flags win over the section's policies."""
+    from difyops._sides import side_from_flag  # noqa: PLC0415
+    from jobs import PromotionRequest, WorkspaceSide  # noqa: PLC0415
+    from reconcile.promotion.plan import PromotionOptions  # noqa: PLC0415
+    from reconcile.promotion.planner import Selection  # noqa: PLC0415
+
     section = _load_manifest(manifest) if manifest else None
     source = (
         side_from_flag(from_, from_profile, repo)
@@ -481,6 +496,10 @@ def build_request(
 
 
 def _load_manifest(path: Path) -> PromotionSection:
+    from dsl import DslError, DslParseError, read_text_file  # noqa: PLC0415
+    from reconcile.errors import ManifestError  # noqa: PLC0415
+    from reconcile.promotion.manifest import load_promotion_section  # noqa: PLC0415
+
     try:
         text = read_text_file(path, dsl=False)
     except DslParseError as exc:
@@ -496,6 +515,8 @@ def _load_manifest(path: Path) -> PromotionSection:
 
 
 def _side_from_section(section: PromotionSection | None, which: str) -> WorkspaceSide | GitSide:
+    from jobs import GitSide, WorkspaceSide  # noqa: PLC0415
+
     if section is None:
         raise UsageError(
             f"say where to promote {'from' if which == 'source' else 'to'}",

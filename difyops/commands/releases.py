@@ -14,7 +14,6 @@ import typer
 from difyops._options import JsonOption, ProfileOption, WorkspaceOption
 from difyops._output import Output
 from difyops.commands.apps import AppArgument, resolve_app, workspace_for
-from difyops.connection import open_client
 from difyops.exceptions import DifyopsError, ExitCode
 
 
@@ -47,6 +46,8 @@ def versions(
 
     Restore one into the draft with `difyops restore`, or in the console.
     """
+    from difyops.connection import open_client  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     with open_client(profile) as (connection, client):
         app_id = resolve_app(client, workspace_for(client, connection, workspace, app_ref), app_ref)
@@ -87,6 +88,8 @@ def publish(
     when it is not ready nothing is published (exit 3) unless --force. Review the
     change first with `difyops dsl diff` or `difyops promote plan`.
     """
+    from difyops.connection import open_client  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     with open_client(profile) as (connection, client):
         app_id = resolve_app(client, workspace_for(client, connection, workspace, app_ref), app_ref)

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from dify_client import DifyClient, RunFailed, RunRequestError, RunStream
-from dify_client.models import RunResult
 from difyops._options import JsonOption, ProfileOption, WorkspaceOption
 from difyops._output import Output
-from difyops.commands._run_view import RunView
 from difyops.commands.apps import AppArgument, resolve_app, workspace_for
-from difyops.connection import open_client
 from difyops.exceptions import DifyopsError, UsageError
+
+if TYPE_CHECKING:  # the client is imported where it is used: `--help` loads none of it
+    from dify_client import DifyClient, RunStream
+    from dify_client.models import RunResult
+    from difyops.commands._run_view import RunView
 
 InputOption = Annotated[
     list[str] | None,
@@ -82,6 +83,10 @@ def run_app(
     profile: ProfileOption = None,
     json_output: JsonOption = False,
 ) -> None:
+    from dify_client import RunRequestError  # noqa: PLC0415
+    from difyops.commands._run_view import RunView  # noqa: PLC0415
+    from difyops.connection import open_client  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     inputs = parse_inputs(input_pairs or [], inputs_file)
     files = [_split(pair, "--file") for pair in file_pairs or []]
@@ -125,6 +130,9 @@ def events(
 
     Example: difyops apps events Summarise 9d2b…0aa --json
     """
+    from difyops.commands._run_view import RunView  # noqa: PLC0415
+    from difyops.connection import open_client  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     with open_client(profile) as (connection, client):
         app_id = resolve_app(client, workspace_for(client, connection, workspace, app_ref), app_ref)
@@ -144,6 +152,8 @@ def stop(
 
     Example: difyops apps stop Summarise 6a0f…e21
     """
+    from difyops.connection import open_client  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     with open_client(profile) as (connection, client):
         app_id = resolve_app(client, workspace_for(client, connection, workspace, app_ref), app_ref)
@@ -167,6 +177,8 @@ def upload(
 
     Example: difyops apps upload Summarise ./report.pdf
     """
+    from difyops.connection import open_client  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     with open_client(profile) as (connection, client):
         app_id = resolve_app(client, workspace_for(client, connection, workspace, app_ref), app_ref)
@@ -176,6 +188,8 @@ def upload(
 
 def follow(client: DifyClient, app_id: str, stream: RunStream, view: RunView) -> RunResult:
     """Show the stream to the end; on Ctrl-C ask the server to stop the run first."""
+    from dify_client import RunFailed  # noqa: PLC0415
+
     with stream:
         try:
             for event in stream:
@@ -259,6 +273,8 @@ def form_show(
 
     Example: difyops apps form show Approvals FT-1234
     """
+    from difyops.connection import open_client  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     with open_client(profile) as (connection, client):
         app_id = resolve_app(client, workspace_for(client, connection, workspace, app_ref), app_ref)
@@ -300,6 +316,8 @@ def form_submit(
 
     Example: difyops apps form submit Approvals FT-1234 --action approve --input comment=ok
     """
+    from difyops.connection import open_client  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     inputs = parse_inputs(input_pairs or [], None)
     with open_client(profile) as (connection, client):

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from dify_client import DeviceFlow
 from dify_client.profiles import CredentialStore, Profile, ProfileStore
 from dify_client.testing import FakeClock
 from difyops.commands import auth
@@ -39,14 +40,14 @@ def person(emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> list[st
     """Makes `auth login` get approved through the page; yields a box for the user code."""
     box: list[str] = []
     monkeypatch.setattr(auth, "make_clock", lambda: PersonApproves(emulator, box))
-    original = auth.DeviceFlow.start
+    original = DeviceFlow.start
 
     def start(self):  # type: ignore[no-untyped-def]
         code = original(self)
         box.append(code.user_code)
         return code
 
-    monkeypatch.setattr(auth.DeviceFlow, "start", start)
+    monkeypatch.setattr(DeviceFlow, "start", start)
     return box
 
 
@@ -123,14 +124,14 @@ def test_login_denied_exits_4(invoke, emulator: EmulatorHandle, monkeypatch) -> 
 
     box: list[str] = []
     monkeypatch.setattr(auth, "make_clock", PersonDenies)
-    original = auth.DeviceFlow.start
+    original = DeviceFlow.start
 
     def start(self):  # type: ignore[no-untyped-def]
         code = original(self)
         box.append(code.user_code)
         return code
 
-    monkeypatch.setattr(auth.DeviceFlow, "start", start)
+    monkeypatch.setattr(DeviceFlow, "start", start)
     result = invoke("auth", "login", "--host", emulator.base_url, "--no-browser")
     assert result.exit_code == 4
     assert "denied" in result.stderr

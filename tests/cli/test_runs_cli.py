@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from dify_client import DifyClient
-from difyops.commands import runs as runs_commands
+from difyops.commands._run_view import RunView
 from tests.cli.conftest import Invoke
 from tests.support.emulator import EmulatorHandle
 from tests.support.runs import (
@@ -142,14 +142,14 @@ def test_file_inputs_are_uploaded_first(
 def test_ctrl_c_stops_the_run_and_exits_130(
     invoke: Invoke, signed_in: str, emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = runs_commands.RunView.event
+    original = RunView.event
 
     def interrupt(self: Any, event: Any) -> None:
         original(self, event)
         if event.event == "node_started":
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(runs_commands.RunView, "event", interrupt)
+    monkeypatch.setattr(RunView, "event", interrupt)
     result = invoke("apps", "run", TRIAGE, *TICKET_INPUTS)
     assert result.exit_code == 130
     assert emulator.admin.stats()[emulator.route("stop.run")] == 1

@@ -30,6 +30,7 @@ import pytest
 from prefect.states import State
 from typer.testing import CliRunner, Result
 
+from dify_client import DeviceFlow
 from dify_client.testing import FakeClock
 from difyops.commands import auth
 from difyops.main import app
@@ -86,7 +87,7 @@ def cli(monkeypatch: pytest.MonkeyPatch, emulator: EmulatorHandle, canaries: lea
     outputs: list[Result] = []
     codes: list[str] = []
     monkeypatch.setattr(auth, "make_clock", lambda: _Approved(emulator, codes))
-    start = auth.DeviceFlow.start
+    start = DeviceFlow.start
 
     def started(self):  # type: ignore[no-untyped-def]
         code = start(self)
@@ -95,7 +96,7 @@ def cli(monkeypatch: pytest.MonkeyPatch, emulator: EmulatorHandle, canaries: lea
         canaries.add("device code", code.device_code.get_secret_value())
         return code
 
-    monkeypatch.setattr(auth.DeviceFlow, "start", started)
+    monkeypatch.setattr(DeviceFlow, "start", started)
 
     def run(*args: str, code: int | None = 0) -> Result:
         # No waiting under Dify's rate limit: the emulator does not enforce it.
