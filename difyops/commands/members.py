@@ -34,6 +34,7 @@ from difyops._plans import (
     read_plan_file,
     write_plan_file,
 )
+from difyops._steps import Steps
 from difyops.commands._apply_progress import MembersProgress
 from difyops.commands._members_report import print_plan, report_apply, warn_links_not_kept
 from difyops.connection import open_client, resolve_workspace
@@ -179,7 +180,7 @@ def plan(
     prune is on (--prune).
     """
     # Planning reads only: the reads themselves, not the flow (which loads Prefect, ~1 s).
-    from tasks.members.reading import plan_members  # noqa: PLC0415
+    from tasks.members.reading import plan_manifest, read_manifest  # noqa: PLC0415
 
     refuse_overwrite(out_file, force=force)
     out = Output(json_mode=json_output)
@@ -195,7 +196,9 @@ def plan(
         ),
         rate_limit=rate_limit,
     )
-    plan_set = plan_members(settings, Source(profile=profile))
+    manifest_read = read_manifest(settings.manifest)  # a bad file is one line, no steps
+    with Steps(out, f"planning the members of {manifest}…") as steps:
+        plan_set = plan_manifest(manifest_read, settings, Source(profile=profile), steps)
     if out_file is not None:
         write_plan_file(out_file, plan_set)
     if json_output:
