@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from dify_client import MAX_PAGE_LIMIT
+from tests.support.emulator import DEMO, EmulatorHandle
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "members.yml"
 FROM_TO = ("--from", "Acme Dev", "--to", "Acme Prod")
 
@@ -53,8 +56,35 @@ def test_members_plan_names_each_read_with_its_pages(invoke, signed_in) -> None:
     assert "page 1 of 1" not in result.stdout
 
 
+def test_members_plan_counts_the_pages_of_a_large_workspace(
+    invoke, signed_in, emulator: EmulatorHandle
+) -> None:
+    emulator.admin.bulk(DEMO.ACME_DEV, members=MAX_PAGE_LIMIT + 50)  # two pages with the seed
+    result = invoke("members", "plan", "-f", str(EXAMPLE))
+    assert result.exit_code == 0, result.output
+    pages = [s for s in result.stderr.splitlines() if s.startswith("listing the members of")]
+    assert pages == [
+        "listing the members of Acme Dev: page 1 of 2 read…",
+        "listing the members of Acme Dev: page 2 of 2 read…",
+    ]
+
+
 def test_members_plan_json_says_nothing_but_the_plan(invoke, signed_in) -> None:
     result = invoke("members", "plan", "-f", str(EXAMPLE), "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["kind"] == "difyops.members-plan"
     assert "listing" not in result.stderr and "reading the account" not in result.stderr
+
+
+def test_restore_says_its_steps_too(invoke, signed_in, tmp_path: Path) -> None:
+    repo = tmp_path / "backup"
+    assert invoke("backup", "run", "--repo", str(repo), "-w", "Acme Prod").exit_code == 0
+    shown = invoke(
+        "restore", "Policy Helpdesk", "--to", "Acme Prod", "--at", "HEAD", "--repo", str(repo)
+    )
+    assert shown.exit_code == 0, shown.output
+    steps = shown.stderr.splitlines()
+    assert "planning the restore of 'Policy Helpdesk' at HEAD…" in steps
+    assert "reading the source's apps (git HEAD)…" in steps
+    assert "comparing 1 app(s)…" in steps
+    assert "comparing" not in shown.stdout
