@@ -268,7 +268,7 @@ def apply(
     )
     progress = MembersProgress(out)
     planning = ExitStack()
-    planning.enter_context(out.busy("planning the member changes…"))
+    steps = planning.enter_context(Steps(out, "planning the member changes…"))
 
     def approve(plan_set: MembersPlanSet) -> None:
         # Called only when there is something to change.
@@ -292,6 +292,7 @@ def apply(
                 before_apply=approve,
                 invite_urls_file=str(invite_urls) if invite_urls is not None else None,
                 progress=progress,
+                say=steps,
             )
     except KeyboardInterrupt:
         if not progress.applying:

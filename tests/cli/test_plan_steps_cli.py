@@ -88,3 +88,11 @@ def test_restore_says_its_steps_too(invoke, signed_in, tmp_path: Path) -> None:
     assert "reading the source's apps (git HEAD)…" in steps
     assert "comparing 1 app(s)…" in steps
     assert "comparing" not in shown.stdout
+
+
+def test_members_apply_says_its_planning_reads(invoke, signed_in) -> None:
+    result = invoke("members", "apply", "--auto-approve", "-f", str(EXAMPLE))
+    assert result.exit_code == 0, result.output
+    steps = result.stderr.splitlines()
+    assert "planning the member changes…" in steps
+    assert "listing the members of Acme Dev: page 1 of 1 read…" in steps
