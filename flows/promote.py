@@ -46,7 +46,7 @@ __all__ = ["PromotionSteps", "promote_flow", "run_apply", "run_plan"]
 class PromotionSteps:
     """The promotion's steps, typed as the tasks are; `plain()` or `prefect()` runs them."""
 
-    plan: Callable[[PromotionRequest], Planned]
+    plan: Callable[[PromotionRequest, Callable[[str], None] | None], Planned]
     apply: Callable[[PromotionRequest, Planned, str | None, ApplyProgress | None], PromotionResult]
 
     @classmethod
@@ -68,18 +68,19 @@ def _run(
     expected_checksum: str | None,
     approve: Approve | None = None,
     progress: ApplyProgress | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> tuple[PromotionPlan, PromotionResult]:
     """Plan afresh, then apply (refusing a plan that is not the reviewed one). The flow
     takes the same two steps with the plan's artifact published between them."""
-    planned = steps.plan(request)
+    planned = steps.plan(request, say)
     if approve is not None:
         approve(planned.plan)
     return planned.plan, steps.apply(request, planned, expected_checksum, progress)
 
 
-def run_plan(request: PromotionRequest) -> PromotionPlan:
-    """Plan only (what `difyops promote plan` runs)."""
-    return PromotionSteps.plain().plan(request).plan
+def run_plan(request: PromotionRequest, say: Callable[[str], None] | None = None) -> PromotionPlan:
+    """Plan only (what `difyops promote plan` runs); `say` hears each step as it starts."""
+    return PromotionSteps.plain().plan(request, say).plan
 
 
 def run_apply(
@@ -88,11 +89,12 @@ def run_apply(
     *,
     approve: Approve | None = None,
     progress: ApplyProgress | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> tuple[PromotionPlan, PromotionResult]:
     """Plan afresh and apply (what `difyops promote apply` runs). `approve` sees the plan
     before its first change and may stop the run there by raising; `progress` hears of
     each changing app as its apply starts and ends."""
-    return _run(PromotionSteps.plain(), request, expected_checksum, approve, progress)
+    return _run(PromotionSteps.plain(), request, expected_checksum, approve, progress, say)
 
 
 @flow(name="promote", description="Plan, and on confirm apply, a promotion of Dify apps.")
@@ -147,7 +149,7 @@ async def promote_flow(
                 rate_limit=rate_limit,
             )
             steps = PromotionSteps.prefect()
-            planned = steps.plan(request)
+            planned = steps.plan(request, None)
             await acreate_markdown_artifact(
                 key=PLAN_ARTIFACT_KEY,
                 markdown=plan_markdown(planned.plan),

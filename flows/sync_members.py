@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Annotated, Any
 
@@ -155,6 +155,7 @@ def run_members_apply(
     before_apply: BeforeApply | None = None,
     invite_urls_file: str | None = None,
     progress: ChangeProgress | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> MembersSync:
     """Plan afresh and apply (what `difyops members apply` runs).
 
@@ -163,10 +164,14 @@ def run_members_apply(
     is done (`already_applied`). `before_apply` sees the plan about to be applied;
     `invite_urls_file` receives each invitation link as its invite succeeds (see
     `tasks.members.invite_links.InviteLinkFile`). `before_apply` may stop the run
-    before its first change by raising; `progress` hears of each change as it is made.
+    before its first change by raising; `progress` hears of each change as it is made;
+    `say` hears each read of the planning as it is made.
     """
+    steps = MembersSteps.plain()
+    if say is not None:
+        steps = replace(steps, plan=partial(as_function(plan_members_sync), say=say))
     return _run(
-        MembersSteps.plain(),
+        steps,
         settings,
         source or Source(),
         apply=True,

@@ -16,11 +16,13 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     SpinnerColumn,
+    Task,
     TaskID,
     TextColumn,
-    TimeRemainingColumn,
 )
+from rich.text import Text
 
 from difyops._completion import complete_profiles, complete_workspaces
 from difyops._options import JsonOption, RateLimitOption
@@ -125,7 +127,9 @@ def run(
     )
     chosen: list[str | None] = list(profiles) if profiles else [None]
     sources = [Source(profile=p, workspaces=workspace or []) for p in chosen]
-    watch = _Watch(out, bar=out.interactive and not json_output, lines=not json_output)
+    watch = _Watch(
+        out, bar=out.interactive and not json_output, lines=not json_output, rate_limit=rate_limit
+    )
     report = _run_job(settings, sources, watch)
     if json_output:
         out.json(report.model_dump(mode="json"))
@@ -199,7 +203,9 @@ class _Watch:
     soon as it is done (a run under `tee` is not minutes of silence); a line when the
     client waits long, and "cancelling…" at Ctrl-C."""
 
-    def __init__(self, out: Output, *, bar: bool, lines: bool) -> None:
+    def __init__(
+        self, out: Output, *, bar: bool, lines: bool, rate_limit: int | None = None
+    ) -> None:
         self.out = out
         self.lines = lines
         self.bar: Progress | None = None
@@ -210,7 +216,7 @@ class _Watch:
                 BarColumn(bar_width=20),
                 MofNCompleteColumn(),
                 TextColumn("ETA"),
-                TimeRemainingColumn(),
+                PacedTimeRemaining(rate_limit),
                 console=out.err,
                 transient=True,
             )
@@ -319,6 +325,47 @@ class _Watch:
                 out.warn(f"{outcome.name} changed although its updated_at did not move")
         if result.unlisted_modes:
             out.line(f"  {result.unlisted_modes} app(s) of modes the API does not list")
+
+
+def backup_eta(
+    remaining: float, *, done: float, elapsed: float, rate_limit: int | None
+) -> float | None:
+    """Seconds left, honest while the client paces itself: never less than the rate limit
+    allows (each export is at least one request: `remaining × 60 / requests-per-minute`),
+    nor less than the rate observed so far in this workspace, waits included. Rich's own
+    estimate looks at the last seconds only, so a burst under the limit's allowance read
+    as 13 s left for minutes of work. None before anything can be said."""
+    if remaining <= 0:
+        return 0.0
+    estimates = []
+    if rate_limit:
+        estimates.append(remaining * 60.0 / rate_limit)
+    if done > 0 and elapsed > 0:
+        estimates.append(remaining * elapsed / done)
+    return max(estimates) if estimates else None
+
+
+class PacedTimeRemaining(ProgressColumn):
+    """The bar's ETA from `backup_eta`."""
+
+    def __init__(self, rate_limit: int | None) -> None:
+        super().__init__()
+        self.rate_limit = rate_limit
+
+    def render(self, task: Task) -> Text:
+        if task.total is None or task.remaining is None:
+            return Text("-:--:--", style="progress.remaining")
+        seconds = backup_eta(
+            task.remaining,
+            done=task.completed,
+            elapsed=task.elapsed or 0.0,
+            rate_limit=self.rate_limit,
+        )
+        if seconds is None:
+            return Text("-:--:--", style="progress.remaining")
+        minutes, secs = divmod(int(seconds + 0.5), 60)
+        hours, minutes = divmod(minutes, 60)
+        return Text(f"{hours}:{minutes:02d}:{secs:02d}", style="progress.remaining")
 
 
 # Waits shorter than this are the client's normal pacing: not worth a line.

@@ -33,6 +33,7 @@ from difyops._plans import (
     read_plan_file,
     write_plan_file,
 )
+from difyops._steps import Steps
 from difyops.exceptions import DifyopsError, UsageError
 
 if TYPE_CHECKING:  # the client and the reconciler are imported where used: not for `--help`
@@ -183,7 +184,7 @@ def plan(
     from reconcile.members.planner import PlanOverrides  # noqa: PLC0415
 
     # Planning reads only: the reads themselves, not the flow (which loads Prefect, ~1 s).
-    from tasks.members.reading import plan_members  # noqa: PLC0415
+    from tasks.members.reading import plan_manifest, read_manifest  # noqa: PLC0415
 
     refuse_overwrite(out_file, force=force)
     out = Output(json_mode=json_output)
@@ -199,7 +200,9 @@ def plan(
         ),
         rate_limit=rate_limit,
     )
-    plan_set = plan_members(settings, Source(profile=profile))
+    manifest_read = read_manifest(settings.manifest)  # a bad file is one line, no steps
+    with Steps(out, f"planning the members of {manifest}…") as steps:
+        plan_set = plan_manifest(manifest_read, settings, Source(profile=profile), steps)
     if out_file is not None:
         write_plan_file(out_file, plan_set)
     if json_output:
@@ -274,7 +277,7 @@ def apply(
     )
     progress = MembersProgress(out)
     planning = ExitStack()
-    planning.enter_context(out.busy("planning the member changes…"))
+    steps = planning.enter_context(Steps(out, "planning the member changes…"))
 
     def approve(plan_set: MembersPlanSet) -> None:
         # Called only when there is something to change.
@@ -298,6 +301,7 @@ def apply(
                 before_apply=approve,
                 invite_urls_file=str(invite_urls) if invite_urls is not None else None,
                 progress=progress,
+                say=steps,
             )
     except KeyboardInterrupt:
         if not progress.applying:

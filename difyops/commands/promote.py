@@ -27,6 +27,7 @@ from difyops._plans import (
     read_plan_file,
     write_plan_file,
 )
+from difyops._steps import Steps
 from difyops.commands._smoke_report import (
     OnSmokeFailureOption,
     SmokeFileOption,
@@ -183,7 +184,8 @@ def plan(
         on_smoke_failure=on_smoke_failure,
         rate_limit=rate_limit,
     )
-    result = run_plan(request)
+    with Steps(out_, f"planning the promotion to {request.target.workspace}…") as steps:
+        result = run_plan(request, steps)
     if out is not None:
         write_plan_file(out, plan_file(result, request))
     if json_output:
@@ -287,7 +289,7 @@ def apply(
         )
     progress = PromotionProgress(out_)
     planning = ExitStack()
-    planning.enter_context(out_.busy("planning the promotion…"))
+    steps = planning.enter_context(Steps(out_, "planning the promotion…"))
 
     def approve(fresh: PromotionPlan) -> None:
         planning.close()
@@ -302,7 +304,9 @@ def apply(
 
     try:
         with planning:
-            fresh, result = run_apply(request, expected or None, approve=approve, progress=progress)
+            fresh, result = run_apply(
+                request, expected or None, approve=approve, progress=progress, say=steps
+            )
     except KeyboardInterrupt:
         if not progress.applying:
             raise  # still planning: nothing was changed

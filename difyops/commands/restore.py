@@ -15,6 +15,7 @@ from difyops._completion import complete_profiles, complete_workspaces
 from difyops._options import JsonOption
 from difyops._output import Output
 from difyops._sides import backup_dir_for
+from difyops._steps import Steps
 from difyops.commands.promote import (
     PendingOption,
     PublishOption,
@@ -113,7 +114,8 @@ def _show(
     # flows load Prefect (about a second): only commands that run a job pay for it.
     from flows.promote import run_plan  # noqa: PLC0415
 
-    planned = run_plan(request)
+    with Steps(out, f"planning the restore of {app_ref!r} at {at}…") as steps:
+        planned = run_plan(request, steps)
     if not planned.apps:
         raise UsageError(f"no app named {app_ref!r} in the backup at {at}", hint=NO_APP_HINT)
     if json_output:

@@ -9,8 +9,9 @@ Reads are not translated: their errors are rendered at the edge like any other c
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -94,29 +95,57 @@ def writer_opener(source: Source, rate_limit: int | None) -> OpenWriter:
 class ClientMembersReader:
     """`MembersReader`: `GET /account`, then the member pages at the largest page size."""
 
-    def __init__(self, client: DifyClient) -> None:
+    def __init__(self, client: DifyClient, say: Callable[[str], None] | None = None) -> None:
         self._client = client
+        self._say = say
+        self._names: dict[str, str] = {}
 
     @property
     def base_url(self) -> str:
         return self._client.base_url
 
     def account(self) -> Account:
-        return self._client.account.get()
+        if self._say is not None:
+            self._say(f"reading the account on {_host_port(self._client.base_url)}…")
+        account = self._client.account.get()
+        self._names = {w.id: w.name for w in account.workspaces}
+        return account
 
     def members(self, workspace_id: str) -> list[Member]:
-        return list(self._client.members.list(workspace_id, limit=MAX_PAGE_LIMIT))
+        first = self._client.members.list(workspace_id, limit=MAX_PAGE_LIMIT)
+        found: list[Member] = []
+        for page in first.iter_pages():
+            self._page_read(workspace_id, page.page, page.total, page.limit)
+            found.extend(page.data)
+        return found
+
+    def _page_read(self, workspace_id: str, number: int, total: int, limit: int) -> None:
+        """Said after each page (the first one is what tells how many there are)."""
+        if self._say is None:
+            return
+        name = self._names.get(workspace_id) or workspace_id
+        pages = -(-total // limit) if total > 0 and limit > 0 else 0
+        of = f" of {pages}" if pages >= number else ""
+        self._say(f"listing the members of {name}: page {number}{of} read…")
 
     def normalize_url(self, url: str) -> str:
         return normalize_base_url(url)
 
 
-def reader_opener(source: Source, rate_limit: int | None) -> OpenReader:
-    """Opens a reader per manifest workspace, with the credentials its profile calls for."""
+def reader_opener(
+    source: Source, rate_limit: int | None, say: Callable[[str], None] | None = None
+) -> OpenReader:
+    """Opens a reader per manifest workspace, with the credentials its profile calls for;
+    `say` hears each read as it is made."""
 
     @contextmanager
     def open_reader(entry: WorkspaceManifest) -> Iterator[MembersReader]:
         with open_client(source_for(source, entry.profile), rate_limit=rate_limit) as client:
-            yield ClientMembersReader(client)
+            yield ClientMembersReader(client, say)
 
     return open_reader
+
+
+def _host_port(base_url: str) -> str:
+    """`host:port`, as people type a server (not the repository's directory slug)."""
+    return urlsplit(base_url).netloc or base_url

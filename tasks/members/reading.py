@@ -6,6 +6,7 @@ without loading it; `tasks.members.steps` wraps them as the job's tasks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from dify_client import MAX_PAGE_LIMIT
@@ -41,18 +42,24 @@ def read_manifest(path: str) -> MembersManifest:
     return load_manifest(text, source=path)
 
 
-def plan_members(settings: MembersSyncSettings, source: Source) -> MembersPlanSet:
-    """Read the manifest and the live members of each of its workspaces; plan them all."""
-    return plan_manifest(read_manifest(settings.manifest), settings, source)
+def plan_members(
+    settings: MembersSyncSettings, source: Source, say: Callable[[str], None] | None = None
+) -> MembersPlanSet:
+    """Read the manifest and the live members of each of its workspaces; plan them all.
+    `say` hears each read as it is made (a long plan is not silent)."""
+    return plan_manifest(read_manifest(settings.manifest), settings, source, say)
 
 
 def plan_manifest(
-    manifest: MembersManifest, settings: MembersSyncSettings, source: Source
+    manifest: MembersManifest,
+    settings: MembersSyncSettings,
+    source: Source,
+    say: Callable[[str], None] | None = None,
 ) -> MembersPlanSet:
     """Plan an already loaded manifest (the live reads and the planning, nothing local)."""
     return live.plan_manifest(
         manifest,
-        reader_opener(source, settings.rate_limit),
+        reader_opener(source, settings.rate_limit, say),
         manifest_path=settings.manifest,
         only=settings.only,
         overrides=settings.overrides,

@@ -9,6 +9,7 @@ policy of both is in `reconcile.members` (`live`, `apply`); these bind it to the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
 
 from prefect import task
@@ -34,9 +35,12 @@ __all__ = [
 
 
 @task(name="plan-members")
-def plan_members_sync(settings: MembersSyncSettings, source: Source) -> MembersPlanSet:
-    """Read the manifest and the live members of each of its workspaces; plan them all."""
-    return plan_members(settings, source)
+def plan_members_sync(
+    settings: MembersSyncSettings, source: Source, say: Callable[[str], None] | None = None
+) -> MembersPlanSet:
+    """Read the manifest and the live members of each of its workspaces; plan them all.
+    `say` (plain runs only) hears each read as it is made."""
+    return plan_members(settings, source, say)
 
 
 # Invitation links are secrets: this task's result is never persisted or cached, and the

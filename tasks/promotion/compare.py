@@ -3,6 +3,7 @@ drift check share (the plan adds live-version notes and the target's import chec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 
@@ -35,17 +36,24 @@ class Compared:
     target_client: DifyClient
 
 
-def compare_sides(stack: ExitStack, request: PromotionRequest) -> Compared:
-    """List both sides, match the selected apps, export them, and compare."""
+def compare_sides(
+    stack: ExitStack, request: PromotionRequest, say: Callable[[str], None] | None = None
+) -> Compared:
+    """List both sides, match the selected apps, export them, and compare. `say` hears
+    each step as it starts (a long plan is not silent)."""
+    tell = say or _quiet
     target_client = stack.enter_context(open_target(request.target, rate_limit=request.rate_limit))
+    tell(f"listing the target's apps ({request.target.workspace})…")
     target = list_workspace(target_client, request.target)
     source_client = None
     if isinstance(request.source, GitSide):
+        tell(f"reading the source's apps (git {request.source.ref})…")
         source = list_git(request.source)
     else:
         source_client = stack.enter_context(
             open_target(request.source, rate_limit=request.rate_limit)
         )
+        tell(f"listing the source's apps ({request.source.workspace})…")
         source = list_workspace(source_client, request.source)
     matches = match_apps(source.apps, target.apps, request.selection)
     jobs = [
@@ -61,7 +69,15 @@ def compare_sides(stack: ExitStack, request: PromotionRequest) -> Compared:
         ]
     # Target exports carry secrets, only to learn which ones the target holds; the
     # values stay in these documents and never reach the plan.
+    from_source = sum(1 for j in jobs if not j.include_secret)
+    from_target = len(jobs) - from_source
+    if jobs:
+        parts = [f"{from_source} app(s) from {_named(source)}"] if from_source else []
+        if from_target:
+            parts.append(f"{from_target}{'' if parts else ' app(s)'} from {_named(target)}")
+        tell(f"exporting {' and '.join(parts)}…")
     documents = export_documents(jobs, concurrency=request.concurrency)
+    tell(f"comparing {len(matches)} app(s)…")
     source_docs = {
         m.source.name: documents[m.source.id]
         if source_client is not None and m.source.id
@@ -73,3 +89,13 @@ def compare_sides(stack: ExitStack, request: PromotionRequest) -> Compared:
         source.endpoint, target.endpoint, matches, source_docs, target_docs, request.options
     )
     return Compared(plan, source, target, source_docs, target_docs, target_client)
+
+
+def _quiet(_: str) -> None:
+    """No one listens (a flow run, a drift check)."""
+
+
+def _named(listing: Listing) -> str:
+    """A side as a person names it in one short line (a workspace's name)."""
+    endpoint = listing.endpoint
+    return endpoint.workspace_name or endpoint.workspace_id or endpoint.label()

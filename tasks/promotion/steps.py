@@ -3,6 +3,7 @@ roll back). Each is one coarse task; the per-app work runs inside it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
@@ -30,10 +31,15 @@ class Planned:
 
 
 @task(name="plan-promotion")
-def plan_promotion_task(request: PromotionRequest) -> Planned:
-    """List both sides, match the selected apps, export them, and compare."""
+def plan_promotion_task(
+    request: PromotionRequest, say: Callable[[str], None] | None = None
+) -> Planned:
+    """List both sides, match the selected apps, export them, and compare. `say` (plain
+    runs only) hears each step as it starts."""
     with ExitStack() as stack:
-        compared = compare_sides(stack, request)
+        compared = compare_sides(stack, request, say)
+        if say is not None and compared.plan.apps:
+            say("checking the target's live versions and imports…")
         plan = with_live_notes(compared.plan, compared.target_client, compared.target_docs)
         source_texts = {name: doc.text for name, doc in compared.source_docs.items()}
         plan = with_target_check(plan, compared.target_client, source_texts)

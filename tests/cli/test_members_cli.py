@@ -17,6 +17,7 @@ import pytest
 from dify_client.resources.workspaces import MembersResource
 from dify_client.testing import FakeClock
 from tests.support.emulator import DEMO, EmulatorHandle
+from tests.support.steps import without_steps
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "members.yml"
 
@@ -138,7 +139,7 @@ def test_removing_too_many_is_refused_and_the_flag_lets_it_through(
     )
     refused = invoke("members", "plan", "-f", path, "--detailed-exitcode")
     assert refused.exit_code == 3  # refused by a guard, nothing changed
-    assert refused.stderr == (
+    assert without_steps(refused.stderr) == (
         f"error: {path}:4:5: workspace 'Acme Dev': the plan removes 2 of 7 members (29%), "
         "more than max_removal_ratio 0.25 allows; pass --max-removal-ratio 0.29 (or raise "
         "max_removal_ratio in the manifest) to allow it\n"
@@ -229,7 +230,7 @@ def test_a_stale_plan_is_refused_and_changes_nothing(
     emulator.admin.add_member(DEMO.ACME_DEV, "margaret@partner.example", "normal")
     stale = invoke("members", "apply", "--plan", str(plan_file))
     assert stale.exit_code == 1
-    assert stale.stderr.startswith(
+    assert without_steps(stale.stderr).startswith(
         "error: the plan is stale: the live members or the manifest changed since it was made"
     )
     assert roles(emulator)["katherine@acme.example"] == ("normal", "active")
@@ -357,7 +358,7 @@ def test_manifest_errors_name_the_place_exactly(
     path.write_text(text, encoding="utf-8")
     result = invoke("members", "plan", "-f", str(path))
     assert result.exit_code == 1
-    first_line = result.stderr.splitlines()[0]
+    first_line = without_steps(result.stderr).splitlines()[0]
     assert first_line == "error: " + message.format(path=path, server=emulator.base_url)
 
 
@@ -433,7 +434,7 @@ def test_the_acting_account_is_never_demoted(
     path = write_manifest([(e, "normal" if e == "grace@acme.example" else r) for e, r in ACME_DEV])
     refused = invoke("members", "plan", "-f", path)
     assert refused.exit_code == 3
-    assert refused.stderr.splitlines() == [
+    assert without_steps(refused.stderr).splitlines() == [
         f"error: {path}:7:9: workspace 'Acme Dev': grace@acme.example is the acting account, "
         "and the API cannot change their role; write their current role in the manifest, or "
         "pass --skip-untouchable to leave them as they are",

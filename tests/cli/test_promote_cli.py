@@ -11,6 +11,7 @@ import pytest
 from dify_client import DifyClient
 from tests.flows.promote_support import DEV_HELPDESK, PROD_HELPDESK, change_dev, export
 from tests.support.emulator import EmulatorHandle
+from tests.support.steps import without_steps
 
 FROM_TO = ("--from", "Acme Dev", "--to", "Acme Prod")
 
@@ -49,7 +50,7 @@ def test_stale_plan_file_is_refused(invoke, signed_in, emulator: EmulatorHandle,
     change_dev(emulator, DEV_HELPDESK, "Edited after the review")
     result = invoke("promote", "apply", "--plan", str(plan_path))
     assert result.exit_code == 1
-    assert result.stderr.startswith(
+    assert without_steps(result.stderr).startswith(
         "error: the plan is stale: the source or target apps changed since it was made"
     )
     assert "hint: Plan again, review the new plan" in result.stderr  # says what to do
