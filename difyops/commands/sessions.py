@@ -6,11 +6,8 @@ from typing import Annotated
 
 import typer
 
-from dify_client import MAX_PAGE_LIMIT
-from dify_client.profiles import CredentialStore, ProfileStore
 from difyops._options import JsonOption, ProfileOption
 from difyops._output import Output
-from difyops.connection import open_client
 from difyops.exceptions import UsageError
 
 app = typer.Typer(help="List and revoke your sessions (devices signed in).", no_args_is_help=True)
@@ -19,6 +16,10 @@ app = typer.Typer(help="List and revoke your sessions (devices signed in).", no_
 @app.command("list")
 def list_sessions(profile: ProfileOption = None, json_output: JsonOption = False) -> None:
     """Every live session of your account; `*` marks the one this profile uses."""
+    # Imported here, as in every command: `--help` loads no client.
+    from dify_client import MAX_PAGE_LIMIT  # noqa: PLC0415
+    from difyops.connection import open_client  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     with open_client(profile) as (connection, client):
         sessions = client.sessions.list(limit=MAX_PAGE_LIMIT).all()
@@ -57,6 +58,10 @@ def revoke(
 
     Revoking the session this profile uses also signs this profile out locally.
     """
+    from dify_client import MAX_PAGE_LIMIT  # noqa: PLC0415
+    from dify_client.profiles import CredentialStore, ProfileStore  # noqa: PLC0415
+    from difyops.connection import open_client  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     if bool(session_ids) == all_others:
         raise UsageError("give session ids or --all-others (not both)")

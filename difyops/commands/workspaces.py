@@ -6,11 +6,9 @@ from typing import Annotated
 
 import typer
 
-from dify_client.profiles import ProfileStore
 from difyops._completion import complete_workspaces, remember_workspaces
 from difyops._options import JsonOption, ProfileOption
 from difyops._output import Output
-from difyops.connection import open_client, resolve_workspace
 
 app = typer.Typer(help="See and choose workspaces.", no_args_is_help=True)
 
@@ -26,6 +24,9 @@ WorkspaceArgument = Annotated[
 @app.command("list")
 def list_workspaces(profile: ProfileOption = None, json_output: JsonOption = False) -> None:
     """Every workspace your account belongs to; `*` marks the server-side current one."""
+    # Imported here, as in every command: `--help` loads no client.
+    from difyops.connection import open_client  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     with open_client(profile) as (_, client):
         workspaces = client.workspaces.list()
@@ -47,6 +48,8 @@ def show(
     json_output: JsonOption = False,
 ) -> None:
     """Details of one workspace."""
+    from difyops.connection import open_client, resolve_workspace  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     with open_client(profile) as (connection, client):
         choice = resolve_workspace(client, connection, workspace)
@@ -68,6 +71,9 @@ def switch(
     json_output: JsonOption = False,
 ) -> None:
     """Make a workspace current on the server and this profile's default."""
+    from dify_client.profiles import ProfileStore  # noqa: PLC0415
+    from difyops.connection import open_client, resolve_workspace  # noqa: PLC0415
+
     out = Output(json_mode=json_output)
     with open_client(profile) as (connection, client):
         choice = resolve_workspace(client, connection, workspace)

@@ -87,6 +87,8 @@ LAZY_HELP = {
         "publish",
         "form",
     ],
+    "sessions": ["list", "revoke"],
+    "workspaces": ["list", "show", "switch"],
 }
 
 
