@@ -50,8 +50,10 @@ _FILE_VARIABLE_TYPES = ("file", "file-list")
 _LOCAL_FILE_ID_KEYS = ("upload_file_id", "uploadedId")
 
 
-_DUMP_CACHE_SIZE = 4096
+# Bounded by the characters held, not the entries: a bulk seed of big DSLs stays small.
+_DUMP_CACHE_CHARS = 64 * 1024 * 1024
 _dump_cache: OrderedDict[bytes, str] = OrderedDict()
+_dump_cache_chars = 0
 _dump_cache_lock = threading.Lock()
 
 
@@ -70,10 +72,13 @@ def dump_dsl(data: dict[str, Any]) -> str:
             _dump_cache.move_to_end(key)
             return text
     text = yaml.dump(data, allow_unicode=True)
+    global _dump_cache_chars  # noqa: PLW0603 — the cache's size, kept under its lock
     with _dump_cache_lock:
-        _dump_cache[key] = text
-        if len(_dump_cache) > _DUMP_CACHE_SIZE:
-            _dump_cache.popitem(last=False)
+        if key not in _dump_cache:
+            _dump_cache[key] = text
+            _dump_cache_chars += len(text)
+        while _dump_cache_chars > _DUMP_CACHE_CHARS and _dump_cache:
+            _dump_cache_chars -= len(_dump_cache.popitem(last=False)[1])
     return text
 
 

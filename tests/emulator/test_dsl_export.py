@@ -243,3 +243,15 @@ def test_an_app_edited_between_two_exports_exports_its_new_text(emulator, ada) -
     after = export(ada, TRIAGE)
     assert "Triage, renamed" in after
     assert after != before
+
+
+def test_the_export_text_cache_holds_at_most_its_bound(monkeypatch) -> None:
+    from emulator.backend import dsl_export
+
+    monkeypatch.setattr(dsl_export, "_DUMP_CACHE_CHARS", 2_000)
+    texts = [
+        dsl_export.dump_dsl({"app": {"name": f"app {i}", "pad": "x" * 300}}) for i in range(20)
+    ]
+    assert dsl_export._dump_cache_chars <= 2_000
+    assert dsl_export._dump_cache_chars == sum(map(len, dsl_export._dump_cache.values()))
+    assert texts[0] == yaml.dump({"app": {"name": "app 0", "pad": "x" * 300}}, allow_unicode=True)
