@@ -90,7 +90,7 @@ def _errors() -> list[BaseException]:
         UnknownPlanError("unknown"),
         ValueError("a bug"),
         FileNotFoundError(2, "No such file or directory", "/nope"),
-        PermissionError(13, "Permission denied", "/root/backup"),
+        PermissionError(13, "Permission denied", "/srv/dify-backup"),
         OSError(30, "Read-only file system", "/mnt/ro/backup"),
     ]
 
@@ -98,7 +98,7 @@ def _errors() -> list[BaseException]:
 @pytest.mark.parametrize(
     "exc",
     [
-        PermissionError(13, "Permission denied", "/root/backup"),
+        PermissionError(13, "Permission denied", "/srv/dify-backup"),
         OSError(30, "Read-only file system", "/mnt/ro/backup"),
         OSError(36, "File name too long", "/tmp/" + "x" * 300),
         NotADirectoryError(20, "Not a directory", "/etc/hostname"),
